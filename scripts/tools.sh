@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# @module scripts/tools.sh — install or build every server the tests and the demo run, pinned, cached
+# outside the clone in $FRAMEGATE_TOOLS_CACHE (default ~/.cache/framegate). A second run takes seconds.
+#
+# usage: scripts/tools.sh [all|nats|minio|etcd|kube|argo|kwok|chromium|env]
+#   env  prints `export FRAMEGATE_<TOOL>=path` lines for the harness (after `all`).
+set -euo pipefail
+
+NATS_VERSION=v2.11.10
+MINIO_VERSION=v0.0.0-20260212201848-7aac2a2c5b7c
+K8S_VERSION=v1.32.9
+ARGO_VERSION=v3.6.19
+KWOK_VERSION=v0.7.0
+ETCD_DEBIAN=3.4.23
+
+CACHE="${FRAMEGATE_TOOLS_CACHE:-$HOME/.cache/framegate}"
+mkdir -p "$CACHE"
+log() { printf '[tools %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+
+need_go() {
+  command -v go >/dev/null || { log "go is not installed: install Go >= 1.24 (https://go.dev/doc/install)"; exit 1; }
+}
+
+# go_install DIR PKG@VERSION [ldflags]
+go_install() {
+  local dir="$1" pkg="$2" ldflags="${3:-}"
+  local name; name="$(basename "${pkg%@*}")"
+  if [[ -x "$dir/$name" ]]; then return 0; fi
+  need_go
+  log "building $pkg (first run only; cached in $dir)"
+  mkdir -p "$dir.tmp"
+  GOBIN="$dir.tmp" GOFLAGS=-mod=mod CGO_ENABLED=0 go install -trimpath ${ldflags:+-ldflags "$ldflags"} "$pkg"
+  mkdir -p "$dir" && mv "$dir.tmp/$name" "$dir/$name" && rmdir "$dir.tmp" 2>/dev/null || true
+}
+
+nats() { go_install "$CACHE/nats-server-$NATS_VERSION" "github.com/nats-io/nats-server/v2@$NATS_VERSION"; }
+minio() { go_install "$CACHE/minio-$MINIO_VERSION" "github.com/minio/minio@$MINIO_VERSION"; }
+argo() {
+  go_install "$CACHE/argo-$ARGO_VERSION" "github.com/argoproj/argo-workflows/v3/cmd/argo@$ARGO_VERSION" \
+    "-X github.com/argoproj/argo-workflows/v3.version=$ARGO_VERSION"
+  go_install "$CACHE/argo-$ARGO_VERSION" "github.com/argoproj/argo-workflows/v3/cmd/workflow-controller@$ARGO_VERSION" \
+    "-X github.com/argoproj/argo-workflows/v3.version=$ARGO_VERSION"
+}
+kwok() { go_install "$CACHE/kwok-$KWOK_VERSION" "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION"; }
+
+etcd() {
+  local dir="$CACHE/etcd-$ETCD_DEBIAN"
+  if [[ -x "$dir/etcd" ]]; then return 0; fi
+  if ! command -v etcd >/dev/null; then
+    log "installing Debian's etcd-server ($ETCD_DEBIAN)"
+    if [[ $(id -u) -eq 0 ]]; then SUDO=""; else SUDO="sudo"; fi
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q etcd-server >/dev/null 2>&1 || {
+      $SUDO apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q etcd-server >/dev/null; }
+  fi
+  mkdir -p "$dir" && ln -sf "$(command -v etcd)" "$dir/etcd"
+}
+
+# kube-apiserver, kube-scheduler, kubectl: k8s.io/kubernetes has replace directives, so build from a
+# local module that pins every staging module to the matching v0.Y.Z.
+kube() {
+  local dir="$CACHE/kubernetes-$K8S_VERSION"
+  if [[ -x "$dir/kube-apiserver" && -x "$dir/kube-scheduler" && -x "$dir/kubectl" ]]; then return 0; fi
+  need_go
+  local minor="${K8S_VERSION#v1.}"; local staging="v0.$minor"
+  local mod="$CACHE/kubernetes-build-$K8S_VERSION"
+  mkdir -p "$mod"
+  log "building kube-apiserver/kube-scheduler/kubectl $K8S_VERSION (first run only, ~10-20 min on 2 cores)"
+  {
+    echo "module framegate.local/kubebuild"
+    echo "go 1.23"
+    echo "require k8s.io/kubernetes $K8S_VERSION"
+    echo "replace ("
+    for m in api apiextensions-apiserver apimachinery apiserver cli-runtime client-go cloud-provider \
+      cluster-bootstrap code-generator component-base component-helpers controller-manager cri-api \
+      cri-client csi-translation-lib dynamic-resource-allocation endpointslice externaljwt kms \
+      kube-aggregator kube-controller-manager kube-proxy kube-scheduler kubectl kubelet metrics \
+      mount-utils pod-security-admission sample-apiserver; do
+      echo "  k8s.io/$m => k8s.io/$m $staging"
+    done
+    echo ")"
+  } > "$mod/go.mod"
+  cat > "$mod/tools.go" <<'GO'
+//go:build tools
+
+package tools
+
+import (
+	_ "k8s.io/kubernetes/cmd/kube-apiserver"
+	_ "k8s.io/kubernetes/cmd/kube-scheduler"
+	_ "k8s.io/kubectl/pkg/cmd"
+)
+GO
+  (cd "$mod" && GOFLAGS=-mod=mod go mod tidy -e >/dev/null 2>&1 || true)
+  local ld="-X k8s.io/component-base/version.gitVersion=$K8S_VERSION -X k8s.io/client-go/pkg/version.gitVersion=$K8S_VERSION"
+  mkdir -p "$dir"
+  (cd "$mod" && GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath -ldflags "$ld" -o "$dir/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver)
+  (cd "$mod" && GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath -ldflags "$ld" -o "$dir/kube-scheduler" k8s.io/kubernetes/cmd/kube-scheduler)
+  (cd "$mod" && GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath -ldflags "$ld" -o "$dir/kubectl" k8s.io/kubernetes/cmd/kubectl)
+}
+
+chromium() {
+  if command -v chromium >/dev/null; then return 0; fi
+  log "installing Debian's chromium (browser tests)"
+  if [[ $(id -u) -eq 0 ]]; then SUDO=""; else SUDO="sudo"; fi
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q chromium >/dev/null 2>&1 || {
+    $SUDO apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q chromium >/dev/null; }
+}
+
+env_lines() {
+  echo "export FRAMEGATE_NATS_SERVER=$CACHE/nats-server-$NATS_VERSION/nats-server"
+  echo "export FRAMEGATE_MINIO=$CACHE/minio-$MINIO_VERSION/minio"
+  echo "export FRAMEGATE_ETCD=$CACHE/etcd-$ETCD_DEBIAN/etcd"
+  echo "export FRAMEGATE_KUBE_APISERVER=$CACHE/kubernetes-$K8S_VERSION/kube-apiserver"
+  echo "export FRAMEGATE_KUBE_SCHEDULER=$CACHE/kubernetes-$K8S_VERSION/kube-scheduler"
+  echo "export FRAMEGATE_KUBECTL=$CACHE/kubernetes-$K8S_VERSION/kubectl"
+  echo "export FRAMEGATE_ARGO=$CACHE/argo-$ARGO_VERSION/argo"
+  echo "export FRAMEGATE_WORKFLOW_CONTROLLER=$CACHE/argo-$ARGO_VERSION/workflow-controller"
+  echo "export FRAMEGATE_KWOK=$CACHE/kwok-$KWOK_VERSION/kwok"
+}
+
+case "${1:-all}" in
+  all) nats; etcd; minio; kube; argo; kwok; log "all tools ready in $CACHE" ;;
+  nats) nats ;; minio) minio ;; etcd) etcd ;; kube) kube ;; argo) argo ;; kwok) kwok ;;
+  chromium) chromium ;;
+  env) env_lines ;;
+  *) echo "usage: $0 [all|nats|minio|etcd|kube|argo|kwok|chromium|env]" >&2; exit 2 ;;
+esac

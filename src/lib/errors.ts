@@ -1,0 +1,64 @@
+/** @module lib/errors — the error hierarchy; classified by what the consumer must do with the message. */
+
+/** Base of every error framegate raises on purpose. */
+export class FramegateError extends Error {
+  override name = "FramegateError";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** One problem in a rule or service file, with the position of the offending node. */
+export interface Issue {
+  file: string;
+  line: number;
+  col: number;
+  /** dot path into the document, e.g. `spec.trigger.key` */
+  path: string;
+  message: string;
+}
+
+/** Formats an issue as `FILE:LINE:COL: path.to.field: message`. */
+export function formatIssue(i: Issue): string {
+  return `${i.file}:${i.line}:${i.col}: ${i.path || "(document)"}: ${i.message}`;
+}
+
+/** Rule or catalog files failed validation; `issues` lists every problem found. */
+export class RuleError extends FramegateError {
+  override name = "RuleError";
+  constructor(readonly issues: Issue[]) {
+    super(issues.map(formatIssue).join("\n"));
+  }
+}
+
+/** The input is not an event framegate understands: terminate and dead-letter, never retry. */
+export class BadEventError extends FramegateError {
+  override name = "BadEventError";
+  constructor(message: string, readonly subject?: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** Retrying can never succeed (422 Invalid, 403 Forbidden, ...): terminate and dead-letter. */
+export class NonRetriableError extends FramegateError {
+  override name = "NonRetriableError";
+  constructor(message: string, readonly pipeline?: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** Try again later; `retryAfterMs` when the server said how long (429 Retry-After). */
+export class RetryAfterError extends FramegateError {
+  override name = "RetryAfterError";
+  constructor(message: string, readonly retryAfterMs?: number, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** Bad configuration (environment, flags): printed as `NAME: message` lines. */
+export class ConfigError extends FramegateError {
+  override name = "ConfigError";
+  constructor(readonly problems: { name: string; message: string }[]) {
+    super(problems.map((p) => `${p.name}: ${p.message}`).join("\n"));
+  }
+}

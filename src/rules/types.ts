@@ -1,0 +1,55 @@
+/** @module rules/types — compiled rules: what the loader produces and the matcher and renderer consume. */
+import type { NormalizedEvent } from "../triggers/event.js";
+import type { Issue } from "../lib/errors.js";
+import type { Pipeline } from "./schema.js";
+import type { Service } from "./catalog-schema.js";
+
+/** A key pattern compiled once at load (see rules/pattern.ts). */
+export interface CompiledPattern {
+  source: string;
+  /** the literal text every matching key starts with (used by the matcher's index) */
+  literalPrefix: string;
+  /** named captures (`{camera}` -> "camera") in order */
+  captures: string[];
+  /** returns the captures, or null when the key does not match */
+  match(key: string): Record<string, string> | null;
+}
+
+/** A validated pipeline with everything the hot path needs precomputed. */
+export interface CompiledPipeline {
+  name: string;
+  /** file and document index it came from, for error messages */
+  file: string;
+  spec: Pipeline["spec"];
+  pipeline: Pipeline;
+  /** key/prefix/suffix compiled into one matcher; undefined for webhook triggers */
+  pattern?: CompiledPattern;
+  /** effective partition template (`select.by` or its default) */
+  by: string;
+}
+
+export type Catalog = Map<string, Service>;
+
+/** The loaded rule set: either pipelines + catalog, or the issues that stopped it. */
+export interface RuleSet {
+  pipelines: CompiledPipeline[];
+  catalog: Catalog;
+  /** files read, for hot reload */
+  files: string[];
+}
+
+/** One pipeline that an event matched, with the template variables it provides. */
+export interface Match {
+  pipeline: CompiledPipeline;
+  event: NormalizedEvent;
+  /** `{bucket}`, `{key}`, `{file}`, `{dir}`, `{camera}`, `{etag}`, ..., named captures, `body.*` flattened lazily */
+  vars: Record<string, string>;
+  camera?: string;
+}
+
+export interface Matcher {
+  /** every pipeline the event matches, in the pipelines' load order */
+  match(event: NormalizedEvent): Match[];
+}
+
+export type { Issue };
