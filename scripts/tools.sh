@@ -21,43 +21,57 @@ need_go() {
   command -v go >/dev/null || { log "go is not installed: install Go >= 1.24 (https://go.dev/doc/install)"; exit 1; }
 }
 
-# go_install DIR PKG@VERSION [ldflags]
-go_install() {
-  local dir="$1" pkg="$2" ldflags="${3:-}"
-  local name; name="$(basename "${pkg%@*}")"
-  if [[ -x "$dir/$name" ]]; then return 0; fi
-  need_go
-  log "building $pkg (first run only; cached in $dir)"
-  mkdir -p "$dir.tmp"
-  GOBIN="$dir.tmp" GOFLAGS=-mod=mod CGO_ENABLED=0 go install -trimpath ${ldflags:+-ldflags "$ldflags"} "$pkg"
-  mkdir -p "$dir" && mv "$dir.tmp/$name" "$dir/$name" && rmdir "$dir.tmp" 2>/dev/null || true
+# bin_name PKG@VERSION: the name `go install` gives the binary (a major-version suffix /vN is not it).
+bin_name() {
+  local path="${1%@*}" name; name="$(basename "$path")"
+  if [[ "$name" =~ ^v[0-9]+$ ]]; then name="$(basename "$(dirname "$path")")"; fi
+  echo "$name"
 }
 
-nats() { go_install "$CACHE/nats-server-$NATS_VERSION" "github.com/nats-io/nats-server/v2@$NATS_VERSION"; }
-minio() { go_install "$CACHE/minio-$MINIO_VERSION" "github.com/minio/minio@$MINIO_VERSION"; }
-argo() {
+# go_install DIR PKG@VERSION [ldflags]
+# Builds into DIR.tmp and moves the binary into DIR only when the build succeeded, so an interrupted
+# build never leaves a half-written binary where the harness looks.
+go_install() {
+  local dir="$1" pkg="$2" ldflags="${3:-}"
+  local name; name="$(bin_name "$pkg")"
+  if [[ -x "$dir/$name" ]]; then return 0; fi
+  if [[ ! -x "$dir.tmp/$name" ]]; then
+    need_go
+    log "building $pkg (first run only; cached in $dir)"
+    mkdir -p "$dir.tmp"
+    GOBIN="$dir.tmp" GOFLAGS=-mod=mod CGO_ENABLED=0 go install -trimpath ${ldflags:+-ldflags "$ldflags"} "$pkg"
+  fi
+  mkdir -p "$dir"
+  mv "$dir.tmp/$name" "$dir/$name"
+  rmdir "$dir.tmp" 2>/dev/null || true
+  log "built $dir/$name"
+}
+
+tool_nats() { go_install "$CACHE/nats-server-$NATS_VERSION" "github.com/nats-io/nats-server/v2@$NATS_VERSION"; }
+tool_minio() { go_install "$CACHE/minio-$MINIO_VERSION" "github.com/minio/minio@$MINIO_VERSION"; }
+tool_argo() {
   go_install "$CACHE/argo-$ARGO_VERSION" "github.com/argoproj/argo-workflows/v3/cmd/argo@$ARGO_VERSION" \
     "-X github.com/argoproj/argo-workflows/v3.version=$ARGO_VERSION"
   go_install "$CACHE/argo-$ARGO_VERSION" "github.com/argoproj/argo-workflows/v3/cmd/workflow-controller@$ARGO_VERSION" \
     "-X github.com/argoproj/argo-workflows/v3.version=$ARGO_VERSION"
 }
-kwok() { go_install "$CACHE/kwok-$KWOK_VERSION" "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION"; }
+tool_kwok() { go_install "$CACHE/kwok-$KWOK_VERSION" "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION"; }
 
-etcd() {
+tool_etcd() {
   local dir="$CACHE/etcd-$ETCD_DEBIAN"
   if [[ -x "$dir/etcd" ]]; then return 0; fi
-  if ! command -v etcd >/dev/null; then
+  if ! type -P etcd >/dev/null; then
     log "installing Debian's etcd-server ($ETCD_DEBIAN)"
     if [[ $(id -u) -eq 0 ]]; then SUDO=""; else SUDO="sudo"; fi
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q etcd-server >/dev/null 2>&1 || {
       $SUDO apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q etcd-server >/dev/null; }
   fi
-  mkdir -p "$dir" && ln -sf "$(command -v etcd)" "$dir/etcd"
+  mkdir -p "$dir" && ln -sf "$(type -P etcd)" "$dir/etcd"
 }
 
 # kube-apiserver, kube-scheduler, kubectl: k8s.io/kubernetes has replace directives, so build from a
 # local module that pins every staging module to the matching v0.Y.Z.
-kube() {
+tool_kube() {
   local dir="$CACHE/kubernetes-$K8S_VERSION"
   if [[ -x "$dir/kube-apiserver" && -x "$dir/kube-scheduler" && -x "$dir/kubectl" ]]; then return 0; fi
   need_go
@@ -98,8 +112,8 @@ GO
   (cd "$mod" && GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath -ldflags "$ld" -o "$dir/kubectl" k8s.io/kubernetes/cmd/kubectl)
 }
 
-chromium() {
-  if command -v chromium >/dev/null; then return 0; fi
+tool_chromium() {
+  if type -P chromium >/dev/null; then return 0; fi
   log "installing Debian's chromium (browser tests)"
   if [[ $(id -u) -eq 0 ]]; then SUDO=""; else SUDO="sudo"; fi
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q chromium >/dev/null 2>&1 || {
@@ -119,9 +133,9 @@ env_lines() {
 }
 
 case "${1:-all}" in
-  all) nats; etcd; minio; kube; argo; kwok; log "all tools ready in $CACHE" ;;
-  nats) nats ;; minio) minio ;; etcd) etcd ;; kube) kube ;; argo) argo ;; kwok) kwok ;;
-  chromium) chromium ;;
+  all) tool_nats; tool_etcd; tool_minio; tool_kube; tool_argo; tool_kwok; log "all tools ready in $CACHE" ;;
+  nats) tool_nats ;; minio) tool_minio ;; etcd) tool_etcd ;; kube) tool_kube ;; argo) tool_argo ;;
+  kwok) tool_kwok ;; chromium) tool_chromium ;;
   env) env_lines ;;
   *) echo "usage: $0 [all|nats|minio|etcd|kube|argo|kwok|chromium|env]" >&2; exit 2 ;;
 esac
