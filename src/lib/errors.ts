@@ -62,3 +62,8 @@ export class ConfigError extends FramegateError {
     super(problems.map((p) => `${p.name}: ${p.message}`).join("\n"));
   }
 }
+
+/** NATS/JetStream could not take or give a message now (down, no responders, timeout). */
+export class StreamUnavailableError extends FramegateError {
+  override name = "StreamUnavailableError";
+}

@@ -1,0 +1,35 @@
+/** @module lib/metrics — every Prometheus metric framegate exports, on one registry per process. */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+/** Creates the registry and the metrics; one instance per gateway (tests make their own). */
+export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
+  const registry = new Registry();
+  if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: "framegate_process_" });
+  const r = [registry];
+  return {
+    registry,
+    eventsReceived: new Counter({ name: "framegate_events_received_total", help: "Events taken from the stream, by source (minio, webhook)", labelNames: ["source"], registers: r }),
+    hookRequests: new Counter({ name: "framegate_hook_requests_total", help: "HTTP webhook requests by hook and status code", labelNames: ["hook", "code"], registers: r }),
+    eventsMatched: new Counter({ name: "framegate_events_matched_total", help: "Events that matched a pipeline, by pipeline", labelNames: ["pipeline"], registers: r }),
+    eventsUnmatched: new Counter({ name: "framegate_events_unmatched_total", help: "Events that matched no pipeline", registers: r }),
+    eventsSkipped: new Counter({ name: "framegate_events_skipped_total", help: "Events intentionally not processed, by pipeline and reason (duplicate, sampled)", labelNames: ["pipeline", "reason"], registers: r }),
+    eventsWaiting: new Gauge({ name: "framegate_events_waiting", help: "Events held back (batch being filled, in-flight or rate limit), by pipeline and reason", labelNames: ["pipeline", "reason"], registers: r }),
+    eventsBatched: new Counter({ name: "framegate_events_batched_total", help: "Events that went into a batch Workflow, by pipeline", labelNames: ["pipeline"], registers: r }),
+    workflows: new Counter({ name: "framegate_workflows_total", help: "Workflow submissions by pipeline and outcome (created, exists, failed)", labelNames: ["pipeline", "outcome"], registers: r }),
+    workflowFailures: new Counter({ name: "framegate_workflow_failures_total", help: "Failed Workflow submissions by pipeline and reason", labelNames: ["pipeline", "reason"], registers: r }),
+    deadLettered: new Counter({ name: "framegate_dead_lettered_total", help: "Messages terminated and copied to the dead-letter subject, by reason", labelNames: ["reason"], registers: r }),
+    redelivered: new Counter({ name: "framegate_messages_naked_total", help: "Messages handed back to JetStream for a later retry, by reason", labelNames: ["reason"], registers: r }),
+    inFlight: new Gauge({ name: "framegate_messages_in_flight", help: "Messages being processed now", registers: r }),
+    latency: new Histogram({
+      name: "framegate_event_to_workflow_seconds",
+      help: "Time from the event (stream timestamp) to its Workflow existing",
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers: r,
+    }),
+    rulesLoaded: new Gauge({ name: "framegate_rules_pipelines", help: "Pipelines in the active rule set", registers: r }),
+    rulesReloads: new Counter({ name: "framegate_rules_reloads_total", help: "Rule reloads by result (ok, invalid)", labelNames: ["result"], registers: r }),
+    rulesValid: new Gauge({ name: "framegate_rules_last_reload_valid", help: "1 when the last rule change on disk was valid, 0 when it was refused", registers: r }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
