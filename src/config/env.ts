@@ -1,0 +1,74 @@
+/**
+ * @module config/env — the gateway's environment configuration, parsed once at start-up.
+ * A bad value is reported as `NAME: message` (ConfigError); defaults are visible here and in README.
+ */
+import { z } from "zod";
+import { ConfigError } from "../lib/errors.js";
+import { DURATION_RE, durationMs } from "../lib/duration.js";
+
+const int = (def: number, min = 1, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce.number({ error: "must be a whole number" }).int("must be a whole number").min(min).max(max).default(def);
+const dur = (def: string) =>
+  z.string().regex(DURATION_RE, "must be a duration such as 500ms, 30s, 5m").default(def).transform(durationMs);
+const bool = (def: boolean) =>
+  z
+    .enum(["true", "false", "1", "0", "yes", "no"], { error: "must be true or false" })
+    .default(def ? "true" : "false")
+    .transform((v) => v === "true" || v === "1" || v === "yes");
+const optionalSecret = z.string().min(16, "must be at least 16 characters (generate one with `openssl rand -hex 32`)").optional();
+
+export const envSchema = z.object({
+  FRAMEGATE_NATS_URL: z.string().default("nats://127.0.0.1:4222"),
+  FRAMEGATE_NATS_CREDS: z.string().optional(),
+  FRAMEGATE_STREAM: z.string().regex(/^[A-Za-z0-9_-]+$/, "must be a JetStream stream name (letters, digits, '_', '-')").default("FRAMEGATE"),
+  FRAMEGATE_DLQ_STREAM: z.string().regex(/^[A-Za-z0-9_-]+$/).default("FRAMEGATE_DLQ"),
+  FRAMEGATE_CONSUMER: z.string().regex(/^[A-Za-z0-9_-]+$/, "must be a consumer name (letters, digits, '_', '-')").default("framegate"),
+  FRAMEGATE_KV_BUCKET: z.string().regex(/^[A-Za-z0-9_-]+$/).default("framegate-state"),
+  FRAMEGATE_MINIO_SUBJECT: z.string().min(1).default("minio.events"),
+  FRAMEGATE_RULES_DIR: z.string().default("pipelines"),
+  FRAMEGATE_SERVICES_DIR: z.string().default("services"),
+  FRAMEGATE_HTTP_HOST: z.string().default("127.0.0.1"),
+  FRAMEGATE_HTTP_PORT: int(8080, 0, 65535),
+  FRAMEGATE_ALLOW_UNAUTHENTICATED_API: bool(false),
+  FRAMEGATE_MINIO_WEBHOOK_TOKEN: optionalSecret,
+  FRAMEGATE_HOOK_SECRETS: z.string().optional(),
+  FRAMEGATE_API_TOKEN: optionalSecret,
+  FRAMEGATE_MAX_BODY_BYTES: int(1 << 20, 1024, 64 << 20),
+  FRAMEGATE_MAX_IN_FLIGHT: int(64, 1, 10_000),
+  FRAMEGATE_MAX_DELIVER: int(10, 2, 1000),
+  FRAMEGATE_ACK_WAIT: dur("30s"),
+  FRAMEGATE_KUBE_TIMEOUT: dur("10s"),
+  FRAMEGATE_ALLOWED_NAMESPACES: z
+    .string()
+    .default("argo")
+    .transform((s) => s.split(",").map((x) => x.trim()).filter(Boolean)),
+  FRAMEGATE_SHUTDOWN_TIMEOUT: dur("20s"),
+  FRAMEGATE_ARGO_UI_URL: z.string().url("must be a URL such as https://argo.example.com").optional(),
+  FRAMEGATE_LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+  FRAMEGATE_WATCH_RULES: bool(true),
+});
+
+export type Config = z.infer<typeof envSchema>;
+
+/**
+ * Parses the environment; throws ConfigError listing every bad variable.
+ * @example loadConfig({ FRAMEGATE_HTTP_PORT: "9090" }).FRAMEGATE_HTTP_PORT // 9090
+ */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([k, v]) => k.startsWith("FRAMEGATE_") && v !== ""));
+  const r = envSchema.safeParse(cleaned);
+  if (!r.success) {
+    throw new ConfigError(r.error.issues.map((i) => ({ name: String(i.path[0] ?? "env"), message: i.message })));
+  }
+  const cfg = r.data;
+  const loopback = ["127.0.0.1", "::1", "localhost"].includes(cfg.FRAMEGATE_HTTP_HOST);
+  if (!loopback && !cfg.FRAMEGATE_API_TOKEN && !cfg.FRAMEGATE_ALLOW_UNAUTHENTICATED_API) {
+    throw new ConfigError([
+      {
+        name: "FRAMEGATE_API_TOKEN",
+        message: `required when FRAMEGATE_HTTP_HOST (${cfg.FRAMEGATE_HTTP_HOST}) is not loopback: set a token, or FRAMEGATE_ALLOW_UNAUTHENTICATED_API=true to serve /api without one`,
+      },
+    ]);
+  }
+  return cfg;
+}

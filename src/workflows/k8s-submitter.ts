@@ -1,0 +1,108 @@
+/**
+ * @module workflows/k8s-submitter — creates Workflows through `@kubernetes/client-node`.
+ * No client-side throttle: the API server's own flow control answers 429 + Retry-After, which is
+ * honoured by the consumer. Connections are kept alive on one shared agent (the client's default makes
+ * a new TLS connection per request).
+ */
+import https from "node:https";
+import http from "node:http";
+import { CustomObjectsApi, KubeConfig, Observable, type RequestContext, type ResponseContext } from "@kubernetes/client-node";
+import { NonRetriableError } from "../lib/errors.js";
+import { translateCreateError } from "./k8s-errors.js";
+import type { SubmitOutcome, Workflow, WorkflowSubmitter } from "./types.js";
+
+export interface KubeSubmitterOptions {
+  /** per-request deadline */
+  timeoutMs: number;
+  /** namespaces the gateway may create Workflows in (its RBAC); anything else is refused before the call */
+  allowedNamespaces: string[];
+  /** sockets kept open to the API server */
+  maxSockets?: number;
+}
+
+/** Builds an agent with the kubeconfig's TLS material and keep-alive. */
+export async function keepAliveAgent(kc: KubeConfig, maxSockets: number): Promise<http.Agent> {
+  const opts: https.AgentOptions = {};
+  await kc.applyToHTTPSOptions(opts);
+  const server = kc.getCurrentCluster()?.server ?? "";
+  const common = { keepAlive: true, maxSockets, maxFreeSockets: maxSockets, scheduling: "lifo" as const };
+  if (server.startsWith("http:")) return new http.Agent(common);
+  return new https.Agent({
+    ...common,
+    ca: opts.ca,
+    cert: opts.cert,
+    key: opts.key,
+    rejectUnauthorized: kc.getCurrentCluster()?.skipTLSVerify ? false : opts.rejectUnauthorized,
+  });
+}
+
+export class KubeWorkflowSubmitter implements WorkflowSubmitter {
+  readonly #api: CustomObjectsApi;
+  readonly #agent: http.Agent;
+  readonly #opts: KubeSubmitterOptions;
+
+  private constructor(api: CustomObjectsApi, agent: http.Agent, opts: KubeSubmitterOptions) {
+    this.#api = api;
+    this.#agent = agent;
+    this.#opts = opts;
+  }
+
+  static async create(kc: KubeConfig, opts: KubeSubmitterOptions): Promise<KubeWorkflowSubmitter> {
+    const agent = await keepAliveAgent(kc, opts.maxSockets ?? 64);
+    return new KubeWorkflowSubmitter(kc.makeApiClient(CustomObjectsApi), agent, opts);
+  }
+
+  async create(wf: Workflow, signal?: AbortSignal): Promise<SubmitOutcome> {
+    const ns = wf.metadata.namespace;
+    const what = `Workflow ${ns}/${wf.metadata.name}`;
+    if (!this.#opts.allowedNamespaces.includes(ns)) {
+      throw new NonRetriableError(
+        `${what}: namespace "${ns}" is not one the gateway may create Workflows in (FRAMEGATE_ALLOWED_NAMESPACES=${this.#opts.allowedNamespaces.join(",")}) — change spec.workflow.namespace or allow it (and grant the RBAC)`,
+      );
+    }
+    const timeout = AbortSignal.timeout(this.#opts.timeoutMs);
+    const sig = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    const agent = this.#agent;
+    try {
+      await this.#api.createNamespacedCustomObject(
+        { group: "argoproj.io", version: "v1alpha1", namespace: ns, plural: "workflows", body: wf },
+        requestOptions(agent, sig),
+      );
+      return "created";
+    } catch (e) {
+      const t = translateCreateError(e, what);
+      if (t.kind === "exists") return "exists";
+      throw t.error;
+    }
+  }
+
+  /** Cheap reachability probe for /readyz: can we list Workflows in the first allowed namespace? */
+  async ping(): Promise<void> {
+    const ns = this.#opts.allowedNamespaces[0] ?? "argo";
+    await this.#api.listNamespacedCustomObject(
+      { group: "argoproj.io", version: "v1alpha1", namespace: ns, plural: "workflows", limit: 1 },
+      requestOptions(this.#agent, AbortSignal.timeout(this.#opts.timeoutMs)),
+    );
+  }
+
+  close(): void {
+    this.#agent.destroy();
+  }
+}
+
+/** Per-request options: the shared keep-alive agent and an abort signal, set after the client's own auth. */
+function requestOptions(agent: http.Agent, signal: AbortSignal) {
+  return {
+    middleware: [
+      {
+        pre: (ctx: RequestContext) => {
+          ctx.setAgent(agent);
+          ctx.setSignal(signal as never);
+          return new Observable(Promise.resolve(ctx));
+        },
+        post: (ctx: ResponseContext) => new Observable(Promise.resolve(ctx)),
+      },
+    ],
+    middlewareMergeStrategy: "append" as const,
+  };
+}
