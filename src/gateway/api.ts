@@ -1,0 +1,69 @@
+/**
+ * @module gateway/api — the JSON API the dashboard and operators use: pipelines, dry-run match,
+ * recent events, rule validation. Behind `FRAMEGATE_API_TOKEN` when it is set.
+ */
+import { Hono } from "hono";
+import { BadEventError, formatIssue } from "../lib/errors.js";
+import { requireBearer } from "./auth.js";
+import { bodyText, readBodyCapped } from "./body-limit.js";
+import type { ResolvedGatewayDeps } from "./deps.js";
+import { HttpError } from "./http-error.js";
+import { summarizePipeline } from "./pipeline-summary.js";
+import type { GatewayEnv } from "./request-context.js";
+
+/** Largest `limit` `GET /api/events` takes. */
+export const MAX_EVENTS_LIMIT = 10_000;
+/** `limit` when none is given. */
+export const DEFAULT_EVENTS_LIMIT = 100;
+
+function parseLimit(raw: string | undefined): number {
+  if (raw === undefined || raw === "") return DEFAULT_EVENTS_LIMIT;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > MAX_EVENTS_LIMIT) {
+    throw new HttpError(400, `limit must be a whole number from 1 to ${MAX_EVENTS_LIMIT}, got ${JSON.stringify(raw.slice(0, 20))}`);
+  }
+  return Number(raw);
+}
+
+/** Routes under `/api`. */
+export function apiRoutes(deps: ResolvedGatewayDeps): Hono<GatewayEnv> {
+  const app = new Hono<GatewayEnv>();
+  app.use("*", requireBearer(deps.apiToken, "FRAMEGATE_API_TOKEN"));
+
+  app.get("/pipelines", (c) => {
+    const state = deps.rules();
+    return c.json({
+      pipelines: (state.ruleSet?.pipelines ?? []).map(summarizePipeline),
+      issues: state.issues.map((i) => ({ ...i, text: formatIssue(i) })),
+      loadedAt: state.loadedAt ?? null,
+    });
+  });
+
+  app.post("/match", async (c) => {
+    const text = bodyText(await readBodyCapped(c.req.raw, deps.maxBodyBytes));
+    try {
+      return c.json(await deps.match(text));
+    } catch (err) {
+      if (err instanceof BadEventError) throw new HttpError(400, err.message, {}, { cause: err });
+      throw err;
+    }
+  });
+
+  app.get("/events", (c) => {
+    const limit = parseLimit(c.req.query("limit"));
+    const pipeline = c.req.query("pipeline") || undefined;
+    const camera = c.req.query("camera") || undefined;
+    const events = deps.recentEvents.list({ limit, ...(pipeline && { pipeline }), ...(camera && { camera }) });
+    return c.json({ events });
+  });
+
+  const validate = deps.validateRules;
+  if (validate) {
+    app.post("/validate", async (c) => {
+      const text = bodyText(await readBodyCapped(c.req.raw, deps.maxBodyBytes));
+      const issues = await validate(text);
+      return c.json({ ok: issues.length === 0, issues: issues.map((i) => ({ ...i, text: formatIssue(i) })) });
+    });
+  }
+
+  return app;
+}

@@ -1,0 +1,48 @@
+/**
+ * @module gateway/app — the Hono app: webhooks in, JSON API, health and metrics. It holds no state of
+ * its own; everything comes in through {@link GatewayDeps}.
+ */
+import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { apiRoutes } from "./api.js";
+import { type GatewayDeps, resolveGatewayDeps } from "./deps.js";
+import { hookRoutes } from "./hooks.js";
+import { HttpError } from "./http-error.js";
+import { opsRoutes } from "./ops.js";
+import { type GatewayEnv, headerLimit, requestContext } from "./request-context.js";
+
+/**
+ * Builds the gateway's HTTP app. Serve it with `@hono/node-server` (`serve({ fetch: app.fetch, port })`),
+ * or call `app.request()` in tests.
+ * @example
+ * const app = createGatewayApp({ publisher, hooks: parseHookSecrets(text), log, metrics, rules, match, recentEvents, readiness });
+ * const res = await app.request("/healthz"); // 200 {"status":"ok"}
+ */
+export function createGatewayApp(input: GatewayDeps): Hono<GatewayEnv> {
+  const deps = resolveGatewayDeps(input);
+  if (deps.minioWebhookToken === undefined) {
+    deps.log.warn("no MinIO webhook token configured: POST /hooks/minio accepts unauthenticated notifications");
+  }
+  if (deps.apiToken === undefined) deps.log.warn("no API token configured: /api/* is open to anyone who can reach the gateway");
+
+  const app = new Hono<GatewayEnv>();
+  app.use("*", requestContext(deps.log));
+  app.use("*", headerLimit(deps.maxHeaderBytes));
+
+  app.route("/hooks", hookRoutes(deps));
+  app.route("/api", apiRoutes(deps));
+  app.route("/", opsRoutes(deps));
+
+  app.notFound((c) =>
+    c.json({ error: `no route for ${c.req.method} ${c.req.path}; the gateway serves POST /hooks/<name>, /api/pipelines, /api/match, /api/events, /healthz, /readyz, /metrics` }, 404),
+  );
+
+  app.onError((err, c) => {
+    if (err instanceof HttpError) return c.json({ error: err.message }, err.status, err.headers);
+    if (err instanceof HTTPException) return c.json({ error: err.message || "bad request" }, err.status);
+    (c.get("log") ?? deps.log).error({ err }, "unhandled error");
+    return c.json({ error: `internal error; the gateway log has the details under request id ${c.get("requestId") ?? "(none)"}` }, 500);
+  });
+
+  return app;
+}

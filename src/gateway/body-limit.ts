@@ -1,0 +1,86 @@
+/**
+ * @module gateway/body-limit — reads a request body with a hard cap, enforced while the bytes arrive:
+ * a missing or lying Content-Length cannot make the gateway buffer more than the cap.
+ */
+import { HttpError } from "./http-error.js";
+
+/** Human size for messages: `1 MiB`, `512 KiB`, `100 bytes`. */
+export function formatBytes(n: number): string {
+  if (n >= 1024 * 1024 && n % (1024 * 1024) === 0) return `${n / (1024 * 1024)} MiB`;
+  if (n >= 1024 && n % 1024 === 0) return `${n / 1024} KiB`;
+  return `${n} bytes`;
+}
+
+function tooLarge(max: number): HttpError {
+  return new HttpError(413, `request body is larger than the limit of ${formatBytes(max)}; send a smaller body (large payloads belong in the object store, send their key)`);
+}
+
+/**
+ * Reads the whole body, at most `max` bytes.
+ * @throws HttpError 413 when the declared or the actual size is over `max`; 415 for a compressed body
+ */
+export async function readBodyCapped(req: Request, max: number): Promise<Uint8Array> {
+  const encoding = req.headers.get("content-encoding");
+  if (encoding && encoding.trim().toLowerCase() !== "identity") {
+    throw new HttpError(415, `Content-Encoding "${encoding.slice(0, 40)}" is not supported; send the body uncompressed`);
+  }
+  const declared = req.headers.get("content-length");
+  if (declared !== null && /^\d+$/.test(declared.trim()) && Number(declared) > max) throw tooLarge(max);
+  if (!req.body) return new Uint8Array(0);
+
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > max) {
+      // stop pulling from the socket; what was read is dropped
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge(max);
+    }
+    chunks.push(value);
+  }
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+
+/**
+ * Decodes a body as UTF-8 text.
+ * @throws HttpError 400 for bytes that are not UTF-8
+ */
+export function bodyText(body: Uint8Array): string {
+  try {
+    return utf8.decode(body);
+  } catch (err) {
+    throw new HttpError(400, "request body is not UTF-8 text; send JSON encoded as UTF-8", {}, { cause: err });
+  }
+}
+
+/**
+ * Parses a body that must be one JSON object.
+ * @throws HttpError 400 naming the JSON syntax error, or what was sent instead of an object
+ */
+export function parseJsonObject(text: string): Record<string, unknown> {
+  if (text.trim() === "") throw new HttpError(400, "request body is empty; send a JSON object");
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new HttpError(400, `request body is not JSON (${(err as Error).message}); send a JSON object with Content-Type: application/json`, {}, { cause: err });
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    const got = value === null ? "null" : Array.isArray(value) ? "an array" : `a ${typeof value}`;
+    throw new HttpError(400, `request body must be a JSON object, got ${got}; wrap it, e.g. {"items": [...]}`);
+  }
+  return value as Record<string, unknown>;
+}

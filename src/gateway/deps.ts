@@ -1,0 +1,124 @@
+/**
+ * @module gateway/deps — everything the HTTP gateway needs, as small interfaces, so tests pass fakes
+ * and `serve` passes the real publisher, rule store, matcher and processor state.
+ */
+import type { Logger } from "pino";
+import type { Issue } from "../lib/errors.js";
+import type { Metrics } from "../lib/metrics.js";
+import type { RuleSet } from "../rules/types.js";
+import type { NormalizedEvent } from "../triggers/event.js";
+import type { EventPublisher } from "../triggers/stream.js";
+import type { Workflow } from "../workflows/types.js";
+import type { RecentEvents } from "./recent-events.js";
+
+/** How one integration proves it is itself: an HMAC-SHA256 signature of the body, or a bearer token. */
+export interface HookConfig {
+  name: string;
+  auth: "hmac" | "bearer";
+  /** the HMAC key or the bearer token; never logged, never echoed */
+  secret: string;
+}
+
+/** Looks up the hooks integrations may POST to (`/hooks/<name>`). */
+export interface HookRegistry {
+  get(name: string): HookConfig | undefined;
+}
+
+/** The active rules and the problems of the last load (a refused reload keeps the previous rule set). */
+export interface RulesState {
+  ruleSet?: RuleSet;
+  issues: Issue[];
+  /** ISO time the active rule set was loaded */
+  loadedAt?: string;
+}
+
+/** One pipeline an event matched in a dry run; `event` indexes `MatchResult.events`. */
+export interface DryRunMatch {
+  pipeline: string;
+  event: number;
+  params: Record<string, string>;
+  workflow: Workflow;
+}
+
+/** The dry run's output, the same JSON `framegate match` prints. */
+export interface MatchResult {
+  events: NormalizedEvent[];
+  matches: DryRunMatch[];
+}
+
+/** One readiness check (`nats`, `rules`, `kubernetes`, ...). */
+export interface ReadinessCheck {
+  ok: boolean;
+  detail?: string;
+}
+
+/** The gateway is ready when every check is. */
+export interface Readiness {
+  ready: boolean;
+  checks: Record<string, ReadinessCheck>;
+}
+
+/** Collaborators and settings of {@link createGatewayApp}; `serve` builds the real ones. */
+export interface GatewayDeps {
+  /** stores accepted webhook bodies in the FRAMEGATE stream */
+  publisher: EventPublisher;
+  /** subject for MinIO webhook-target notifications (default `minio.events`) */
+  minioSubject?: string;
+  /** integrations POST to `/hooks/<name>`; published on `framegate.hooks.<name>` */
+  hooks: HookRegistry;
+  /** the `auth_token` of MinIO's webhook target; unset: `/hooks/minio` accepts unauthenticated requests */
+  minioWebhookToken?: string;
+  /** `FRAMEGATE_API_TOKEN`; when set every `/api/*` request needs `Authorization: Bearer <token>` */
+  apiToken?: string;
+  /** largest request body accepted (default 1 MiB) */
+  maxBodyBytes?: number;
+  /** largest total size of request headers (default 16 KiB, Node's own default) */
+  maxHeaderBytes?: number;
+  log: Logger;
+  metrics: Metrics;
+  /** the active rules and the last load's issues */
+  rules(): RulesState;
+  /**
+   * The dry run of `framegate match` on event JSON text.
+   * @throws BadEventError when the text is not an event (answered 400 with its message)
+   */
+  match(text: string): MatchResult | Promise<MatchResult>;
+  /** checks rule YAML text without activating it (the dashboard's composer); `POST /api/validate` when set */
+  validateRules?(text: string): Issue[] | Promise<Issue[]>;
+  /** what the processor did with the latest events */
+  recentEvents: Pick<RecentEvents, "list">;
+  readiness(): Promise<Readiness>;
+}
+
+/** Defaults for the optional settings. */
+export const GATEWAY_DEFAULTS = {
+  minioSubject: "minio.events",
+  maxBodyBytes: 1024 * 1024,
+  maxHeaderBytes: 16 * 1024,
+} as const;
+
+/** The subject an integration's events are published on. */
+export function hookSubject(name: string): string {
+  return `framegate.hooks.${name}`;
+}
+
+/** {@link GatewayDeps} with every default filled in. */
+export type ResolvedGatewayDeps = GatewayDeps & {
+  minioSubject: string;
+  maxBodyBytes: number;
+  maxHeaderBytes: number;
+};
+
+/** Fills in the defaults and checks the limits. */
+export function resolveGatewayDeps(deps: GatewayDeps): ResolvedGatewayDeps {
+  const resolved = {
+    ...deps,
+    minioSubject: deps.minioSubject ?? GATEWAY_DEFAULTS.minioSubject,
+    maxBodyBytes: deps.maxBodyBytes ?? GATEWAY_DEFAULTS.maxBodyBytes,
+    maxHeaderBytes: deps.maxHeaderBytes ?? GATEWAY_DEFAULTS.maxHeaderBytes,
+  };
+  for (const k of ["maxBodyBytes", "maxHeaderBytes"] as const) {
+    if (!Number.isInteger(resolved[k]) || resolved[k] < 1) throw new RangeError(`gateway ${k} must be a positive integer, got ${resolved[k]}`);
+  }
+  return resolved;
+}
