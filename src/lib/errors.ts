@@ -50,8 +50,11 @@ export class NonRetriableError extends FramegateError {
 /** Try again later; `retryAfterMs` when the server said how long (429 Retry-After). */
 export class RetryAfterError extends FramegateError {
   override name = "RetryAfterError";
-  constructor(message: string, readonly retryAfterMs?: number, options?: { cause?: unknown }) {
+  /** short label for metrics: throttled, server-error, timeout, connection, ... */
+  readonly reason: string;
+  constructor(message: string, readonly retryAfterMs?: number, options?: { cause?: unknown; reason?: string }) {
     super(message, options);
+    this.reason = options?.reason ?? "error";
   }
 }
 

@@ -49,24 +49,24 @@ export function translateCreateError(e: unknown, what: string): TranslatedFailur
     if (code === 409 && (st.reason === "AlreadyExists" || st.reason === undefined)) return { kind: "exists" };
     if (code === 429) {
       const ms = retryAfterMs(ex.headers?.["retry-after"] ?? ex.headers?.["Retry-After"]);
-      return { kind: "error", reason: "throttled", error: new RetryAfterError(`Kubernetes throttled the create of ${what} (429): ${detail}`, ms, { cause: e }) };
+      return { kind: "error", reason: "throttled", error: new RetryAfterError(`Kubernetes throttled the create of ${what} (429): ${detail}`, ms, { cause: e, reason: "throttled" }) };
     }
     if (code === 400 || code === 422) {
       return { kind: "error", reason: "invalid", error: new NonRetriableError(`Kubernetes rejected ${what} (${code} ${st.reason ?? "Invalid"}): ${detail}`, undefined, { cause: e }) };
     }
     if (code === 401 || code === 403) {
-      return { kind: "error", reason: "forbidden", error: new RetryAfterError(`Kubernetes refused the create of ${what} (${code} ${st.reason ?? ""}): ${detail} — check the gateway's ServiceAccount and Role`, undefined, { cause: e }) };
+      return { kind: "error", reason: "forbidden", error: new RetryAfterError(`Kubernetes refused the create of ${what} (${code} ${st.reason ?? ""}): ${detail} — check the gateway's ServiceAccount and Role`, undefined, { cause: e, reason: "forbidden" }) };
     }
     if (code === 404) {
-      return { kind: "error", reason: "not-found", error: new RetryAfterError(`Kubernetes has no place for ${what} (404): ${detail} — is the namespace there and are Argo's CRDs installed?`, undefined, { cause: e }) };
+      return { kind: "error", reason: "not-found", error: new RetryAfterError(`Kubernetes has no place for ${what} (404): ${detail} — is the namespace there and are Argo's CRDs installed?`, undefined, { cause: e, reason: "not-found" }) };
     }
-    return { kind: "error", reason: code >= 500 ? "server-error" : `http-${code}`, error: new RetryAfterError(`Kubernetes failed the create of ${what} (${code}): ${detail}`, retryAfterMs(ex.headers?.["retry-after"]), { cause: e }) };
+    return { kind: "error", reason: code >= 500 ? "server-error" : `http-${code}`, error: new RetryAfterError(`Kubernetes failed the create of ${what} (${code}): ${detail}`, retryAfterMs(ex.headers?.["retry-after"]), { cause: e, reason: code >= 500 ? "server-error" : `http-${code}` }) };
   }
   const msg = ex?.message ?? String(e);
   const timeout = ex?.name === "AbortError" || ex?.type === "aborted" || /timed? ?out|aborted/i.test(msg);
   return {
     kind: "error",
     reason: timeout ? "timeout" : "connection",
-    error: new RetryAfterError(`Kubernetes API ${timeout ? "timed out" : "unreachable"} creating ${what}: ${msg}`, undefined, { cause: e }),
+    error: new RetryAfterError(`Kubernetes API ${timeout ? "timed out" : "unreachable"} creating ${what}: ${msg}`, undefined, { cause: e, reason: timeout ? "timeout" : "connection" }),
   };
 }

@@ -1,0 +1,54 @@
+/**
+ * @module flow/dead-letter — copies a message that will not be retried to `framegate.dlq.<kind>` with the
+ * reason, so nothing is silently dropped; `framegate replay` re-drives these copies.
+ */
+import type { EventPublisher } from "../triggers/stream.js";
+import { DLQ_SUBJECT_PREFIX } from "../triggers/jetstream-setup.js";
+import type { InboundMessage } from "../triggers/decision.js";
+
+/** Why a message went to the dead-letter stream; also the last subject token. */
+export type DeadLetterKind = "bad-event" | "rejected" | "exhausted";
+
+export const DLQ_HEADERS = {
+  reason: "Framegate-Dlq-Reason",
+  kind: "Framegate-Dlq-Kind",
+  subject: "Framegate-Original-Subject",
+  seq: "Framegate-Original-Seq",
+  pipeline: "Framegate-Pipeline",
+  at: "Framegate-Dead-Lettered-At",
+  deliveries: "Framegate-Deliveries",
+} as const;
+
+export interface DeadLetter {
+  send(msg: InboundMessage, kind: DeadLetterKind, reason: string, pipeline?: string): Promise<void>;
+}
+
+/** Publishes dead letters into the DLQ stream; idempotent per (original seq, pipeline) through Nats-Msg-Id. */
+export class StreamDeadLetter implements DeadLetter {
+  constructor(private readonly publisher: EventPublisher) {}
+
+  async send(msg: InboundMessage, kind: DeadLetterKind, reason: string, pipeline?: string): Promise<void> {
+    const headers: Record<string, string> = {
+      [DLQ_HEADERS.reason]: oneLine(reason),
+      [DLQ_HEADERS.kind]: kind,
+      [DLQ_HEADERS.subject]: msg.subject,
+      [DLQ_HEADERS.seq]: String(msg.seq),
+      [DLQ_HEADERS.at]: new Date().toISOString(),
+      [DLQ_HEADERS.deliveries]: String(msg.deliveryCount),
+    };
+    if (pipeline) headers[DLQ_HEADERS.pipeline] = pipeline;
+    for (const h of ["Framegate-Event-Id", "Framegate-Received-At", "Nats-Msg-Id"]) {
+      const v = msg.header(h);
+      if (v) headers[h === "Nats-Msg-Id" ? "Framegate-Original-Msg-Id" : h] = v;
+    }
+    await this.publisher.publish(`${DLQ_SUBJECT_PREFIX}${kind}`, msg.data, {
+      msgId: `dlq-${msg.seq}-${pipeline ?? "*"}`,
+      headers,
+    });
+  }
+}
+
+/** NATS headers are single lines; keep reasons readable and bounded. */
+function oneLine(s: string): string {
+  return s.replace(/[\r\n]+/g, " | ").slice(0, 2000);
+}

@@ -1,0 +1,137 @@
+/**
+ * @module triggers/consumer — the durable pull consumer: pulls, hands each message to the handler with
+ * bounded concurrency, and maps the handler's Decision to JetStream in this one place.
+ * Several gateway replicas bind the same durable consumer; JetStream spreads messages among them.
+ */
+import type { NatsConnection } from "@nats-io/transport-node";
+import { jetstream, type ConsumerMessages, type JsMsg } from "@nats-io/jetstream";
+import type { Logger } from "pino";
+import type { Metrics } from "../lib/metrics.js";
+import type { Decision, InboundMessage } from "./decision.js";
+
+export interface ConsumerOptions {
+  stream: string;
+  consumer: string;
+  /** messages processed at once */
+  maxInFlight: number;
+  /** ack_wait of the consumer; long handlers send working() at a third of it */
+  ackWaitMs: number;
+  log: Logger;
+  metrics: Metrics;
+  handle(msg: InboundMessage): Promise<Decision>;
+}
+
+/** Adapts a JsMsg to the handler's view of a message. */
+export function inbound(m: JsMsg): InboundMessage {
+  return {
+    subject: m.subject,
+    data: m.data,
+    seq: m.seq,
+    deliveryCount: m.info.deliveryCount,
+    timestampMs: Math.floor(m.info.timestampNanos / 1_000_000),
+    header: (name) => m.headers?.get(name) || undefined,
+    working: () => m.working(),
+  };
+}
+
+export class StreamConsumer {
+  readonly #nc: NatsConnection;
+  readonly #o: ConsumerOptions;
+  #messages?: ConsumerMessages;
+  #inFlight = new Map<number, JsMsg>();
+  #slots: (() => void)[] = [];
+  #loop?: Promise<void>;
+  #stopping = false;
+  #bound = false;
+
+  constructor(nc: NatsConnection, opts: ConsumerOptions) {
+    this.#nc = nc;
+    this.#o = opts;
+  }
+
+  get bound(): boolean {
+    return this.#bound && !this.#stopping;
+  }
+
+  get inFlight(): number {
+    return this.#inFlight.size;
+  }
+
+  /** Binds the durable consumer and starts pulling. */
+  async start(): Promise<void> {
+    const js = jetstream(this.#nc);
+    const c = await js.consumers.get(this.#o.stream, this.#o.consumer);
+    // Pull a little more than we process so the next message is already here when a slot frees.
+    this.#messages = await c.consume({ max_messages: Math.max(this.#o.maxInFlight * 2, 10) });
+    this.#bound = true;
+    this.#loop = this.run(this.#messages);
+  }
+
+  private async run(messages: ConsumerMessages): Promise<void> {
+    for await (const m of messages) {
+      if (this.#stopping) {
+        m.nak();
+        continue;
+      }
+      if (this.#inFlight.size >= this.#o.maxInFlight) await new Promise<void>((r) => this.#slots.push(r));
+      if (this.#stopping) {
+        m.nak();
+        continue;
+      }
+      this.dispatch(m);
+    }
+    this.#bound = false;
+  }
+
+  private dispatch(m: JsMsg): void {
+    const key = m.seq;
+    this.#inFlight.set(key, m);
+    this.#o.metrics.inFlight.set(this.#inFlight.size);
+    const heartbeat = setInterval(() => m.working(), Math.max(1000, this.#o.ackWaitMs / 3));
+    heartbeat.unref();
+    this.#o
+      .handle(inbound(m))
+      .catch((e: unknown): Decision => {
+        this.#o.log.error({ seq: m.seq, err: (e as Error).message }, "handler failed unexpectedly; will retry");
+        return { kind: "nak", delayMs: 5000, reason: "handler error" };
+      })
+      .then((d) => this.settle(m, d))
+      .finally(() => {
+        clearInterval(heartbeat);
+        this.#inFlight.delete(key);
+        this.#o.metrics.inFlight.set(this.#inFlight.size);
+        this.#slots.shift()?.();
+      });
+  }
+
+  /** The only place a Decision becomes a JetStream acknowledgement. */
+  private settle(m: JsMsg, d: Decision): void {
+    switch (d.kind) {
+      case "ack":
+        m.ack();
+        break;
+      case "nak":
+        m.nak(d.delayMs);
+        break;
+      case "term":
+        // nats-server 2.9 ignores a term reason; the reason lives in the dead-letter copy.
+        m.term();
+        break;
+    }
+  }
+
+  /**
+   * Graceful stop: stop pulling, let in-flight messages finish until the deadline, nak the rest
+   * (they are redelivered to another replica or after restart).
+   */
+  async stop(timeoutMs: number): Promise<void> {
+    this.#stopping = true;
+    for (const r of this.#slots.splice(0)) r();
+    await this.#messages?.close().catch(() => undefined);
+    const deadline = Date.now() + timeoutMs;
+    while (this.#inFlight.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    for (const m of this.#inFlight.values()) m.nak();
+    await this.#loop?.catch(() => undefined);
+    this.#bound = false;
+  }
+}

@@ -1,0 +1,31 @@
+/** @module triggers/decision — what happens to a stream message once it has been handled. */
+
+/**
+ * - `ack`: every matched pipeline has its Workflow (or a final decision); remove from the stream.
+ * - `nak`: try again after `delayMs` (the message stays in JetStream).
+ * - `term`: never retry; the handler has already copied it to the dead-letter stream.
+ */
+export type Decision =
+  | { kind: "ack" }
+  | { kind: "nak"; delayMs: number; reason: string }
+  | { kind: "term"; reason: string };
+
+/** The parts of a JetStream message the handler reads (JsMsg satisfies it; tests pass plain objects). */
+export interface InboundMessage {
+  subject: string;
+  data: Uint8Array;
+  seq: number;
+  /** 1 on first delivery */
+  deliveryCount: number;
+  /** when JetStream stored it */
+  timestampMs: number;
+  header(name: string): string | undefined;
+  /** tells JetStream the message is still being worked on (resets ack_wait) */
+  working(): void;
+}
+
+/** Exponential backoff with jitter for failures that said nothing about when to retry. */
+export function backoffMs(deliveryCount: number, baseMs = 1000, maxMs = 60_000): number {
+  const exp = Math.min(maxMs, baseMs * 2 ** Math.max(0, deliveryCount - 1));
+  return Math.round(exp / 2 + Math.random() * (exp / 2));
+}
