@@ -1,0 +1,105 @@
+/**
+ * @module workflows/step-template — one pipeline step as an Argo container template that follows the
+ * service contract (ARCHITECTURE.md): env for input/output keys, params, context and MinIO credentials.
+ */
+import type { Service } from "../rules/catalog-schema.js";
+import type { Step } from "../rules/schema.js";
+import { renderTemplate } from "../rules/template.js";
+import type { StepIo } from "./step-keys.js";
+
+/** The Secret every step reads MinIO's endpoint and credentials from (keys endpoint, accessKey, secretKey). */
+export const MINIO_SECRET = "framegate-minio";
+
+/** Exit code a service uses for bad input; the retry expression never retries it. */
+export const BAD_INPUT_EXIT_CODE = 2;
+
+/**
+ * Retry every failure (errors and failures alike) except the service saying "bad input".
+ * `lastRetry.exitCode` is "-1" when the container never ran, so those retry too.
+ */
+export const RETRY_EXPRESSION = `asInt(lastRetry.exitCode) != ${BAD_INPUT_EXIT_CODE}`;
+
+type EnvVar = { name: string; value: string } | { name: string; valueFrom: { secretKeyRef: { name: string; key: string } } };
+
+/** What a step template is built from. `vars` are the match's template variables (first event of a batch). */
+export interface StepTemplateInput {
+  pipeline: string;
+  step: Step;
+  service: Service;
+  io: StepIo;
+  camera: string;
+  vars: Record<string, string>;
+  labels: Record<string, string>;
+}
+
+/**
+ * Service parameter values for a step: the service's defaults, overridden by the step's params
+ * (rendered as templates with the match vars). Names as written in the catalog.
+ */
+export function stepParams(step: Step, service: Service, vars: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, p] of Object.entries(service.spec.params)) if (p.default !== undefined) out[name] = p.default;
+  for (const [name, value] of Object.entries(step.params)) out[name] = renderTemplate(value, vars);
+  return out;
+}
+
+/** The contract's environment, in a stable order. */
+function contractEnv(t: StepTemplateInput): EnvVar[] {
+  const env: EnvVar[] = [
+    { name: "FRAMEGATE_PIPELINE", value: t.pipeline },
+    { name: "FRAMEGATE_STEP", value: t.step.name },
+    { name: "FRAMEGATE_CAMERA", value: t.camera },
+    { name: "FRAMEGATE_INPUT_BUCKET", value: t.io.inputBucket },
+    { name: "FRAMEGATE_INPUT_KEYS", value: JSON.stringify(t.io.inputKeys) },
+    { name: "FRAMEGATE_OUTPUT_BUCKET", value: t.io.outputBucket },
+    { name: "FRAMEGATE_OUTPUT_KEYS", value: JSON.stringify(t.io.outputKeys) },
+  ];
+  const params = stepParams(t.step, t.service, t.vars);
+  for (const name of Object.keys(params).sort()) env.push({ name: `FRAMEGATE_PARAM_${name.toUpperCase()}`, value: params[name]! });
+  for (const [name, key] of [
+    ["MINIO_ENDPOINT", "endpoint"],
+    ["MINIO_ACCESS_KEY", "accessKey"],
+    ["MINIO_SECRET_KEY", "secretKey"],
+  ] as const) {
+    env.push({ name, valueFrom: { secretKeyRef: { name: MINIO_SECRET, key } } });
+  }
+  return env;
+}
+
+/**
+ * Builds the Argo template for one step (named after the step).
+ * @example buildStepTemplate({ pipeline: "people-detect", step, service, io, camera: "gate-01", vars, labels })
+ */
+export function buildStepTemplate(t: StepTemplateInput): Record<string, unknown> {
+  const { service, step } = t;
+  const container: Record<string, unknown> = {
+    image: service.spec.image,
+    command: service.spec.command,
+    env: contractEnv(t),
+  };
+  if (service.spec.args.length > 0) container.args = service.spec.args;
+  const res = service.spec.resources;
+  if (res && (res.requests || res.limits)) {
+    container.resources = {
+      ...(res.requests ? { requests: res.requests } : {}),
+      ...(res.limits ? { limits: res.limits } : {}),
+    };
+  }
+  const template: Record<string, unknown> = {
+    name: step.name,
+    metadata: { labels: { ...t.labels, "framegate.io/step": step.name } },
+    container,
+  };
+  const nodeSelector = { ...service.spec.nodeSelector, ...step.nodeSelector };
+  if (Object.keys(nodeSelector).length > 0) template.nodeSelector = nodeSelector;
+  if (service.spec.retries > 0) {
+    template.retryStrategy = {
+      limit: service.spec.retries,
+      retryPolicy: "Always",
+      expression: RETRY_EXPRESSION,
+      // no maxDuration: Argo also uses it as the retried pod's deadline, which would kill long steps
+      backoff: { duration: "5s", factor: 2 },
+    };
+  }
+  return template;
+}
