@@ -9,6 +9,10 @@ export interface CompiledPattern {
   source: string;
   /** the literal text every matching key starts with (used by the matcher's index) */
   literalPrefix: string;
+  /** the literal text every matching key ends with ("" when none); lets the matcher index suffix rules */
+  literalSuffix?: string;
+  /** the capture that starts right where `literalPrefix` ends (`{camera}/**` -> "camera"), if any */
+  leadingCapture?: string;
   /** named captures (`{camera}` -> "camera") in order */
   captures: string[];
   /** returns the captures, or null when the key does not match */
