@@ -187,7 +187,7 @@ describe("POST /hooks/:name (hmac)", () => {
 });
 
 describe("POST /hooks/:name (bearer)", () => {
-  const post = (auth?: string) => ({ method: "POST", body: '{"a":1}', headers: auth === undefined ? {} : { Authorization: auth } });
+  const post = (auth?: string): RequestInit => ({ method: "POST", body: `{"a":1}`, headers: auth === undefined ? {} : { Authorization: auth } });
 
   it("accepts the right token", async () => {
     const { deps, app } = setup();
