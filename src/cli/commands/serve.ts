@@ -1,0 +1,183 @@
+/**
+ * @module cli/commands/serve — `framegate serve`: the gateway (HTTP + JetStream consumer).
+ * The only place that reads process.env and wires the real clients together.
+ */
+import { readFileSync } from "node:fs";
+import { serve as serveHttp, type ServerType } from "@hono/node-server";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { KubeConfig } from "@kubernetes/client-node";
+import { pino, type Logger } from "pino";
+import { loadConfig, type Config } from "../../config/env.js";
+import { ConfigError, RuleError, FramegateError } from "../../lib/errors.js";
+import { createMetrics } from "../../lib/metrics.js";
+import { RuleStore } from "../../rules/rule-store.js";
+import { verifyIntake } from "../../triggers/jetstream-setup.js";
+import { JetStreamPublisher } from "../../triggers/jetstream-publisher.js";
+import { StreamConsumer } from "../../triggers/consumer.js";
+import { KubeWorkflowSubmitter } from "../../workflows/k8s-submitter.js";
+import { StreamDeadLetter } from "../../flow/dead-letter.js";
+import { Processor } from "../../flow/processor.js";
+import { createGatewayApp } from "../../gateway/app.js";
+import { RecentEvents } from "../../gateway/recent-events.js";
+import { parseHookSecrets } from "../../gateway/hook-secrets.js";
+import { dryRun } from "../dry-run.js";
+import { parseEventInput } from "../../triggers/parse-input.js";
+import type { Command } from "../command.js";
+import type { CliIo } from "../io.js";
+
+const usage = `framegate serve — run the gateway: HTTP (webhooks, /api, /metrics) and the JetStream consumer
+
+Configuration comes from FRAMEGATE_* environment variables (see README "Configuration");
+Kubernetes from KUBECONFIG / in-cluster config, as kubectl finds it.`;
+
+export const command: Command = { usage, run };
+
+async function run(args: string[], io: CliIo): Promise<number> {
+  if (args.includes("--help") || args.includes("-h")) {
+    io.out(`${usage}\n`);
+    return 0;
+  }
+  let cfg: Config;
+  try {
+    cfg = loadConfig(process.env);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      io.err(`${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  const log = pino({ level: cfg.FRAMEGATE_LOG_LEVEL, base: { svc: "framegate" }, redact: ["secret", "token", "*.secret", "*.token", "authorization"] });
+  try {
+    const g = await startGateway(cfg, log);
+    await new Promise<void>((resolve) => {
+      const stop = (sig: string) => {
+        log.info({ sig }, "shutting down: stop pulling, finish in-flight work");
+        void g.stop().then(resolve);
+      };
+      process.once("SIGTERM", () => stop("SIGTERM"));
+      process.once("SIGINT", () => stop("SIGINT"));
+    });
+    log.info("stopped");
+    return 0;
+  } catch (e) {
+    if (e instanceof RuleError) {
+      io.err(`${e.message}\nthe gateway does not start with invalid rules: fix them (framegate validate) and start again\n`);
+      return 1;
+    }
+    if (e instanceof FramegateError) {
+      log.fatal({ err: e.message }, "cannot start");
+      io.err(`framegate serve: ${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+export interface RunningGateway {
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** Starts everything; used by `serve` and by tests that run the gateway in-process. */
+export async function startGateway(cfg: Config, log: Logger): Promise<RunningGateway> {
+  const metrics = createMetrics();
+  const rules = await RuleStore.open({ rulesDir: cfg.FRAMEGATE_RULES_DIR, servicesDir: cfg.FRAMEGATE_SERVICES_DIR, log, metrics });
+  if (cfg.FRAMEGATE_WATCH_RULES) rules.watch();
+  const hooks = parseHookSecrets(cfg.FRAMEGATE_HOOK_SECRETS ? readFileSync(cfg.FRAMEGATE_HOOK_SECRETS, "utf8") : "");
+
+  let nc: NatsConnection;
+  try {
+    nc = await connect({ servers: cfg.FRAMEGATE_NATS_URL.split(","), name: "framegate-gateway", maxReconnectAttempts: -1, reconnectTimeWait: 1000 });
+  } catch (e) {
+    throw new FramegateError(`cannot connect to NATS at ${cfg.FRAMEGATE_NATS_URL}: ${(e as Error).message} — is nats-server running with JetStream (-js)?`, { cause: e });
+  }
+  const names = { stream: cfg.FRAMEGATE_STREAM, dlqStream: cfg.FRAMEGATE_DLQ_STREAM, consumer: cfg.FRAMEGATE_CONSUMER, minioSubject: cfg.FRAMEGATE_MINIO_SUBJECT };
+  await verifyIntake(nc, names);
+
+  const kc = new KubeConfig();
+  kc.loadFromDefault();
+  const submitter = await KubeWorkflowSubmitter.create(kc, {
+    timeoutMs: cfg.FRAMEGATE_KUBE_TIMEOUT,
+    allowedNamespaces: cfg.FRAMEGATE_ALLOWED_NAMESPACES,
+    maxSockets: Math.min(cfg.FRAMEGATE_MAX_IN_FLIGHT, 256),
+  });
+  const publisher = new JetStreamPublisher(nc);
+  const recent = new RecentEvents();
+  const processor = new Processor({
+    rules: () => rules.current(),
+    submitter,
+    deadLetter: new StreamDeadLetter(publisher),
+    metrics,
+    log,
+    minioSubject: cfg.FRAMEGATE_MINIO_SUBJECT,
+    maxDeliver: cfg.FRAMEGATE_MAX_DELIVER,
+    onEvent: (e) => recent.push(e),
+  });
+  const consumer = new StreamConsumer(nc, {
+    stream: cfg.FRAMEGATE_STREAM,
+    consumer: cfg.FRAMEGATE_CONSUMER,
+    maxInFlight: cfg.FRAMEGATE_MAX_IN_FLIGHT,
+    ackWaitMs: cfg.FRAMEGATE_ACK_WAIT,
+    log,
+    metrics,
+    handle: (m) => processor.handle(m),
+  });
+  await consumer.start();
+
+  let kubeCheck = { at: 0, ok: false, detail: "not checked yet" };
+  const app = createGatewayApp({
+    publisher,
+    minioSubject: cfg.FRAMEGATE_MINIO_SUBJECT,
+    hooks,
+    minioWebhookToken: cfg.FRAMEGATE_MINIO_WEBHOOK_TOKEN,
+    apiToken: cfg.FRAMEGATE_API_TOKEN,
+    maxBodyBytes: cfg.FRAMEGATE_MAX_BODY_BYTES,
+    log,
+    metrics,
+    rules: () => ({ ruleSet: rules.current().ruleSet, issues: rules.issues, loadedAt: rules.current().loadedAt }),
+    match: (text) => {
+      const events = parseEventInput(text);
+      return { events, matches: dryRun(events, rules.current().ruleSet) };
+    },
+    recentEvents: recent,
+    readiness: async () => {
+      if (Date.now() - kubeCheck.at > 5000) {
+        kubeCheck = await submitter.ping().then(
+          () => ({ at: Date.now(), ok: true, detail: "reachable" }),
+          (e: Error) => ({ at: Date.now(), ok: false, detail: e.message.slice(0, 300) }),
+        );
+      }
+      const checks = {
+        nats: { ok: !nc.isClosed() && nc.isDraining() === false, detail: nc.getServer() },
+        consumer: { ok: consumer.bound, detail: `${cfg.FRAMEGATE_STREAM}/${cfg.FRAMEGATE_CONSUMER}, ${consumer.inFlight} in flight` },
+        rules: {
+          ok: true,
+          detail: rules.issues.length
+            ? `running the last good rules (${rules.current().ruleSet.pipelines.length} pipelines); the change on disk was refused: ${rules.issues.length} problem(s), first: ${rules.issues[0]!.file}:${rules.issues[0]!.line}:${rules.issues[0]!.col}: ${rules.issues[0]!.message}`
+            : `${rules.current().ruleSet.pipelines.length} pipelines`,
+        },
+        kubernetes: { ok: kubeCheck.ok, detail: kubeCheck.detail },
+      };
+      return { ready: Object.values(checks).every((c) => c.ok), checks };
+    },
+  });
+
+  const server: ServerType = await new Promise((resolve) => {
+    const s = serveHttp({ fetch: app.fetch, hostname: cfg.FRAMEGATE_HTTP_HOST, port: cfg.FRAMEGATE_HTTP_PORT, serverOptions: { maxHeaderSize: 16 * 1024, requestTimeout: 30_000 } }, () => resolve(s));
+  });
+  const addr = server.address();
+  const port = typeof addr === "object" && addr ? addr.port : cfg.FRAMEGATE_HTTP_PORT;
+  log.info({ host: cfg.FRAMEGATE_HTTP_HOST, port, pipelines: rules.current().ruleSet.pipelines.length }, "framegate serving");
+
+  return {
+    port,
+    async stop() {
+      await new Promise<void>((r) => server.close(() => r()));
+      await consumer.stop(cfg.FRAMEGATE_SHUTDOWN_TIMEOUT);
+      rules.close();
+      submitter.close();
+      await nc.drain().catch(() => undefined);
+    },
+  };
+}
