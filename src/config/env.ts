@@ -46,6 +46,11 @@ export const envSchema = z.object({
   FRAMEGATE_ARGO_UI_URL: z.string().url("must be a URL such as https://argo.example.com").optional(),
   FRAMEGATE_LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
   FRAMEGATE_WATCH_RULES: bool(true),
+  /** MinIO admin access for `framegate setup` (bucket notifications); the gateway itself never reads objects */
+  FRAMEGATE_MINIO_ENDPOINT: z.string().url("must be a URL such as http://minio:9000").optional(),
+  FRAMEGATE_MINIO_ACCESS_KEY: z.string().optional(),
+  FRAMEGATE_MINIO_SECRET_KEY: z.string().optional(),
+  FRAMEGATE_MINIO_NOTIFY_ARN: z.string().default("arn:minio:sqs::PRIMARY:nats"),
 });
 
 export type Config = z.infer<typeof envSchema>;
