@@ -12,7 +12,6 @@ export interface CommandEntry {
 }
 
 export const COMMANDS: Record<string, CommandEntry> = {
-  serve: { summary: "run the gateway: webhooks, /api, /metrics and the JetStream consumer", load: () => import("./commands/serve.js") },
   validate: { summary: "check pipeline rules and the service catalog; one line per problem", load: () => import("./commands/validate.js") },
   match: { summary: "dry run: which pipelines an event matches, and the Workflows it would submit (JSON)", load: () => import("./commands/match.js") },
   serve: { summary: "run the gateway: webhooks, /api, /metrics and the JetStream consumer that submits Workflows", load: () => import("./commands/serve.js") },
