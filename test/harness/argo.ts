@@ -1,0 +1,245 @@
+/**
+ * @module test/harness/argo — Argo Workflows on the harness cluster: the minimal CRDs (vendored in
+ * argo-crds/), the `argo` namespace with the controller ConfigMap (artifacts in the harness MinIO), the
+ * gateway's and the runner's ServiceAccounts with least-privilege Roles, and a real `workflow-controller`
+ * (namespaced, no leader election). Pods run nowhere: kwok.ts completes them.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import {
+  ApiextensionsV1Api,
+  CoreV1Api,
+  type KubeConfig,
+  type KubernetesObject,
+  type V1CustomResourceDefinition,
+} from "@kubernetes/client-node";
+import { parseAllDocuments, stringify } from "yaml";
+import { HarnessError, ManagedProcess } from "./process.js";
+import { apiMessage, applyObjects, eventually, type KubeCluster } from "./kube.js";
+import type { MinioServer } from "./minio.js";
+import { REPO_ROOT, progress, since, toolPath } from "./util.js";
+
+/** Argo version the harness binaries and CRDs come from (see scripts/tools.sh). */
+export const ARGO_VERSION = "v3.6.18";
+
+/** Where the minimal CRDs are vendored. */
+export const ARGO_CRDS_DIR = join(REPO_ROOT, "test/harness/argo-crds");
+
+/** ServiceAccount the gateway submits Workflows as. */
+export const GATEWAY_SA = "framegate-gateway";
+/** ServiceAccount Workflow pods run as (`spec.serviceAccountName`). */
+export const RUNNER_SA = "framegate-runner";
+/** Secret with the MinIO `endpoint`, `accessKey`, `secretKey` (service contract and artifact repository). */
+export const MINIO_SECRET = "framegate-minio";
+
+/** Options of {@link installArgo} and {@link startArgo}. */
+export interface ArgoOptions {
+  /** namespace for Workflows and the controller (default `argo`) */
+  namespace?: string;
+  /** MinIO for the artifact repository (bucket `argo-artifacts`) and the `framegate-minio` Secret */
+  minio?: Pick<MinioServer, "host" | "port" | "endpoint" | "accessKey" | "secretKey">;
+  /** image put in pods for Argo's executor (never pulled: kwok runs the pods) */
+  executorImage?: string;
+  /** lifetime of the gateway's token, default 24 h */
+  tokenSeconds?: number;
+  /** readiness deadline, default 60 s */
+  deadlineMs?: number;
+  /** extra workflow-controller flags, e.g. ["--qps=100", "--burst=200", "--workflow-workers=64"] */
+  controllerArgs?: string[];
+}
+
+/** What {@link installArgo} created. */
+export interface ArgoInstall {
+  namespace: string;
+  gatewayServiceAccount: string;
+  runnerServiceAccount: string;
+  /** a TokenRequest token of the gateway ServiceAccount */
+  gatewayToken: string;
+  /** client config acting as the gateway ServiceAccount (default namespace set) */
+  gatewayKubeConfig(): KubeConfig;
+  /** kubeconfig file acting as the gateway ServiceAccount */
+  gatewayKubeconfigPath: string;
+}
+
+/** Argo installed and its controller running. Dispose (or `stop()`) kills the controller. */
+export interface ArgoStack extends ArgoInstall, AsyncDisposable {
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Installs Argo's CRDs and framegate's namespace, ConfigMap, Secret and RBAC, and starts the controller.
+ *
+ * @example
+ * await using argo = await startArgo(kube, { minio });
+ * const api = argo.gatewayKubeConfig().makeApiClient(CustomObjectsApi);
+ */
+export async function startArgo(kube: KubeCluster, opts: ArgoOptions = {}): Promise<ArgoStack> {
+  const install = await installArgo(kube, opts);
+  const controller = await startWorkflowController(kube, install.namespace, opts);
+  const stop = () => controller.stop();
+  return { ...install, output: () => controller.output.toString(), stop, [Symbol.asyncDispose]: stop };
+}
+
+/** Applies the CRDs (waiting until they are Established) and the namespace, config and RBAC. */
+export async function installArgo(kube: KubeCluster, opts: ArgoOptions = {}): Promise<ArgoInstall> {
+  const t0 = Date.now();
+  const ns = opts.namespace ?? "argo";
+  const kc = kube.kubeConfig();
+  await applyCrds(kc, opts.deadlineMs ?? 60_000);
+
+  const objects: KubernetesObject[] = [
+    { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } },
+    controllerConfigMap(ns, opts.minio),
+    ...rbacObjects(ns),
+  ];
+  if (opts.minio) {
+    objects.push({
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: MINIO_SECRET, namespace: ns },
+      stringData: { endpoint: opts.minio.endpoint, accessKey: opts.minio.accessKey, secretKey: opts.minio.secretKey },
+    } as KubernetesObject);
+  }
+  await applyObjects(kc, objects);
+
+  const core = kc.makeApiClient(CoreV1Api);
+  let gatewayToken: string;
+  try {
+    const tr = await core.createNamespacedServiceAccountToken({
+      name: GATEWAY_SA,
+      namespace: ns,
+      body: { spec: { audiences: [], expirationSeconds: opts.tokenSeconds ?? 86_400 } },
+    });
+    gatewayToken = tr.status?.token ?? "";
+    if (!gatewayToken) throw new Error("the TokenRequest answer has no status.token");
+  } catch (e) {
+    throw new HarnessError(`requesting a token for ServiceAccount ${ns}/${GATEWAY_SA} failed: ${apiMessage(e)}`, "", { cause: e });
+  }
+  progress(`argo resources installed in ${ns} in ${since(t0)}`);
+  return {
+    namespace: ns,
+    gatewayServiceAccount: GATEWAY_SA,
+    runnerServiceAccount: RUNNER_SA,
+    gatewayToken,
+    gatewayKubeConfig: () => kube.kubeConfig(gatewayToken, ns),
+    gatewayKubeconfigPath: kube.writeKubeconfig(GATEWAY_SA, gatewayToken, ns),
+  };
+}
+
+/** Starts `workflow-controller` for `namespace` and waits until its informers have synced. */
+export async function startWorkflowController(
+  kube: KubeCluster,
+  namespace: string,
+  opts: Pick<ArgoOptions, "executorImage" | "deadlineMs" | "controllerArgs"> = {},
+): Promise<ManagedProcess> {
+  const t0 = Date.now();
+  let synced = false;
+  const kubeconfig = kube.writeKubeconfig("workflow-controller", kube.adminToken, namespace);
+  const proc = await ManagedProcess.start(
+    {
+      name: "workflow-controller",
+      command: toolPath("WORKFLOW_CONTROLLER"),
+      args: [
+        `--kubeconfig=${kubeconfig}`,
+        `--namespace=${namespace}`,
+        "--namespaced",
+        `--managed-namespace=${namespace}`,
+        `--executor-image=${opts.executorImage ?? `quay.io/argoproj/argoexec:${ARGO_VERSION}`}`,
+        "--loglevel=info",
+        // defaults kept (20 QPS, burst 30, 32 workers): benchmarks should meet the controller as deployed
+        ...(opts.controllerArgs ?? []),
+      ],
+      // it also serves :6060 (pprof, /healthz) on every interface, hard-coded: a second controller just logs
+      // that the port is taken, so readiness is read from the log instead
+      env: { LEADER_ELECTION_DISABLE: "true" },
+      outputBytes: 256 * 1024,
+    },
+    async (p) => {
+      // logged by the GC loop, which starts once every informer cache has synced
+      synced ||= /Performing periodic GC/.test(p.output.toString());
+      return synced;
+    },
+    opts.deadlineMs ?? 60_000,
+  );
+  progress(`workflow-controller ready in ${since(t0)}`);
+  return proc;
+}
+
+async function applyCrds(kc: KubeConfig, deadlineMs: number): Promise<void> {
+  const files = readdirSync(ARGO_CRDS_DIR).filter((f) => f.startsWith("argoproj.io_") && f.endsWith(".yaml"));
+  const crds: V1CustomResourceDefinition[] = [];
+  for (const f of files) {
+    for (const doc of parseAllDocuments(readFileSync(join(ARGO_CRDS_DIR, f), "utf8"))) {
+      const obj = doc.toJS() as V1CustomResourceDefinition | null;
+      if (obj?.kind === "CustomResourceDefinition") crds.push(obj);
+    }
+  }
+  if (crds.length < 8) throw new HarnessError(`expected Argo's 8 minimal CRDs in ${ARGO_CRDS_DIR}, found ${crds.length}`);
+  await applyObjects(kc, crds as KubernetesObject[]);
+  const api = kc.makeApiClient(ApiextensionsV1Api);
+  for (const crd of crds) {
+    const name = crd.metadata!.name!;
+    await eventually(
+      `CRD ${name} becoming Established`,
+      async () => {
+        const c = await api.readCustomResourceDefinition({ name });
+        return !!c.status?.conditions?.some((x) => x.type === "Established" && x.status === "True");
+      },
+      deadlineMs,
+    );
+  }
+}
+
+function controllerConfigMap(ns: string, minio: ArgoOptions["minio"]): KubernetesObject {
+  const data: Record<string, string> = {
+    // both default to :9090 on every interface; parallel stacks would collide
+    metricsConfig: stringify({ enabled: false }),
+    telemetryConfig: stringify({ enabled: false }),
+  };
+  if (minio) {
+    data.artifactRepository = stringify({
+      s3: {
+        bucket: "argo-artifacts",
+        endpoint: `${minio.host}:${minio.port}`,
+        insecure: true,
+        accessKeySecret: { name: MINIO_SECRET, key: "accessKey" },
+        secretKeySecret: { name: MINIO_SECRET, key: "secretKey" },
+      },
+    });
+  }
+  return { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "workflow-controller-configmap", namespace: ns }, data } as KubernetesObject;
+}
+
+/**
+ * The gateway may only create and read Workflows in its namespace. The runner gets what Argo's executor
+ * needs (v3.4+: WorkflowTaskResults; pods for the wait container and older executors).
+ */
+function rbacObjects(ns: string): KubernetesObject[] {
+  const sa = (name: string) => ({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name, namespace: ns } });
+  const role = (name: string, rules: unknown[]) => ({
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    kind: "Role",
+    metadata: { name, namespace: ns },
+    rules,
+  });
+  const binding = (name: string) => ({
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    kind: "RoleBinding",
+    metadata: { name, namespace: ns },
+    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name },
+    subjects: [{ kind: "ServiceAccount", name, namespace: ns }],
+  });
+  return [
+    sa(GATEWAY_SA),
+    role(GATEWAY_SA, [{ apiGroups: ["argoproj.io"], resources: ["workflows"], verbs: ["create", "get", "list", "watch"] }]),
+    binding(GATEWAY_SA),
+    sa(RUNNER_SA),
+    role(RUNNER_SA, [
+      { apiGroups: ["argoproj.io"], resources: ["workflowtaskresults"], verbs: ["create", "patch"] },
+      { apiGroups: [""], resources: ["pods"], verbs: ["get", "watch", "patch"] },
+      { apiGroups: [""], resources: ["pods/log"], verbs: ["get", "watch"] },
+    ]),
+    binding(RUNNER_SA),
+  ] as KubernetesObject[];
+}
