@@ -80,7 +80,7 @@ export interface RunningGateway {
 }
 
 /** Starts everything; used by `serve` and by tests that run the gateway in-process. */
-export async function startGateway(cfg: Config, log: Logger): Promise<RunningGateway> {
+export async function startGateway(cfg: Config, log: Logger, overrides: { kubeConfig?: KubeConfig } = {}): Promise<RunningGateway> {
   const metrics = createMetrics();
   const rules = await RuleStore.open({ rulesDir: cfg.FRAMEGATE_RULES_DIR, servicesDir: cfg.FRAMEGATE_SERVICES_DIR, log, metrics });
   if (cfg.FRAMEGATE_WATCH_RULES) rules.watch();
@@ -95,8 +95,8 @@ export async function startGateway(cfg: Config, log: Logger): Promise<RunningGat
   const names = { stream: cfg.FRAMEGATE_STREAM, dlqStream: cfg.FRAMEGATE_DLQ_STREAM, consumer: cfg.FRAMEGATE_CONSUMER, minioSubject: cfg.FRAMEGATE_MINIO_SUBJECT };
   await verifyIntake(nc, names);
 
-  const kc = new KubeConfig();
-  kc.loadFromDefault();
+  const kc = overrides.kubeConfig ?? new KubeConfig();
+  if (!overrides.kubeConfig) kc.loadFromDefault();
   const submitter = await KubeWorkflowSubmitter.create(kc, {
     timeoutMs: cfg.FRAMEGATE_KUBE_TIMEOUT,
     allowedNamespaces: cfg.FRAMEGATE_ALLOWED_NAMESPACES,

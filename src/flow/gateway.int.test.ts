@@ -1,0 +1,365 @@
+/**
+ * The gateway against a real nats-server and a Kubernetes API stand-in that can fail on demand:
+ * at-least-once intake, no duplicate Workflows, retry/dead-letter classification, webhooks end to end.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createHmac } from "node:crypto";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { spawn } from "node:child_process";
+import { KubeConfig } from "@kubernetes/client-node";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { pino } from "pino";
+import { startNats, type NatsServer } from "../../test/harness/nats.js";
+import { REPO_ROOT } from "../../test/harness/util.js";
+import { FakeKubeApi } from "../../test/fakes/kube-api.js";
+import { loadConfig } from "../config/env.js";
+import { ensureIntake } from "../triggers/jetstream-setup.js";
+import { startGateway, type RunningGateway } from "../cli/commands/serve.js";
+
+const HMAC_SECRET = "motion-secret-0123456789";
+let nats: NatsServer;
+let nc: NatsConnection;
+let n = 0;
+
+beforeAll(async () => {
+  nats = await startNats();
+  nc = await nats.connect();
+});
+afterAll(async () => {
+  await nc?.close();
+  await nats?.stop();
+});
+
+/** A MinIO notification exactly as MinIO publishes it (one record). */
+function notification(key: string, etag: string, opts: { bucket?: string; size?: number; eventName?: string } = {}) {
+  const bucket = opts.bucket ?? "raw";
+  const enc = encodeURIComponent(key).replace(/%20/g, "+");
+  return {
+    EventName: opts.eventName ?? "s3:ObjectCreated:Put",
+    Key: `${bucket}/${key}`,
+    Records: [
+      {
+        eventVersion: "2.0",
+        eventSource: "minio:s3",
+        awsRegion: "",
+        eventTime: new Date().toISOString(),
+        eventName: opts.eventName ?? "s3:ObjectCreated:Put",
+        userIdentity: { principalId: "minioadmin" },
+        requestParameters: { principalId: "minioadmin", region: "", sourceIPAddress: "127.0.0.1" },
+        responseElements: { "x-amz-id-2": "dd9025bab4ad464b049177c95eb6ebf374d3b3fd1af9251148b658df7ac2e3e8", "x-amz-request-id": "1", "x-minio-deployment-id": "d", "x-minio-origin-endpoint": "http://127.0.0.1:9000" },
+        s3: {
+          s3SchemaVersion: "1.0",
+          configurationId: "Config",
+          bucket: { name: bucket, ownerIdentity: { principalId: "minioadmin" }, arn: `arn:aws:s3:::${bucket}` },
+          object: { key: enc, size: opts.size ?? 20480, eTag: etag, contentType: "image/jpeg", userMetadata: { "content-type": "image/jpeg" }, sequencer: "17A0" + etag.slice(0, 8) },
+        },
+        source: { host: "127.0.0.1", port: "", userAgent: "MinIO (linux; amd64) minio-go/v7.0.0" },
+      },
+    ],
+  };
+}
+
+interface Env {
+  stream: string;
+  consumer: string;
+  dlq: string;
+  rulesDir: string;
+  kube: FakeKubeApi;
+  gw?: RunningGateway;
+  env: Record<string, string>;
+}
+
+/** A fresh stream/consumer/rules dir per test, so one nats-server serves the whole file. */
+async function setup(opts: { maxDeliver?: number; ackWait?: string; maxInFlight?: number } = {}): Promise<Env> {
+  n += 1;
+  const stream = `FG${n}`;
+  const rulesDir = mkdtempSync(join(tmpdir(), "fg-rules-"));
+  writeFileSync(
+    join(rulesDir, "detect.yaml"),
+    `apiVersion: framegate/v1
+kind: Pipeline
+metadata: { name: people-detect }
+spec:
+  trigger: { bucket: raw, key: "{camera}/**/*.jpg" }
+  workflow:
+    steps:
+      - { name: resize, service: resize, params: { width: "320" } }
+      - { name: detect, service: detect, after: [resize] }
+    parameters: { camera: "{camera}", key: "{key}" }
+---
+apiVersion: framegate/v1
+kind: Pipeline
+metadata: { name: motion }
+spec:
+  trigger: { source: webhook, hook: motion-alerts, where: { fields: { kind: [motion] } } }
+  workflow:
+    templateRef: image-processing
+    parameters: { camera: "{body.camera}", bucket: raw, key: "{body.key}" }
+`,
+  );
+  const hooksFile = join(rulesDir, "..", `hooks-${n}.txt`);
+  writeFileSync(hooksFile, `motion-alerts: hmac:${HMAC_SECRET}\n`);
+  const kube = await new FakeKubeApi().start();
+  const kcFile = join(rulesDir, "..", `kubeconfig-${n}.yaml`);
+  writeFileSync(kcFile, kube.kubeconfig());
+  const env = {
+    FRAMEGATE_NATS_URL: nats.url,
+    FRAMEGATE_STREAM: stream,
+    FRAMEGATE_DLQ_STREAM: `${stream}_DLQ`,
+    FRAMEGATE_CONSUMER: "gw",
+    FRAMEGATE_MINIO_SUBJECT: `minio.events.${n}`,
+    FRAMEGATE_RULES_DIR: rulesDir,
+    FRAMEGATE_SERVICES_DIR: join(REPO_ROOT, "services"),
+    FRAMEGATE_HTTP_PORT: "0",
+    FRAMEGATE_HOOK_SECRETS: hooksFile,
+    FRAMEGATE_MAX_DELIVER: String(opts.maxDeliver ?? 10),
+    FRAMEGATE_ACK_WAIT: opts.ackWait ?? "30s",
+    FRAMEGATE_MAX_IN_FLIGHT: String(opts.maxInFlight ?? 64),
+    FRAMEGATE_KUBE_TIMEOUT: "2s",
+    FRAMEGATE_LOG_LEVEL: "silent",
+    FRAMEGATE_WATCH_RULES: "false",
+    KUBECONFIG: kcFile,
+  };
+  const cfg = loadConfig(env);
+  await ensureIntake(nc, { stream, dlqStream: `${stream}_DLQ`, consumer: "gw", minioSubject: env.FRAMEGATE_MINIO_SUBJECT }, { ackWaitMs: cfg.FRAMEGATE_ACK_WAIT, maxDeliver: cfg.FRAMEGATE_MAX_DELIVER });
+  return { stream, consumer: "gw", dlq: `${stream}_DLQ`, rulesDir, kube, env };
+}
+
+async function startIn(e: Env): Promise<RunningGateway> {
+  const kc = new KubeConfig();
+  kc.loadFromString(e.kube.kubeconfig());
+  e.gw = await startGateway(loadConfig(e.env), pino({ level: "silent" }), { kubeConfig: kc });
+  return e.gw;
+}
+
+async function publishMinio(e: Env, key: string, etag: string, extra: Parameters<typeof notification>[2] = {}) {
+  await jetstream(nc).publish(e.env.FRAMEGATE_MINIO_SUBJECT!, JSON.stringify(notification(key, etag, extra)));
+}
+
+async function until(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function pending(e: Env): Promise<{ pending: number; ackPending: number }> {
+  const ci = await (await jetstreamManager(nc)).consumers.info(e.stream, e.consumer);
+  return { pending: ci.num_pending, ackPending: ci.num_ack_pending };
+}
+
+async function dlqMessages(e: Env): Promise<{ subject: string; reason: string; pipeline?: string }[]> {
+  const jsm = await jetstreamManager(nc);
+  const si = await jsm.streams.info(e.dlq);
+  const out = [];
+  for (let seq = si.state.first_seq; seq <= si.state.last_seq && si.state.messages > 0; seq++) {
+    const m = await jsm.streams.getMessage(e.dlq, { seq });
+    if (!m) continue;
+    out.push({ subject: m.subject, reason: m.header.get("Framegate-Dlq-Reason"), pipeline: m.header.get("Framegate-Pipeline") || undefined });
+  }
+  return out;
+}
+
+async function teardown(e: Env) {
+  await e.gw?.stop();
+  await e.kube.stop();
+}
+
+describe("framegate serve with real NATS", () => {
+  it("turns a MinIO notification into one Workflow with the rendered DAG and acks it", async () => {
+    const e = await setup();
+    try {
+      await startIn(e);
+      await publishMinio(e, "gate-01/2026/11/28/120000-1.jpg", "etag-a");
+      await until("the workflow", () => e.kube.workflows.size === 1);
+      const wf = [...e.kube.workflows.values()][0]!;
+      expect(wf.namespace).toBe("argo");
+      expect(wf.body.metadata.labels?.["framegate.io/pipeline"]).toBe("people-detect");
+      expect(wf.body.metadata.labels?.["framegate.io/camera"]).toBe("gate-01");
+      const params = (wf.body.spec.arguments as { parameters: { name: string; value: string }[] }).parameters;
+      expect(params).toContainEqual({ name: "camera", value: "gate-01" });
+      expect(params).toContainEqual({ name: "key", value: "gate-01/2026/11/28/120000-1.jpg" });
+      await until("the ack", async () => (await pending(e)).ackPending === 0);
+    } finally {
+      await teardown(e);
+    }
+  });
+
+  it("creates exactly the expected Workflows for a burst of 1,000 events across 50 cameras, duplicates included", async () => {
+    const e = await setup({ maxInFlight: 100 });
+    try {
+      await startIn(e);
+      const js = jetstream(nc);
+      const keys = new Set<string>();
+      const pubs: Promise<unknown>[] = [];
+      for (let i = 0; i < 1000; i++) {
+        const key = `cam-${String(i % 50).padStart(2, "0")}/2026/11/28/${String(i).padStart(6, "0")}-1.jpg`;
+        keys.add(key);
+        pubs.push(js.publish(e.env.FRAMEGATE_MINIO_SUBJECT!, JSON.stringify(notification(key, `etag-${i}`))));
+        // MinIO retries without a Nats-Msg-Id: every 10th frame arrives twice
+        if (i % 10 === 0) pubs.push(js.publish(e.env.FRAMEGATE_MINIO_SUBJECT!, JSON.stringify(notification(key, `etag-${i}`))));
+      }
+      // frames the rules must not process: a tagging change, and a PNG
+      pubs.push(js.publish(e.env.FRAMEGATE_MINIO_SUBJECT!, JSON.stringify(notification("cam-01/x.jpg", "t1", { eventName: "s3:ObjectCreated:PutTagging" }))));
+      pubs.push(js.publish(e.env.FRAMEGATE_MINIO_SUBJECT!, JSON.stringify(notification("cam-01/x.png", "p1"))));
+      await Promise.all(pubs);
+      await until("1,000 workflows and an empty consumer", async () => e.kube.workflows.size >= 1000 && (await pending(e)).pending === 0 && (await pending(e)).ackPending === 0, 60_000);
+      expect(e.kube.workflows.size).toBe(1000);
+      const made = new Set([...e.kube.workflows.values()].map((w) => w.body.metadata.annotations?.["framegate.io/key"]));
+      expect(made).toEqual(keys);
+      const created = e.kube.requests.filter((r) => r.status === 201).length;
+      const conflicts = e.kube.requests.filter((r) => r.status === 409).length;
+      expect(created).toBe(1000);
+      expect(conflicts).toBe(100);
+    } finally {
+      await teardown(e);
+    }
+  }, 90_000);
+
+  it("honours 429 Retry-After and 500s, then creates the Workflow once", async () => {
+    const e = await setup();
+    try {
+      e.kube.faults.push({ kind: "status", code: 429, retryAfter: "1", reason: "TooManyRequests", message: "rate limited" }, { kind: "status", code: 500 }, { kind: "status", code: 503 });
+      await startIn(e);
+      const t0 = Date.now();
+      await publishMinio(e, "lobby-01/2026/11/28/1.jpg", "etag-r");
+      await until("the workflow", () => e.kube.workflows.size === 1, 30_000);
+      expect(e.kube.requests.map((r) => r.status)).toEqual([429, 500, 503, 201]);
+      // the retry after the 429 waited at least the second the server asked for
+      expect(e.kube.requests[1]!.at - e.kube.requests[0]!.at).toBeGreaterThanOrEqual(950);
+      expect(Date.now() - t0).toBeLessThan(30_000);
+      await until("the ack", async () => (await pending(e)).ackPending === 0);
+      expect(await dlqMessages(e)).toEqual([]);
+    } finally {
+      await teardown(e);
+    }
+  }, 40_000);
+
+  it("retries a hung API call after the client timeout", async () => {
+    const e = await setup();
+    try {
+      e.kube.faults.push({ kind: "hang" });
+      await startIn(e);
+      await publishMinio(e, "gate-07/2026/11/28/1.jpg", "etag-h");
+      await until("the workflow", () => e.kube.workflows.size === 1, 30_000);
+      expect(e.kube.requests.map((r) => r.status)).toEqual([0, 201]);
+    } finally {
+      await teardown(e);
+    }
+  }, 40_000);
+
+  it("dead-letters a 422 with the reason instead of looping, and a bad event with what was wrong", async () => {
+    const e = await setup();
+    try {
+      e.kube.faults.push({ kind: "status", code: 422, reason: "Invalid", message: 'Workflow.argoproj.io "x" is invalid: metadata.labels: Invalid value' });
+      await startIn(e);
+      await publishMinio(e, "gate-02/2026/11/28/1.jpg", "etag-422");
+      await jetstream(nc).publish(e.env.FRAMEGATE_MINIO_SUBJECT!, '{"Records": [{"eventName": "s3:ObjectCreated:Put", "s3": {');
+      await until("two dead letters", async () => (await dlqMessages(e)).length === 2);
+      const dlq = await dlqMessages(e);
+      const rejected = dlq.find((d) => d.subject.endsWith(".rejected"))!;
+      expect(rejected.pipeline).toBe("people-detect");
+      expect(rejected.reason).toMatch(/422/);
+      expect(rejected.reason).toMatch(/metadata\.labels/);
+      const bad = dlq.find((d) => d.subject.endsWith(".bad-event"))!;
+      expect(bad.reason).toMatch(/not JSON/);
+      expect(e.kube.requests.filter((r) => r.status === 422)).toHaveLength(1);
+      await until("nothing left unacked", async () => (await pending(e)).ackPending === 0 && (await pending(e)).pending === 0);
+    } finally {
+      await teardown(e);
+    }
+  });
+
+  it("dead-letters after max deliveries when the API keeps failing", async () => {
+    const e = await setup({ maxDeliver: 2 });
+    try {
+      e.kube.faultFor = () => ({ kind: "status", code: 500, message: "etcdserver: request timed out" });
+      await startIn(e);
+      await publishMinio(e, "gate-03/2026/11/28/1.jpg", "etag-x");
+      await until("a dead letter", async () => (await dlqMessages(e)).length === 1, 30_000);
+      const [d] = await dlqMessages(e);
+      expect(d!.subject).toMatch(/\.exhausted$/);
+      expect(d!.reason).toMatch(/gave up after 2 deliveries/);
+      expect(d!.reason).toMatch(/etcdserver: request timed out/);
+      expect(e.kube.requests).toHaveLength(2);
+    } finally {
+      await teardown(e);
+    }
+  }, 40_000);
+
+  it("accepts a signed webhook, answers 202 after JetStream stored it, and submits its Workflow", async () => {
+    const e = await setup();
+    try {
+      const gw = await startIn(e);
+      const body = JSON.stringify({ camera: "gate-05", kind: "motion", key: "gate-05/2026/11/28/7.jpg" });
+      const sig = createHmac("sha256", HMAC_SECRET).update(body).digest("hex");
+      const res = await fetch(`http://127.0.0.1:${gw.port}/hooks/motion-alerts`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-framegate-signature": `sha256=${sig}`, "idempotency-key": "evt-1" },
+        body,
+      });
+      expect(res.status).toBe(202);
+      expect(await res.json()).toMatchObject({ id: "evt-1" });
+      await until("the workflow", () => e.kube.workflows.size === 1);
+      const wf = [...e.kube.workflows.values()][0]!;
+      expect(wf.body.spec.workflowTemplateRef).toEqual({ name: "image-processing" });
+      expect(wf.body.metadata.labels?.["framegate.io/pipeline"]).toBe("motion");
+      // the same Idempotency-Key again: JetStream drops the duplicate, no second Workflow
+      const again = await fetch(`http://127.0.0.1:${gw.port}/hooks/motion-alerts`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-framegate-signature": `sha256=${sig}`, "idempotency-key": "evt-1" },
+        body,
+      });
+      expect(again.status).toBe(202);
+      expect(await again.json()).toMatchObject({ duplicate: true });
+      const bad = await fetch(`http://127.0.0.1:${gw.port}/hooks/motion-alerts`, { method: "POST", headers: { "x-framegate-signature": "sha256=00" }, body });
+      expect(bad.status).toBe(401);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(e.kube.requests).toHaveLength(1);
+    } finally {
+      await teardown(e);
+    }
+  });
+
+  it("a gateway killed after the create but before the ack does not create a second Workflow", async () => {
+    const e = await setup({ ackWait: "2s" });
+    const child = () =>
+      spawn(process.execPath, ["--import", "tsx", join(REPO_ROOT, "src/cli/main.ts"), "serve"], {
+        cwd: REPO_ROOT,
+        env: { ...process.env, ...e.env, FRAMEGATE_LOG_LEVEL: "warn" },
+        stdio: ["ignore", "ignore", "pipe"],
+      });
+    let first = child();
+    let stderr = "";
+    first.stderr.on("data", (d) => (stderr += String(d)));
+    try {
+      // the API server stores the Workflow, and the gateway dies before it hears back or acks
+      e.kube.faultFor = (_name, i) => (i === 0 ? { kind: "store-then-drop" } : undefined);
+      const killed = new Promise<void>((resolve) => {
+        e.kube.onCreate = () => {
+          first.kill("SIGKILL");
+          resolve();
+        };
+      });
+      await new Promise((r) => setTimeout(r, 1500));
+      await publishMinio(e, "gate-09/2026/11/28/1.jpg", "etag-k");
+      await killed;
+      e.kube.onCreate = undefined;
+      expect(e.kube.workflows.size).toBe(1);
+      first = child();
+      first.stderr.on("data", (d) => (stderr += String(d)));
+      await until("the redelivery to be settled", async () => e.kube.requests.length >= 2 && (await pending(e)).ackPending === 0 && (await pending(e)).pending === 0, 30_000);
+      expect(e.kube.workflows.size).toBe(1);
+      expect(e.kube.requests.map((r) => r.status)).toEqual([-1, 409]);
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\ngateway stderr:\n${stderr.slice(-4000)}`);
+    } finally {
+      first.kill("SIGTERM");
+      await teardown(e);
+    }
+  }, 60_000);
+});

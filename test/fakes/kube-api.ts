@@ -1,0 +1,115 @@
+/**
+ * @module test/fakes/kube-api — a small HTTP server that answers like kube-apiserver for Argo Workflows:
+ * 201 with the object, 409 AlreadyExists (a real Status body) for a name that exists, and injected
+ * faults (429 + Retry-After, 500, 422, a hung connection). Used where a fault must happen on demand;
+ * the real API server runs in the end-to-end tests.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+export type Fault =
+  | { kind: "status"; code: number; retryAfter?: string; reason?: string; message?: string }
+  | { kind: "hang" }
+  /** store the object, then drop the connection without answering */
+  | { kind: "store-then-drop" };
+
+export interface CreatedWorkflow {
+  name: string;
+  namespace: string;
+  body: { metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> }; spec: Record<string, unknown> };
+  at: number;
+}
+
+export class FakeKubeApi {
+  readonly workflows = new Map<string, CreatedWorkflow>();
+  /** every POST, in order, with the status it got */
+  readonly requests: { name: string; status: number; at: number }[] = [];
+  /** faults applied to the next POSTs, one each */
+  readonly faults: Fault[] = [];
+  /** a fault decided per request (after the queue); return undefined for normal handling */
+  faultFor?: (name: string, n: number) => Fault | undefined;
+  /** called after an object is stored */
+  onCreate?: (wf: CreatedWorkflow) => void;
+  #server?: Server;
+  #hung: ServerResponse[] = [];
+  url = "";
+
+  async start(): Promise<this> {
+    this.#server = createServer((req, res) => void this.handle(req, res));
+    this.#server.keepAliveTimeout = 60_000;
+    await new Promise<void>((r) => this.#server!.listen(0, "127.0.0.1", r));
+    this.url = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  /** A kubeconfig (YAML) pointing at this server with a bearer token. */
+  kubeconfig(): string {
+    return [
+      "apiVersion: v1",
+      "kind: Config",
+      "clusters: [{name: fake, cluster: {server: '" + this.url + "'}}]",
+      "users: [{name: gw, user: {token: fake-token}}]",
+      "contexts: [{name: fake, context: {cluster: fake, user: gw, namespace: argo}}]",
+      "current-context: fake",
+      "",
+    ].join("\n");
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const m = /^\/apis\/argoproj\.io\/v1alpha1\/namespaces\/([^/]+)\/workflows(?:\?.*)?$/.exec(req.url ?? "");
+    if (!m) return json(res, 404, status(404, "NotFound", `the server could not find ${req.url}`));
+    const ns = m[1]!;
+    if (req.method === "GET") return json(res, 200, { apiVersion: "argoproj.io/v1alpha1", kind: "WorkflowList", metadata: {}, items: [] });
+    if (req.method !== "POST") return json(res, 405, status(405, "MethodNotAllowed", "method not allowed"));
+    const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as CreatedWorkflow["body"];
+    const name = body.metadata.name;
+    const fault = this.faults.shift() ?? this.faultFor?.(name, this.requests.length);
+    if (fault?.kind === "hang") {
+      this.#hung.push(res);
+      this.requests.push({ name, status: 0, at: Date.now() });
+      return;
+    }
+    if (fault?.kind === "status") {
+      this.requests.push({ name, status: fault.code, at: Date.now() });
+      if (fault.retryAfter) res.setHeader("Retry-After", fault.retryAfter);
+      return json(res, fault.code, status(fault.code, fault.reason ?? "InternalError", fault.message ?? `injected ${fault.code}`));
+    }
+    const key = `${ns}/${name}`;
+    if (this.workflows.has(key)) {
+      this.requests.push({ name, status: 409, at: Date.now() });
+      return json(res, 409, status(409, "AlreadyExists", `workflows.argoproj.io "${name}" already exists`, { name, group: "argoproj.io", kind: "workflows" }));
+    }
+    const wf = { name, namespace: ns, body, at: Date.now() };
+    this.workflows.set(key, wf);
+    this.onCreate?.(wf);
+    if (fault?.kind === "store-then-drop") {
+      this.requests.push({ name, status: -1, at: Date.now() });
+      req.socket.destroy();
+      return;
+    }
+    this.requests.push({ name, status: 201, at: Date.now() });
+    json(res, 201, { ...body, metadata: { ...body.metadata, namespace: ns, uid: `uid-${this.workflows.size}`, resourceVersion: String(this.workflows.size) } });
+  }
+
+  async stop(): Promise<void> {
+    for (const r of this.#hung) r.destroy();
+    this.#server?.closeAllConnections();
+    await new Promise<void>((r) => this.#server?.close(() => r()) ?? r());
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+}
+
+function status(code: number, reason: string, message: string, details?: Record<string, unknown>) {
+  return { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message, reason, code, ...(details ? { details } : {}) };
+}
+
+function json(res: ServerResponse, code: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(code, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+  res.end(text);
+}
