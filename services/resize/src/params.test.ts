@@ -10,7 +10,7 @@ describe("readParams", () => {
       height: undefined,
       fit: "inside",
       format: "jpeg",
-      quality: 80,
+      quality: 85,
     });
   });
 

@@ -45,7 +45,7 @@ const paramsSchema = z
         .int("FRAMEGATE_PARAM_QUALITY must be a whole number from 1 to 100")
         .min(1, "FRAMEGATE_PARAM_QUALITY must be a whole number from 1 to 100")
         .max(100, "FRAMEGATE_PARAM_QUALITY must be a whole number from 1 to 100")
-        .default(80),
+        .default(85),
     ),
   })
   .refine((p) => p.FRAMEGATE_PARAM_WIDTH !== undefined || p.FRAMEGATE_PARAM_HEIGHT !== undefined, {

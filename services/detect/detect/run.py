@@ -1,0 +1,87 @@
+"""One run of the service: load the detector once, then detect, annotate and write every input key."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+
+from .annotate import decode, draw, encode
+from .contract import Contract
+from .detectors import Detector, HogDetector, OnnxDetector
+from .errors import EXIT_BAD_INPUT, EXIT_OK, EXIT_RETRY, BadInput
+from .log import Logger
+from .params import Params
+from .store import Store
+
+SIDECAR_SUFFIX = ".json"
+
+
+def load_detector(store: Store, params: Params, workdir: str) -> tuple[Detector, dict[str, str]]:
+    """The HOG detector when no model is named, else the ONNX model downloaded from the models bucket."""
+    if not params.model:
+        return HogDetector(params), {}
+    path = os.path.join(workdir, "model.onnx")
+    etag = store.download(params.models_bucket, params.model, path)
+    return OnnxDetector(path, f"{params.models_bucket}/{params.model}", params), {"etag": etag}
+
+
+def detect_one(store: Store, detector: Detector, model_info: dict[str, str], params: Params, contract: Contract, i: int) -> dict[str, object]:
+    """Detects in input key ``i`` and writes the annotated image and its sidecar; returns the sidecar."""
+    in_key, out_key = contract.input_keys[i], contract.output_keys[i]
+    image = decode(store.get(contract.input_bucket, in_key), f"{contract.input_bucket}/{in_key}")
+    height, width = image.shape[:2]
+    detections = detector.detect(image)
+    data, content_type = encode(draw(image, detections), out_key)
+    source = {"X-Framegate-Source": f"{contract.input_bucket}/{in_key}"}
+    store.put(contract.output_bucket, out_key, data, content_type, source)
+    sidecar: dict[str, object] = {
+        "input": {"bucket": contract.input_bucket, "key": in_key},
+        "output": {"bucket": contract.output_bucket, "key": out_key},
+        "image": {"width": width, "height": height},
+        "model": {"name": detector.name, "kind": detector.kind, "layout": detector.layout, **model_info},
+        "params": {"confidence": params.confidence, "classes": list(params.classes), "inputSize": params.input_size if detector.kind == "onnx" else None},
+        "count": len(detections),
+        "detections": [d.as_json() for d in detections],
+        "camera": contract.camera,
+    }
+    body = json.dumps(sidecar, indent=2).encode()
+    store.put(contract.output_bucket, out_key + SIDECAR_SUFFIX, body, "application/json", source)
+    return sidecar
+
+
+def run(store: Store, contract: Contract, params: Params, log: Logger) -> int:
+    """Processes every key, even after a failure; returns 1 if any failure may be fixed by a retry,
+    else 2 if any input was bad, else 0 (outputs are overwritten, so a retry of the whole step is safe)."""
+    with tempfile.TemporaryDirectory(prefix="framegate-detect-") as workdir:
+        try:
+            detector, model_info = load_detector(store, params, workdir)
+        except BadInput as e:
+            log.error(str(e), model=params.model, retriable=False)
+            return EXIT_BAD_INPUT
+        except Exception as e:  # noqa: BLE001 - everything else is worth a retry
+            log.error(f"loading model {params.model!r} failed: {e} (a retry may fix this)", retriable=True)
+            return EXIT_RETRY
+        bad = failed = 0
+        for i, key in enumerate(contract.input_keys):
+            started = time.monotonic()
+            try:
+                sidecar = detect_one(store, detector, model_info, params, contract, i)
+                log.info(
+                    "detected",
+                    input=f"{contract.input_bucket}/{key}",
+                    output=f"{contract.output_bucket}/{contract.output_keys[i]}",
+                    count=sidecar["count"],
+                    model=detector.name,
+                    ms=round((time.monotonic() - started) * 1000),
+                )
+            except BadInput as e:
+                bad += 1
+                log.error(str(e), input=f"{contract.input_bucket}/{key}", retriable=False)
+            except Exception as e:  # noqa: BLE001
+                failed += 1
+                log.error(f"{type(e).__name__}: {e}", input=f"{contract.input_bucket}/{key}", retriable=True)
+    code = EXIT_RETRY if failed else EXIT_BAD_INPUT if bad else EXIT_OK
+    log.info("done", objects=len(contract.input_keys), bad=bad, failed=failed, exitCode=code)
+    return code
