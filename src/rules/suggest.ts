@@ -43,8 +43,12 @@ export function suggest(word: string, candidates: Iterable<string>): string | un
   return best;
 }
 
-/** `— did you mean "x"?` when there is a close candidate, else "". */
-export function didYouMean(word: string, candidates: Iterable<string>, quote = '"'): string {
+/**
+ * Ends a message with a hint: ` — did you mean "x"? Rest` when a candidate is close, else ` — rest`.
+ * @example withSuggestion("resise", ["resize"], "known services: resize") // ' — did you mean "resize"? Known services: resize'
+ */
+export function withSuggestion(word: string, candidates: Iterable<string>, rest: string): string {
   const s = suggest(word, candidates);
-  return s === undefined ? "" : ` — did you mean ${quote}${s}${quote === "{" ? "}" : quote}?`;
+  if (s === undefined) return ` — ${rest}`;
+  return ` — did you mean "${s}"? ${rest.charAt(0).toUpperCase()}${rest.slice(1)}`;
 }

@@ -22,8 +22,10 @@ export interface CompiledPattern {
 /** A validated pipeline with everything the hot path needs precomputed. */
 export interface CompiledPipeline {
   name: string;
-  /** file and document index it came from, for error messages */
+  /** file it came from (as the loader was given it), for error messages */
   file: string;
+  /** 1-based line where its document starts in `file` (several documents may share a file) */
+  line?: number;
   spec: Pipeline["spec"];
   pipeline: Pipeline;
   /** key/prefix/suffix compiled into one matcher; undefined for webhook triggers */

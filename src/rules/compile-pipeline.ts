@@ -1,0 +1,40 @@
+/**
+ * @module rules/compile-pipeline — a validated pipeline turned into what the hot path needs:
+ * its compiled key pattern and its effective partition template.
+ */
+import { compileTriggerPattern } from "./pattern.js";
+import type { Pipeline, Trigger } from "./schema.js";
+import type { CompiledPattern, CompiledPipeline } from "./types.js";
+
+/**
+ * The partition template when `select.by` is not set.
+ *
+ * Object events: `"{camera}"`, always. Every MinIO trigger can name a camera — from a `{camera}`
+ * capture, or else from the object's user metadata `camera` — and per-camera partitions are what
+ * sampling and batching are for. An object with no camera renders `""`, so all of a pipeline's
+ * camera-less objects share one partition; a pipeline watches one bucket, so that is exactly the
+ * `"{bucket}"` partition. Webhook events: `"{hook}"` (one partition per hook); partition by a body
+ * field with e.g. `by: "{body.camera}"`.
+ */
+export function defaultPartition(trigger: Trigger): string {
+  return trigger.source === "webhook" ? "{hook}" : "{camera}";
+}
+
+/**
+ * Compiles one validated pipeline. `pattern` may be passed when the caller compiled it already;
+ * otherwise it is compiled here and an invalid key pattern throws {@link PatternError}.
+ * @example compilePipeline(pipelineSchema.parse(doc), "pipelines/people.yaml")
+ */
+export function compilePipeline(pipeline: Pipeline, file: string, opts: { line?: number; pattern?: CompiledPattern } = {}): CompiledPipeline {
+  const trigger = pipeline.spec.trigger;
+  const compiled: CompiledPipeline = {
+    name: pipeline.metadata.name,
+    file,
+    spec: pipeline.spec,
+    pipeline,
+    by: pipeline.spec.select.by ?? defaultPartition(trigger),
+  };
+  if (opts.line !== undefined) compiled.line = opts.line;
+  if (trigger.source === "minio") compiled.pattern = opts.pattern ?? compileTriggerPattern(trigger);
+  return compiled;
+}

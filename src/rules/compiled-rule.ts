@@ -1,0 +1,128 @@
+/**
+ * @module rules/compiled-rule — one pipeline's trigger as a predicate on events: source, bucket or hook,
+ * event names, key pattern and `where:`. The indexed matcher and the naive one share it, so they can
+ * only differ in which pipelines they try.
+ */
+import type { HookEvent, NormalizedEvent, ObjectEvent } from "../triggers/event.js";
+import { compileGlobList, type GlobTest } from "./glob.js";
+import { bodyValue, hookVars, objectVars } from "./match-vars.js";
+import { compileTriggerPattern } from "./pattern.js";
+import type { CompiledPattern, CompiledPipeline, Match } from "./types.js";
+
+/** Per-event state shared by all the rules tried on it: the event's variables, computed on first use. */
+export class EventContext {
+  #vars: Record<string, string> | undefined;
+  constructor(readonly event: NormalizedEvent) {}
+  get vars(): Record<string, string> {
+    return (this.#vars ??= this.event.source === "minio" ? objectVars(this.event) : hookVars(this.event));
+  }
+}
+
+type EventNameTest = (name: string) => boolean;
+
+/** Exact names and names ending in `*` (a prefix); checked with one Set lookup in the common case. */
+function compileEventNames(names: readonly string[]): EventNameTest {
+  const exact = new Set(names.filter((n) => !n.endsWith("*")));
+  const prefixes = names.filter((n) => n.endsWith("*")).map((n) => n.slice(0, -1));
+  if (prefixes.length === 0) return (n) => exact.has(n);
+  return (n) => exact.has(n) || prefixes.some((p) => n.startsWith(p));
+}
+
+const META_PREFIX = "x-amz-meta-";
+const metaName = (n: string) => (n.toLowerCase().startsWith(META_PREFIX) ? n.slice(META_PREFIX.length) : n).toLowerCase();
+
+/** Event metadata names are lowercased by the trigger; a case-insensitive scan covers hand-built events. */
+function metadataValue(meta: Record<string, string>, name: string): string | undefined {
+  const direct = meta[name];
+  if (direct !== undefined) return direct;
+  for (const [k, v] of Object.entries(meta)) if (metaName(k) === name) return v;
+  return undefined;
+}
+
+/** One pipeline's trigger, compiled; `index` is its position in load order. */
+export class CompiledRule {
+  readonly source: "minio" | "webhook";
+  /** the bucket (MinIO) or hook (webhook) it listens on */
+  readonly channel: string;
+  readonly pattern: CompiledPattern | undefined;
+  readonly #events: EventNameTest;
+  readonly #camera: GlobTest | undefined;
+  readonly #contentType: GlobTest | undefined;
+  readonly #minSize: number | undefined;
+  readonly #maxSize: number | undefined;
+  readonly #metadata: [string, string][];
+  readonly #fields: [string[], GlobTest][];
+
+  constructor(
+    readonly pipeline: CompiledPipeline,
+    readonly index: number,
+  ) {
+    const t = pipeline.spec.trigger;
+    this.source = t.source;
+    this.#fields = [];
+    this.#metadata = [];
+    if (t.source === "minio") {
+      this.channel = t.bucket;
+      this.pattern = pipeline.pattern ?? compileTriggerPattern(t);
+      this.#events = compileEventNames(t.events);
+      const w = t.where;
+      this.#camera = w?.camera ? compileGlobList(w.camera) : undefined;
+      // MIME types are case-insensitive (RFC 2045)
+      this.#contentType = w?.contentType ? compileGlobList(w.contentType, { ignoreCase: true }) : undefined;
+      this.#minSize = w?.minSize;
+      this.#maxSize = w?.maxSize;
+      this.#metadata = Object.entries(w?.metadata ?? {}).map(([k, v]) => [metaName(k), v]);
+    } else {
+      this.channel = t.hook;
+      this.pattern = undefined;
+      this.#events = () => true;
+      this.#camera = this.#contentType = this.#minSize = this.#maxSize = undefined;
+      this.#fields = Object.entries(t.where?.fields ?? {}).map(([path, globs]) => [path.split("."), compileGlobList(globs)]);
+    }
+  }
+
+  /** The globs on the camera id, if any (the matcher indexes their literal prefixes). */
+  get cameraGlobs(): readonly string[] | undefined {
+    const t = this.pipeline.spec.trigger;
+    return t.source === "minio" ? t.where?.camera : undefined;
+  }
+
+  /** The match of this pipeline for the event, or null. Checks everything, including source and channel. */
+  match(ctx: EventContext): Match | null {
+    const e = ctx.event;
+    if (e.source !== this.source) return null;
+    return e.source === "minio" ? this.#matchObject(e, ctx) : this.#matchHook(e, ctx);
+  }
+
+  #matchObject(e: ObjectEvent, ctx: EventContext): Match | null {
+    if (e.bucket !== this.channel || !this.#events(e.eventName)) return null;
+    const captures = this.pattern!.match(e.key);
+    if (captures === null) return null;
+    const camera = captures.camera ?? metadataValue(e.metadata, "camera");
+    if (this.#camera && (camera === undefined || !this.#camera(camera))) return null;
+    if (this.#contentType && (e.contentType === undefined || !this.#contentType(e.contentType))) return null;
+    if (this.#minSize !== undefined && (e.size === undefined || e.size < this.#minSize)) return null;
+    if (this.#maxSize !== undefined && (e.size === undefined || e.size > this.#maxSize)) return null;
+    for (const [name, want] of this.#metadata) if (metadataValue(e.metadata, name) !== want) return null;
+    const vars = { ...ctx.vars, ...captures };
+    if (camera !== undefined) vars.camera = camera;
+    const m: Match = { pipeline: this.pipeline, event: e, vars };
+    if (camera !== undefined && camera !== "") m.camera = camera;
+    return m;
+  }
+
+  #matchHook(e: HookEvent, ctx: EventContext): Match | null {
+    if (e.hook !== this.channel) return null;
+    for (const [path, test] of this.#fields) {
+      const v = bodyValue(e.body, path);
+      // an array matches when one of its scalar items does (kinds: ["motion", "tamper"])
+      const values = Array.isArray(v) ? v : [v];
+      if (!values.some((x) => x !== undefined && (x === null || typeof x !== "object") && test(x === null ? "" : String(x)))) return null;
+    }
+    const m: Match = { pipeline: this.pipeline, event: e, vars: { ...ctx.vars } };
+    const body = e.body as { camera?: unknown } | null;
+    // webhooks have no {camera} variable; a body "camera" still names the camera for logs and the dashboard
+    if (body !== null && typeof body === "object" && typeof body.camera === "string" && body.camera !== "") m.camera = body.camera;
+    return m;
+  }
+}
