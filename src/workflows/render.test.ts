@@ -234,6 +234,33 @@ describe("renderWorkflow: edge cases", () => {
     expect(workflowArguments(wf)).toEqual({ v: "found" });
   });
 
+  it("escapes '{' in key lists so Argo cannot read an uploader's key as a template tag", () => {
+    const key = "cam/{{inputs.parameters.x}} {{=1+1}}.jpg";
+    const p = pipeline("p", { steps: [{ name: "s", service: "resize" }], parameters: { keys: "{keys}" } });
+    const wf = renderWorkflow([match(p, objectEvent(key))], catalog());
+    const text = JSON.stringify(wf.spec);
+    expect(text).not.toContain("{{");
+    const [, s] = templates(wf);
+    expect(JSON.parse(env(s!).FRAMEGATE_INPUT_KEYS!)).toEqual([key]);
+    expect(JSON.parse(env(s!).FRAMEGATE_OUTPUT_KEYS!)).toEqual(["p/s/cam/{{inputs.parameters.x}} {{=1+1}}.jpg"]);
+    expect(JSON.parse(workflowArguments(wf).keys!)).toEqual([key]);
+    expect(wf.metadata.annotations["framegate.io/key"]).toBe(key);
+  });
+
+  it("refuses to render a var or camera with '{{' where Argo would substitute it", () => {
+    const key = "cam/{{workflow.name}}.jpg";
+    const viaParam = pipeline("p", { templateRef: "t", parameters: { file: "{file}" } });
+    expect(() => renderWorkflow([match(viaParam, objectEvent(key))], catalog())).toThrow(NonRetriableError);
+    expect(() => renderWorkflow([match(viaParam, objectEvent(key))], catalog())).toThrow(/\{file\} of event raw\/cam\/\{\{workflow.name\}\}\.jpg@\S+ is "\{\{workflow.name\}\}\.jpg", which contains "\{\{"/);
+    const viaStepParam = pipeline("p", { steps: [{ name: "s", service: "resize", params: { width: "{dir}" } }] });
+    expect(() => renderWorkflow([match(viaStepParam, objectEvent("ok/{{x}}/a.jpg"))], catalog())).toThrow(/\{dir\} of event/);
+    const steps = pipeline("p", { steps: [{ name: "s", service: "resize" }] });
+    expect(() => renderWorkflow([match(steps, objectEvent("a.jpg"), "{{=1}}")], catalog())).toThrow(/the camera is "\{\{=1\}\}"/);
+    // a template that does not use the value renders fine
+    const unused = pipeline("p", { templateRef: "t", parameters: { bucket: "{bucket}" } });
+    expect(renderWorkflow([match(unused, objectEvent(key))], catalog()).spec.arguments).toEqual({ parameters: [{ name: "bucket", value: "raw" }] });
+  });
+
   it("names the entrypoint so a step called main does not collide", () => {
     const p = pipeline("p", { steps: [{ name: "main", service: "resize" }, { name: "main-1", service: "resize", after: ["main"] }] });
     const wf = renderWorkflow([match(p, objectEvent("c/a.jpg"))], catalog());

@@ -9,7 +9,7 @@ import type { Catalog, CompiledPipeline, Match } from "../rules/types.js";
 import type { NormalizedEvent } from "../triggers/event.js";
 import { labelValue, workflowName } from "./name.js";
 import { planStepKeys, type SourceObjects } from "./step-keys.js";
-import { buildStepTemplate } from "./step-template.js";
+import { argoSafeJson, assertNoArgoTag, buildStepTemplate } from "./step-template.js";
 import type { Workflow } from "./types.js";
 
 export const MANAGED_BY = "framegate";
@@ -41,13 +41,20 @@ function sourceObjects(events: readonly NormalizedEvent[]): SourceObjects {
   return { bucket, keys };
 }
 
-/** Template variables of a render: the first match's vars, plus `keys` (JSON array) and `count`. */
+/**
+ * Template variables of a render: the first match's vars, plus `keys` (JSON array) and `count`.
+ * Read through a Proxy so lazily computed vars (`body.*`) still work, and so a value that Argo would
+ * take for a template tag is refused when a template actually uses it.
+ */
 function renderVars(first: Match, source: SourceObjects, count: number): Record<string, string> {
-  // Object.create keeps lazily computed vars (a Proxy for body.*) reachable through the prototype.
-  const vars = Object.create(first.vars) as Record<string, string>;
-  vars.keys = JSON.stringify(source.keys);
-  vars.count = String(count);
-  return vars;
+  const extra: Record<string, string> = { keys: argoSafeJson(source.keys), count: String(count) };
+  return new Proxy(first.vars, {
+    get(target, name) {
+      if (typeof name !== "string") return undefined;
+      const value: unknown = Object.hasOwn(extra, name) ? extra[name] : Reflect.get(target, name);
+      return typeof value === "string" ? assertNoArgoTag(value, `{${name}} of event ${first.event.id}`, first.pipeline.name) : value;
+    },
+  });
 }
 
 function metadataFor(pipeline: CompiledPipeline, matches: readonly Match[], camera: string) {

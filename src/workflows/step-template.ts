@@ -2,6 +2,7 @@
  * @module workflows/step-template — one pipeline step as an Argo container template that follows the
  * service contract (ARCHITECTURE.md): env for input/output keys, params, context and MinIO credentials.
  */
+import { NonRetriableError } from "../lib/errors.js";
 import type { Service } from "../rules/catalog-schema.js";
 import type { Step } from "../rules/schema.js";
 import { renderTemplate } from "../rules/template.js";
@@ -18,6 +19,31 @@ export const BAD_INPUT_EXIT_CODE = 2;
  * `lastRetry.exitCode` is "-1" when the container never ran, so those retry too.
  */
 export const RETRY_EXPRESSION = `asInt(lastRetry.exitCode) != ${BAD_INPUT_EXIT_CODE}`;
+
+/**
+ * JSON for an env value that Argo must not read as a template tag: Argo substitutes `{{...}}` (and
+ * evaluates `{{=...}}`) anywhere in a template, and an object key is chosen by whoever uploads it.
+ * In a JSON array of strings every "{" is inside a string, so `\u007b` is the same JSON value.
+ * @example argoSafeJson(["cam/{{x}}.jpg"]) // '["cam/\\u007b\\u007bx}}.jpg"]'
+ */
+export function argoSafeJson(value: readonly string[]): string {
+  return JSON.stringify(value).replaceAll("{", "\\u007b");
+}
+
+/**
+ * Refuses a value from an event that Argo would read as a template tag (`{{...}}`): rendering it would
+ * let an uploader's key or a webhook body change or break the Workflow.
+ * @throws NonRetriableError naming the value and what to do
+ */
+export function assertNoArgoTag(value: string, what: string, pipeline: string): string {
+  if (value.includes("{{")) {
+    throw new NonRetriableError(
+      `pipeline ${pipeline}: ${what} is ${JSON.stringify(value)}, which contains "{{" — Argo would read it as a template tag, so the event is not rendered; rename the object or change the template that uses it`,
+      pipeline,
+    );
+  }
+  return value;
+}
 
 type EnvVar = { name: string; value: string } | { name: string; valueFrom: { secretKeyRef: { name: string; key: string } } };
 
@@ -48,11 +74,11 @@ function contractEnv(t: StepTemplateInput): EnvVar[] {
   const env: EnvVar[] = [
     { name: "FRAMEGATE_PIPELINE", value: t.pipeline },
     { name: "FRAMEGATE_STEP", value: t.step.name },
-    { name: "FRAMEGATE_CAMERA", value: t.camera },
+    { name: "FRAMEGATE_CAMERA", value: assertNoArgoTag(t.camera, "the camera", t.pipeline) },
     { name: "FRAMEGATE_INPUT_BUCKET", value: t.io.inputBucket },
-    { name: "FRAMEGATE_INPUT_KEYS", value: JSON.stringify(t.io.inputKeys) },
+    { name: "FRAMEGATE_INPUT_KEYS", value: argoSafeJson(t.io.inputKeys) },
     { name: "FRAMEGATE_OUTPUT_BUCKET", value: t.io.outputBucket },
-    { name: "FRAMEGATE_OUTPUT_KEYS", value: JSON.stringify(t.io.outputKeys) },
+    { name: "FRAMEGATE_OUTPUT_KEYS", value: argoSafeJson(t.io.outputKeys) },
   ];
   const params = stepParams(t.step, t.service, t.vars);
   for (const name of Object.keys(params).sort()) env.push({ name: `FRAMEGATE_PARAM_${name.toUpperCase()}`, value: params[name]! });
