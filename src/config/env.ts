@@ -24,6 +24,8 @@ export const envSchema = z.object({
   FRAMEGATE_DLQ_STREAM: z.string().regex(/^[A-Za-z0-9_-]+$/).default("FRAMEGATE_DLQ"),
   FRAMEGATE_CONSUMER: z.string().regex(/^[A-Za-z0-9_-]+$/, "must be a consumer name (letters, digits, '_', '-')").default("framegate"),
   FRAMEGATE_KV_BUCKET: z.string().regex(/^[A-Za-z0-9_-]+$/).default("framegate-state"),
+  /** how long flow-control marks (dedupe, sample, batch membership) are kept: at least the longest dedupe window */
+  FRAMEGATE_STATE_TTL: dur("7d"),
   FRAMEGATE_MINIO_SUBJECT: z.string().min(1).default("minio.events"),
   FRAMEGATE_RULES_DIR: z.string().default("pipelines"),
   FRAMEGATE_SERVICES_DIR: z.string().default("services"),
@@ -46,6 +48,8 @@ export const envSchema = z.object({
   FRAMEGATE_ARGO_UI_URL: z.string().url("must be a URL such as https://argo.example.com").optional(),
   FRAMEGATE_LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
   FRAMEGATE_WATCH_RULES: bool(true),
+  /** lets the dashboard's composer save pipelines into FRAMEGATE_RULES_DIR (`PUT /api/pipelines/:name`) */
+  FRAMEGATE_ALLOW_RULE_WRITES: bool(false),
   /** MinIO admin access for `framegate setup` (bucket notifications); the gateway itself never reads objects */
   FRAMEGATE_MINIO_ENDPOINT: z.string().url("must be a URL such as http://minio:9000").optional(),
   FRAMEGATE_MINIO_ACCESS_KEY: z.string().optional(),
@@ -72,6 +76,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       {
         name: "FRAMEGATE_API_TOKEN",
         message: `required when FRAMEGATE_HTTP_HOST (${cfg.FRAMEGATE_HTTP_HOST}) is not loopback: set a token, or FRAMEGATE_ALLOW_UNAUTHENTICATED_API=true to serve /api without one`,
+      },
+    ]);
+  }
+  if (cfg.FRAMEGATE_ALLOW_RULE_WRITES && !loopback && !cfg.FRAMEGATE_API_TOKEN) {
+    throw new ConfigError([
+      {
+        name: "FRAMEGATE_ALLOW_RULE_WRITES",
+        message: `needs FRAMEGATE_API_TOKEN when FRAMEGATE_HTTP_HOST (${cfg.FRAMEGATE_HTTP_HOST}) is not loopback: anyone reaching the gateway could change the pipelines — set a token or turn rule writes off`,
       },
     ]);
   }

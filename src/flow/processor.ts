@@ -15,6 +15,14 @@ import type { Catalog, Match, Matcher } from "../rules/types.js";
 import type { Workflow, WorkflowSubmitter } from "../workflows/types.js";
 import { renderWorkflow } from "../workflows/render.js";
 import type { DeadLetter } from "./dead-letter.js";
+import { durationMs } from "../lib/duration.js";
+import { renderTemplate } from "../rules/template.js";
+import { workflowName } from "../workflows/name.js";
+import { Batcher } from "./batcher.js";
+import { Dedupe } from "./dedupe.js";
+import { Limits } from "./limits.js";
+import { Sampler } from "./sampler.js";
+import { MemoryStateStore, type StateStore } from "./state-store.js";
 import { backoffMs, type Decision, type InboundMessage } from "../triggers/decision.js";
 
 /** The rule set the processor uses for one message (swapped atomically on reload). */
@@ -48,10 +56,15 @@ export interface ProcessorDeps {
   maxDeliver: number;
   onEvent?(e: ProcessedEvent): void;
   render?(matches: Match[], catalog: Catalog): Workflow;
+  /** shared flow-control state (JetStream KV in production); default: in-process memory */
+  state?: StateStore;
+  /** in-flight and rate limits, fed by the Workflow informer; default: rate limits only */
+  limits?: Limits;
 }
 
 type Outcome =
   | { pipeline: string; workflow: string; kind: "created" | "exists" }
+  | { pipeline: string; workflow?: string; kind: "skipped"; reason: "duplicate" | "sampled" }
   | { pipeline: string; workflow?: string; kind: "rejected"; error: Error; reason: string }
   | { pipeline: string; workflow?: string; kind: "retry"; error: Error; reason: string; afterMs?: number };
 
@@ -60,10 +73,34 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
 export class Processor {
   readonly #d: ProcessorDeps;
   readonly #render: (matches: Match[], catalog: Catalog) => Workflow;
+  readonly #dedupe: Dedupe;
+  readonly #sampler: Sampler;
+  readonly #batcher: Batcher;
+  readonly limits: Limits;
 
   constructor(deps: ProcessorDeps) {
     this.#d = deps;
     this.#render = deps.render ?? renderWorkflow;
+    const state = deps.state ?? new MemoryStateStore();
+    this.#dedupe = new Dedupe(state);
+    this.#sampler = new Sampler(state);
+    this.limits = deps.limits ?? new Limits();
+    this.#batcher = new Batcher({
+      store: state,
+      log: deps.log,
+      nameOf: (ms) => workflowName(ms[0]!.pipeline.name, ms.map((m) => m.event.id), ms[0]!.camera || ms[0]!.vars["camera"]),
+      create: (ms, name) => this.createWorkflow(ms, name),
+      rematch: (pipeline, f) => {
+        const p = this.#d.rules().matcher.match(f.event).find((m) => m.pipeline.name === pipeline);
+        return p ?? undefined;
+      },
+      waiting: (pipeline, delta) => deps.metrics.eventsWaiting.inc({ pipeline, reason: "batch" }, delta),
+    });
+  }
+
+  /** Hands frames waiting in open batches back to JetStream (shutdown). */
+  close(): void {
+    this.#batcher.abandonAll(new RetryAfterError("gateway shutting down", 0, { reason: "shutdown" }));
   }
 
   /** Handles one message; never throws (every failure becomes a Decision). */
@@ -99,7 +136,11 @@ export class Processor {
         );
       }
       void Promise.all(work).then(() => {
-        report.matches = perEvent.map((o) => ({ pipeline: o.pipeline, workflow: o.workflow, outcome: o.kind === "retry" ? "retrying" : o.kind }));
+        report.matches = perEvent.map((o) => ({
+          pipeline: o.pipeline,
+          workflow: o.workflow,
+          outcome: o.kind === "retry" ? "retrying" : o.kind === "skipped" ? o.reason : o.kind,
+        }));
         this.#d.onEvent?.(report);
       });
     }
@@ -136,31 +177,92 @@ export class Processor {
     throw new BadEventError(`no event source publishes on "${msg.subject}": expected ${this.#d.minioSubject} or ${HOOK_SUBJECT_PREFIX}<hook>`, msg.subject);
   }
 
+  /** select (dedupe, sample, batch) then limits, render and create, for one pipeline of one event. */
   private async submit(m: Match, catalog: Catalog, msg: InboundMessage): Promise<Outcome> {
     const pipeline = m.pipeline.name;
-    let wf: Workflow;
+    const sel = m.pipeline.spec.select;
+    const metrics = this.#d.metrics;
     try {
-      wf = this.#render([m], catalog);
-    } catch (e) {
-      return { pipeline, kind: "rejected", error: e as Error, reason: "render" };
-    }
-    const workflow = wf.metadata.name;
-    try {
-      const kind = await this.#d.submitter.create(wf);
-      this.#d.metrics.workflows.inc({ pipeline, outcome: kind });
-      if (kind === "created") this.#d.metrics.latency.observe(Math.max(0, Date.now() - msg.timestampMs) / 1000);
-      return { pipeline, workflow, kind };
+      if (sel.dedupe && (await this.#dedupe.check(pipeline, m.event.id, durationMs(sel.dedupe))) === "duplicate") {
+        metrics.eventsSkipped.inc({ pipeline, reason: "duplicate" });
+        return { pipeline, kind: "skipped", reason: "duplicate" };
+      }
+      const partition = renderTemplate(m.pipeline.by, m.vars);
+      if (sel.sample && !(await this.#sampler.admit(pipeline, partition, m.event.id, durationMs(sel.sample), eventTime(m.event, msg)))) {
+        metrics.eventsSkipped.inc({ pipeline, reason: "sampled" });
+        return { pipeline, kind: "skipped", reason: "sampled" };
+      }
+      let r: { workflow: string; outcome: "created" | "exists" };
+      if (sel.batch) {
+        msg.release?.();
+        const b = await this.#batcher.add(m, partition, sel.batch.size, durationMs(sel.batch.window));
+        if (b.kind === "failed") throw b.error;
+        metrics.eventsBatched.inc({ pipeline });
+        r = b;
+      } else {
+        r = await this.createWorkflow([m], undefined, msg);
+      }
+      if (sel.dedupe) await this.#dedupe.done(pipeline, m.event.id, r.workflow);
+      if (r.outcome === "created") metrics.latency.observe(Math.max(0, Date.now() - msg.timestampMs) / 1000);
+      return { pipeline, workflow: r.workflow, kind: r.outcome };
     } catch (e) {
       const err = e as Error;
-      this.#d.metrics.workflows.inc({ pipeline, outcome: "failed" });
       if (err instanceof NonRetriableError) {
-        this.#d.metrics.workflowFailures.inc({ pipeline, reason: "rejected" });
-        return { pipeline, workflow, kind: "rejected", error: err, reason: "rejected" };
+        metrics.workflowFailures.inc({ pipeline, reason: "rejected" });
+        return { pipeline, kind: "rejected", error: err, reason: "rejected" };
       }
       const afterMs = err instanceof RetryAfterError ? err.retryAfterMs : undefined;
       const reason = err instanceof RetryAfterError ? err.reason : "error";
-      this.#d.metrics.workflowFailures.inc({ pipeline, reason });
-      return { pipeline, workflow, kind: "retry", error: err, reason, afterMs };
+      metrics.workflowFailures.inc({ pipeline, reason });
+      return { pipeline, kind: "retry", error: err, reason, afterMs };
+    }
+  }
+
+  /**
+   * Waits for the pipeline's in-flight and rate limits (the message's slot is released while it
+   * waits), renders and creates the Workflow. `name` overrides the rendered name (batches).
+   */
+  private async createWorkflow(matches: Match[], name?: string, msg?: InboundMessage): Promise<{ workflow: string; outcome: "created" | "exists" }> {
+    const p = matches[0]!.pipeline;
+    const pipeline = p.name;
+    let wf: Workflow;
+    try {
+      wf = this.#render(matches, this.#d.rules().catalog);
+    } catch (e) {
+      throw new NonRetriableError(`pipeline ${pipeline}: cannot render the Workflow: ${(e as Error).message}`, pipeline, { cause: e });
+    }
+    if (name) wf.metadata.name = name;
+    const { maxInFlight, ratePerSecond } = p.spec.limits;
+    if (maxInFlight !== undefined && this.limits.inFlight(pipeline) >= maxInFlight) {
+      msg?.release?.();
+      this.#d.metrics.eventsWaiting.inc({ pipeline, reason: "in-flight" });
+      try {
+        await this.limits.acquireSlot(pipeline, maxInFlight);
+      } finally {
+        this.#d.metrics.eventsWaiting.dec({ pipeline, reason: "in-flight" });
+      }
+    }
+    if (ratePerSecond !== undefined) {
+      msg?.release?.();
+      this.#d.metrics.eventsWaiting.inc({ pipeline, reason: "rate" });
+      try {
+        await this.limits.acquireToken(pipeline, ratePerSecond);
+      } finally {
+        this.#d.metrics.eventsWaiting.dec({ pipeline, reason: "rate" });
+      }
+    }
+    const { namespace } = wf.metadata;
+    const workflow = wf.metadata.name;
+    this.limits.reserve(pipeline, namespace, workflow);
+    try {
+      const outcome = await this.#d.submitter.create(wf);
+      if (outcome === "exists") this.limits.unreserve(pipeline, namespace, workflow);
+      this.#d.metrics.workflows.inc({ pipeline, outcome });
+      return { workflow, outcome };
+    } catch (e) {
+      this.limits.unreserve(pipeline, namespace, workflow);
+      this.#d.metrics.workflows.inc({ pipeline, outcome: "failed" });
+      throw e;
     }
   }
 
@@ -216,4 +318,10 @@ function reportOf(ev: NormalizedEvent, msg: InboundMessage, matches: Match[]): P
     return { seq: msg.seq, receivedAt: ev.eventTime || new Date(msg.timestampMs).toISOString(), source: "minio", id: ev.id, bucket: ev.bucket, key: ev.key, camera, matches: [] };
   }
   return { seq: msg.seq, receivedAt: ev.receivedAt, source: "webhook", id: ev.id, hook: ev.hook, camera, matches: [] };
+}
+
+/** Event time for sampling: when the camera's frame landed (MinIO) or the hook was received. */
+function eventTime(ev: NormalizedEvent, msg: InboundMessage): number {
+  const t = Date.parse(ev.source === "minio" ? ev.eventTime : ev.receivedAt);
+  return Number.isFinite(t) ? t : msg.timestampMs;
 }

@@ -22,8 +22,9 @@ export interface ConsumerOptions {
 }
 
 /** Adapts a JsMsg to the handler's view of a message. */
-export function inbound(m: JsMsg): InboundMessage {
+export function inbound(m: JsMsg, release?: () => void): InboundMessage {
   return {
+    release,
     subject: m.subject,
     data: m.data,
     seq: m.seq,
@@ -39,6 +40,8 @@ export class StreamConsumer {
   readonly #o: ConsumerOptions;
   #messages?: ConsumerMessages;
   #inFlight = new Map<number, JsMsg>();
+  /** handlers holding a processing slot (in flight minus those only waiting) */
+  #busy = 0;
   #slots: (() => void)[] = [];
   #loop?: Promise<void>;
   #stopping = false;
@@ -73,7 +76,7 @@ export class StreamConsumer {
         m.nak();
         continue;
       }
-      if (this.#inFlight.size >= this.#o.maxInFlight) await new Promise<void>((r) => this.#slots.push(r));
+      while (this.#busy >= this.#o.maxInFlight && !this.#stopping) await new Promise<void>((r) => this.#slots.push(r));
       if (this.#stopping) {
         m.nak();
         continue;
@@ -86,11 +89,19 @@ export class StreamConsumer {
   private dispatch(m: JsMsg): void {
     const key = m.seq;
     this.#inFlight.set(key, m);
+    this.#busy += 1;
+    let holding = true;
+    const release = () => {
+      if (!holding) return;
+      holding = false;
+      this.#busy -= 1;
+      this.#slots.shift()?.();
+    };
     this.#o.metrics.inFlight.set(this.#inFlight.size);
     const heartbeat = setInterval(() => m.working(), Math.max(1000, this.#o.ackWaitMs / 3));
     heartbeat.unref();
     this.#o
-      .handle(inbound(m))
+      .handle(inbound(m, release))
       .catch((e: unknown): Decision => {
         this.#o.log.error({ seq: m.seq, err: (e as Error).message }, "handler failed unexpectedly; will retry");
         return { kind: "nak", delayMs: 5000, reason: "handler error" };
@@ -100,7 +111,7 @@ export class StreamConsumer {
         clearInterval(heartbeat);
         this.#inFlight.delete(key);
         this.#o.metrics.inFlight.set(this.#inFlight.size);
-        this.#slots.shift()?.();
+        release();
       });
   }
 

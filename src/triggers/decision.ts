@@ -22,6 +22,11 @@ export interface InboundMessage {
   header(name: string): string | undefined;
   /** tells JetStream the message is still being worked on (resets ack_wait) */
   working(): void;
+  /**
+   * The handler is now only waiting (a batch to fill, an in-flight or rate limit): the message no
+   * longer takes one of the consumer's processing slots; its ack deadline keeps being extended.
+   */
+  release?(): void;
 }
 
 /** Exponential backoff with jitter for failures that said nothing about when to retry. */

@@ -17,6 +17,7 @@ import { StreamConsumer } from "../../triggers/consumer.js";
 import { KubeWorkflowSubmitter } from "../../workflows/k8s-submitter.js";
 import { StreamDeadLetter } from "../../flow/dead-letter.js";
 import { Processor } from "../../flow/processor.js";
+import { KvStateStore } from "../../flow/state-store.js";
 import { createGatewayApp } from "../../gateway/app.js";
 import { RecentEvents } from "../../gateway/recent-events.js";
 import { parseHookSecrets } from "../../gateway/hook-secrets.js";
@@ -103,6 +104,7 @@ export async function startGateway(cfg: Config, log: Logger, overrides: { kubeCo
     maxSockets: Math.min(cfg.FRAMEGATE_MAX_IN_FLIGHT, 256),
   });
   const publisher = new JetStreamPublisher(nc);
+  const state = await KvStateStore.open(nc, cfg.FRAMEGATE_KV_BUCKET, cfg.FRAMEGATE_STATE_TTL);
   const recent = new RecentEvents();
   const processor = new Processor({
     rules: () => rules.current(),
@@ -113,6 +115,7 @@ export async function startGateway(cfg: Config, log: Logger, overrides: { kubeCo
     minioSubject: cfg.FRAMEGATE_MINIO_SUBJECT,
     maxDeliver: cfg.FRAMEGATE_MAX_DELIVER,
     onEvent: (e) => recent.push(e),
+    state,
   });
   const consumer = new StreamConsumer(nc, {
     stream: cfg.FRAMEGATE_STREAM,
@@ -174,7 +177,9 @@ export async function startGateway(cfg: Config, log: Logger, overrides: { kubeCo
     port,
     async stop() {
       await new Promise<void>((r) => server.close(() => r()));
-      await consumer.stop(cfg.FRAMEGATE_SHUTDOWN_TIMEOUT);
+      const stopping = consumer.stop(cfg.FRAMEGATE_SHUTDOWN_TIMEOUT);
+      processor.close();
+      await stopping;
       rules.close();
       submitter.close();
       await nc.drain().catch(() => undefined);

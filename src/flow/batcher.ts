@@ -1,0 +1,167 @@
+/**
+ * @module flow/batcher — one Workflow per up to `size` frames or `window` per partition.
+ * Frames wait (unacked) until their batch's Workflow exists. A batch becomes durable before its
+ * Workflow is created: its record (the frames' events) is written, then each frame is claimed for it
+ * with an atomic create. A frame already claimed by another batch is left to that batch, so a frame is
+ * never in two batches even after a crash; a redelivered, claimed frame re-creates its batch's Workflow
+ * from the record (409 when it exists) and is acked.
+ */
+import type { Logger } from "pino";
+import type { NormalizedEvent } from "../triggers/event.js";
+import type { Match } from "../rules/types.js";
+import { stateKey } from "./keys.js";
+import type { StateStore } from "./state-store.js";
+
+export type BatchResult = { kind: "done"; workflow: string; outcome: "created" | "exists" } | { kind: "failed"; error: Error };
+
+interface StoredFrame {
+  event: NormalizedEvent;
+  vars: Record<string, string>;
+  camera?: string;
+}
+
+interface BatchRecord {
+  pipeline: string;
+  partition: string;
+  frames: StoredFrame[];
+}
+
+interface Waiting {
+  match: Match;
+  resolve(r: BatchResult): void;
+}
+
+interface Open {
+  pipeline: string;
+  partition: string;
+  frames: Waiting[];
+  timer: NodeJS.Timeout;
+}
+
+export interface BatcherDeps {
+  store: StateStore;
+  log: Logger;
+  /** the deterministic name of a batch of these frames */
+  nameOf(matches: Match[]): string;
+  /** creates the Workflow for the frames under `name` (limits, render, submit) */
+  create(matches: Match[], name: string): Promise<{ workflow: string; outcome: "created" | "exists" }>;
+  /** rebuilds a Match for a stored frame with the current rules; undefined if the pipeline is gone */
+  rematch(pipeline: string, frame: StoredFrame): Match | undefined;
+  /** called with the number of frames now waiting in open batches, per pipeline */
+  waiting?(pipeline: string, delta: number): void;
+}
+
+export class Batcher {
+  readonly #open = new Map<string, Open>();
+  constructor(private readonly d: BatcherDeps) {}
+
+  /** Frames in open batches, all pipelines. */
+  get waitingFrames(): number {
+    let n = 0;
+    for (const o of this.#open.values()) n += o.frames.length;
+    return n;
+  }
+
+  /**
+   * Adds a frame; resolves when its batch's Workflow exists (or failed). A frame that already
+   * belongs to a batch (a redelivery after a crash) resolves with that batch instead.
+   */
+  async add(match: Match, partition: string, size: number, windowMs: number): Promise<BatchResult> {
+    const pipeline = match.pipeline.name;
+    const resumed = await this.resume(match);
+    if (resumed) return resumed;
+    return new Promise<BatchResult>((resolve) => {
+      const k = `${pipeline}\u0000${partition}`;
+      let o = this.#open.get(k);
+      if (o?.frames.some((f) => f.match.event.id === match.event.id)) {
+        // the same frame twice in one open batch (a duplicate delivery): share the outcome
+        const prev = o.frames.find((f) => f.match.event.id === match.event.id)!;
+        const prevResolve = prev.resolve;
+        prev.resolve = (r) => (prevResolve(r), resolve(r));
+        return;
+      }
+      if (!o) {
+        const timer = setTimeout(() => void this.flush(k), windowMs);
+        o = { pipeline, partition, frames: [], timer };
+        this.#open.set(k, o);
+      }
+      o.frames.push({ match, resolve });
+      this.d.waiting?.(pipeline, 1);
+      if (o.frames.length >= size) void this.flush(k);
+    });
+  }
+
+  /** When the frame was claimed by a batch before, makes sure that batch's Workflow exists. */
+  async resume(match: Match): Promise<BatchResult | null> {
+    const pipeline = match.pipeline.name;
+    const claim = await this.d.store.get<{ batch: string }>(stateKey.member(pipeline, match.event.id));
+    if (!claim) return null;
+    const rec = await this.d.store.get<BatchRecord>(stateKey.batch(pipeline, claim.value.batch));
+    if (!rec) return null;
+    const matches = rec.value.frames.map((f) => this.d.rematch(pipeline, f)).filter((m): m is Match => m !== undefined);
+    if (matches.length === 0) return { kind: "failed", error: new Error(`batch ${claim.value.batch}: pipeline ${pipeline} no longer exists`) };
+    try {
+      const r = await this.d.create(matches, claim.value.batch);
+      return { kind: "done", ...r };
+    } catch (e) {
+      return { kind: "failed", error: e as Error };
+    }
+  }
+
+  /** Flushes every open batch now (shutdown, tests). */
+  async flushAll(): Promise<void> {
+    await Promise.all([...this.#open.keys()].map((k) => this.flush(k)));
+  }
+
+  /** Fails every open batch so its frames are handed back to JetStream (shutdown without flushing). */
+  abandonAll(reason: Error): void {
+    for (const [k, o] of this.#open) {
+      clearTimeout(o.timer);
+      this.#open.delete(k);
+      this.d.waiting?.(o.pipeline, -o.frames.length);
+      for (const f of o.frames) f.resolve({ kind: "failed", error: reason });
+    }
+  }
+
+  private async flush(k: string): Promise<void> {
+    const o = this.#open.get(k);
+    if (!o) return;
+    this.#open.delete(k);
+    clearTimeout(o.timer);
+    this.d.waiting?.(o.pipeline, -o.frames.length);
+    const frames = o.frames;
+    const settle = (f: Waiting[], r: BatchResult) => f.forEach((w) => w.resolve(r));
+    try {
+      const name = this.d.nameOf(frames.map((f) => f.match));
+      const recKey = stateKey.batch(o.pipeline, name);
+      const record: BatchRecord = { pipeline: o.pipeline, partition: o.partition, frames: frames.map((f) => stored(f.match)) };
+      await this.d.store.put(recKey, record);
+      const mine: Waiting[] = [];
+      const theirs: Waiting[] = [];
+      await Promise.all(
+        frames.map(async (f) => {
+          const key = stateKey.member(o.pipeline, f.match.event.id);
+          if ((await this.d.store.create(key, { batch: name })) !== null) return void mine.push(f);
+          const existing = await this.d.store.get<{ batch: string }>(key);
+          (existing?.value.batch === name ? mine : theirs).push(f);
+        }),
+      );
+      // frames another batch claimed first go with that batch
+      for (const f of theirs) void this.resume(f.match).then((r) => f.resolve(r ?? { kind: "failed", error: new Error("claimed batch has no record") }));
+      if (mine.length === 0) return;
+      if (theirs.length) await this.d.store.put(recKey, { ...record, frames: mine.map((f) => stored(f.match)) });
+      const r = await this.d.create(
+        mine.map((f) => f.match),
+        name,
+      );
+      settle(mine, { kind: "done", ...r });
+    } catch (e) {
+      this.d.log.warn({ pipeline: o.pipeline, partition: o.partition, frames: frames.length, err: (e as Error).message }, "batch failed; its frames go back to JetStream");
+      settle(frames, { kind: "failed", error: e as Error });
+    }
+  }
+}
+
+function stored(m: Match): StoredFrame {
+  return { event: m.event, vars: m.vars, camera: m.camera };
+}

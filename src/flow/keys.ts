@@ -1,0 +1,13 @@
+/** @module flow/keys — state keys: KV allows `[-/_=.a-zA-Z0-9]`, so ids and partitions are hashed. */
+import { createHash } from "node:crypto";
+
+export function hashId(s: string): string {
+  return createHash("sha256").update(s).digest("base64url").slice(0, 32).replace(/-/g, "=");
+}
+
+export const stateKey = {
+  dedupe: (pipeline: string, eventId: string) => `dedupe.${pipeline}.${hashId(eventId)}`,
+  sample: (pipeline: string, partition: string) => `sample.${pipeline}.${hashId(partition)}`,
+  member: (pipeline: string, eventId: string) => `member.${pipeline}.${hashId(eventId)}`,
+  batch: (pipeline: string, workflow: string) => `batch.${pipeline}.${workflow}`,
+};

@@ -1,0 +1,118 @@
+/**
+ * @module flow/limits — `maxInFlight` (unfinished Workflows of a pipeline, as the informer sees them,
+ * plus the ones this gateway created that the informer has not reported yet) and `ratePerSecond`
+ * (a token bucket: smooth, bursts of at most one second's worth). Waiting is in-process: the message
+ * stays unacked in JetStream and its ack deadline is extended, so nothing is lost or redelivered early.
+ */
+
+/** What the limiter needs from the Workflow informer. */
+export interface UnfinishedCounter {
+  unfinished(pipeline: string): number;
+  /** names of Workflows the informer knows, to retire local reservations */
+  has?(namespace: string, name: string): boolean;
+}
+
+interface Pending {
+  namespace: string;
+  name: string;
+  at: number;
+}
+
+export class Limits {
+  readonly #pending = new Map<string, Pending[]>();
+  readonly #buckets = new Map<string, { tokens: number; at: number }>();
+  readonly #waiters = new Set<() => void>();
+  #timer?: NodeJS.Timeout;
+
+  constructor(private readonly status?: UnfinishedCounter, private readonly reservationTtlMs = 30_000) {}
+
+  /** Unfinished Workflows of the pipeline as this gateway counts them. */
+  inFlight(pipeline: string): number {
+    return (this.status?.unfinished(pipeline) ?? 0) + this.pendingOf(pipeline).length;
+  }
+
+  /** Waits until the pipeline is under `max` unfinished Workflows, then reserves one slot. */
+  async acquireSlot(pipeline: string, max: number | undefined, signal?: AbortSignal): Promise<void> {
+    if (max === undefined) return;
+    while (this.inFlight(pipeline) >= max) await this.wait(250, signal);
+  }
+
+  /** Records a Workflow this gateway created, counted until the informer reports it. */
+  reserve(pipeline: string, namespace: string, name: string): void {
+    const l = this.pendingOf(pipeline);
+    if (!l.some((p) => p.name === name && p.namespace === namespace)) l.push({ namespace, name, at: Date.now() });
+  }
+
+  /** Gives a reservation back (the create failed). */
+  unreserve(pipeline: string, namespace: string, name: string): void {
+    const l = this.pendingOf(pipeline);
+    const i = l.findIndex((p) => p.name === name && p.namespace === namespace);
+    if (i >= 0) l.splice(i, 1);
+    this.wake();
+  }
+
+  /** Waits for a token of the pipeline's rate. */
+  async acquireToken(pipeline: string, ratePerSecond: number | undefined, signal?: AbortSignal): Promise<void> {
+    if (ratePerSecond === undefined) return;
+    const cap = Math.max(1, ratePerSecond);
+    for (;;) {
+      const now = Date.now();
+      const b = this.#buckets.get(pipeline) ?? { tokens: cap, at: now };
+      b.tokens = Math.min(cap, b.tokens + ((now - b.at) / 1000) * ratePerSecond);
+      b.at = now;
+      this.#buckets.set(pipeline, b);
+      if (b.tokens >= 1) {
+        b.tokens -= 1;
+        return;
+      }
+      await this.wait(Math.ceil(((1 - b.tokens) / ratePerSecond) * 1000), signal);
+    }
+  }
+
+  /** Call when the informer reports a change: retires reservations it now counts, wakes waiters. */
+  changed(): void {
+    const now = Date.now();
+    for (const l of this.#pending.values()) {
+      for (let i = l.length - 1; i >= 0; i--) {
+        const p = l[i]!;
+        if (this.status?.has?.(p.namespace, p.name) || now - p.at > this.reservationTtlMs) l.splice(i, 1);
+      }
+    }
+    this.wake();
+  }
+
+  private pendingOf(pipeline: string): Pending[] {
+    let l = this.#pending.get(pipeline);
+    if (!l) this.#pending.set(pipeline, (l = []));
+    return l;
+  }
+
+  private wake(): void {
+    for (const w of [...this.#waiters]) w();
+  }
+
+  private wait(ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      const done = () => {
+        clearTimeout(t);
+        this.#waiters.delete(done);
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      };
+      const onAbort = () => {
+        clearTimeout(t);
+        this.#waiters.delete(done);
+        reject(signal!.reason);
+      };
+      const t = setTimeout(done, ms);
+      this.#waiters.add(done);
+      signal?.addEventListener("abort", onAbort, { once: true });
+      // periodic re-check so reservation TTLs expire even without informer events
+      if (!this.#timer) {
+        this.#timer = setInterval(() => (this.#waiters.size ? this.changed() : undefined), 1000);
+        this.#timer.unref();
+      }
+    });
+  }
+}

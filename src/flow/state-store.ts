@@ -1,0 +1,105 @@
+/**
+ * @module flow/state-store — the small key-value state that flow control shares across restarts and
+ * replicas (dedupe marks, sample clocks, batch membership). Production: JetStream KV; tests: memory.
+ */
+import { Kvm, type KV } from "@nats-io/kv";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { RetryAfterError } from "../lib/errors.js";
+
+export interface StateEntry<T> {
+  value: T;
+  revision: number;
+}
+
+export interface StateStore {
+  get<T>(key: string): Promise<StateEntry<T> | null>;
+  /** creates the key; null when it already exists */
+  create<T>(key: string, value: T): Promise<number | null>;
+  /** compare-and-set on `revision`; null when someone else wrote first */
+  update<T>(key: string, value: T, revision: number): Promise<number | null>;
+  put<T>(key: string, value: T): Promise<number>;
+}
+
+const enc = new TextEncoder();
+
+/** JetStream KV; a failure to reach it is retryable (the message waits in the stream). */
+export class KvStateStore implements StateStore {
+  private constructor(private readonly kv: KV) {}
+
+  /** Opens (creating if missing) the bucket; `ttlMs` bounds how long any mark is kept. */
+  static async open(nc: NatsConnection, bucket: string, ttlMs: number): Promise<KvStateStore> {
+    const kvm = new Kvm(nc);
+    const kv = await kvm.create(bucket, { ttl: ttlMs, history: 1 });
+    return new KvStateStore(kv);
+  }
+
+  async get<T>(key: string): Promise<StateEntry<T> | null> {
+    const e = await this.wrap("read", key, () => this.kv.get(key));
+    if (!e || e.operation !== "PUT" || e.length === 0) return null;
+    return { value: e.json<T>(), revision: e.revision };
+  }
+
+  async create<T>(key: string, value: T): Promise<number | null> {
+    try {
+      return await this.kv.create(key, enc.encode(JSON.stringify(value)));
+    } catch (e) {
+      if (isConflict(e)) return null;
+      throw unavailable("create", key, e);
+    }
+  }
+
+  async update<T>(key: string, value: T, revision: number): Promise<number | null> {
+    try {
+      return await this.kv.update(key, enc.encode(JSON.stringify(value)), revision);
+    } catch (e) {
+      if (isConflict(e)) return null;
+      throw unavailable("update", key, e);
+    }
+  }
+
+  put<T>(key: string, value: T): Promise<number> {
+    return this.wrap("write", key, () => this.kv.put(key, enc.encode(JSON.stringify(value))));
+  }
+
+  private async wrap<R>(what: string, key: string, f: () => Promise<R>): Promise<R> {
+    try {
+      return await f();
+    } catch (e) {
+      throw unavailable(what, key, e);
+    }
+  }
+}
+
+function isConflict(e: unknown): boolean {
+  return /wrong last sequence|key exists|10071/i.test((e as Error)?.message ?? "");
+}
+
+function unavailable(what: string, key: string, e: unknown): RetryAfterError {
+  return new RetryAfterError(`state store ${what} of ${key} failed: ${(e as Error).message}`, undefined, { cause: e, reason: "state-store" });
+}
+
+/** In-process store with the same semantics, for tests and the dry run. */
+export class MemoryStateStore implements StateStore {
+  readonly data = new Map<string, StateEntry<unknown>>();
+  #rev = 0;
+
+  async get<T>(key: string): Promise<StateEntry<T> | null> {
+    return (this.data.get(key) as StateEntry<T> | undefined) ?? null;
+  }
+  async create<T>(key: string, value: T): Promise<number | null> {
+    if (this.data.has(key)) return null;
+    return this.set(key, value);
+  }
+  async update<T>(key: string, value: T, revision: number): Promise<number | null> {
+    if (this.data.get(key)?.revision !== revision) return null;
+    return this.set(key, value);
+  }
+  async put<T>(key: string, value: T): Promise<number> {
+    return this.set(key, value);
+  }
+  private set(key: string, value: unknown): number {
+    this.#rev += 1;
+    this.data.set(key, { value: structuredClone(value), revision: this.#rev });
+    return this.#rev;
+  }
+}
