@@ -2,7 +2,7 @@
  * The gateway against a real nats-server and a Kubernetes API stand-in that can fail on demand:
  * at-least-once intake, no duplicate Workflows, retry/dead-letter classification, webhooks end to end.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createHmac } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -20,18 +20,11 @@ import { ensureIntake } from "../triggers/jetstream-setup.js";
 import { startGateway, type RunningGateway } from "../cli/commands/serve.js";
 
 const HMAC_SECRET = "motion-secret-0123456789";
+// Streams own their subjects (framegate.hooks.>, framegate.dlq.>), so each test gets its own
+// nats-server (it starts in well under a second) rather than sharing one.
 let nats: NatsServer;
 let nc: NatsConnection;
 let n = 0;
-
-beforeAll(async () => {
-  nats = await startNats();
-  nc = await nats.connect();
-});
-afterAll(async () => {
-  await nc?.close();
-  await nats?.stop();
-});
 
 /** A MinIO notification exactly as MinIO publishes it (one record). */
 function notification(key: string, etag: string, opts: { bucket?: string; size?: number; eventName?: string } = {}) {
@@ -75,6 +68,8 @@ interface Env {
 /** A fresh stream/consumer/rules dir per test, so one nats-server serves the whole file. */
 async function setup(opts: { maxDeliver?: number; ackWait?: string; maxInFlight?: number } = {}): Promise<Env> {
   n += 1;
+  nats = await startNats();
+  nc = await nats.connect();
   const stream = `FG${n}`;
   const rulesDir = mkdtempSync(join(tmpdir(), "fg-rules-"));
   writeFileSync(
@@ -167,6 +162,8 @@ async function dlqMessages(e: Env): Promise<{ subject: string; reason: string; p
 async function teardown(e: Env) {
   await e.gw?.stop();
   await e.kube.stop();
+  await nc.close();
+  await nats.stop();
 }
 
 describe("framegate serve with real NATS", () => {
@@ -214,7 +211,9 @@ describe("framegate serve with real NATS", () => {
       const created = e.kube.requests.filter((r) => r.status === 201).length;
       const conflicts = e.kube.requests.filter((r) => r.status === 409).length;
       expect(created).toBe(1000);
-      expect(conflicts).toBe(100);
+      // every duplicate delivery met the existing Workflow (more 409s only if a slow create was retried)
+      expect(conflicts).toBeGreaterThanOrEqual(100);
+      expect(e.kube.requests.filter((r) => r.status !== 201 && r.status !== 409)).toEqual([]);
     } finally {
       await teardown(e);
     }

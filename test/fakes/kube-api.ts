@@ -47,7 +47,7 @@ export class FakeKubeApi {
     return [
       "apiVersion: v1",
       "kind: Config",
-      "clusters: [{name: fake, cluster: {server: '" + this.url + "'}}]",
+      "clusters: [{name: fake, cluster: {server: '" + this.url + "', insecure-skip-tls-verify: true}}]",
       "users: [{name: gw, user: {token: fake-token}}]",
       "contexts: [{name: fake, context: {cluster: fake, user: gw, namespace: argo}}]",
       "current-context: fake",
