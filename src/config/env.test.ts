@@ -35,6 +35,14 @@ describe("loadConfig", () => {
     expect(loadConfig({ FRAMEGATE_HTTP_HOST: "0.0.0.0", FRAMEGATE_ALLOW_UNAUTHENTICATED_API: "true" }).FRAMEGATE_ALLOW_UNAUTHENTICATED_API).toBe(true);
   });
 
+  it("allows rule writes beyond loopback only with an API token", () => {
+    expect(loadConfig({}).FRAMEGATE_ALLOW_RULE_WRITES).toBe(false);
+    expect(loadConfig({ FRAMEGATE_ALLOW_RULE_WRITES: "true" }).FRAMEGATE_ALLOW_RULE_WRITES).toBe(true);
+    const open = { FRAMEGATE_HTTP_HOST: "0.0.0.0", FRAMEGATE_ALLOW_UNAUTHENTICATED_API: "true", FRAMEGATE_ALLOW_RULE_WRITES: "true" };
+    expect(() => loadConfig(open)).toThrow(/FRAMEGATE_ALLOW_RULE_WRITES: needs FRAMEGATE_API_TOKEN/);
+    expect(loadConfig({ ...open, FRAMEGATE_API_TOKEN: "x".repeat(32) }).FRAMEGATE_ALLOW_RULE_WRITES).toBe(true);
+  });
+
   it("rejects short secrets", () => {
     expect(() => loadConfig({ FRAMEGATE_API_TOKEN: "short" })).toThrow(/FRAMEGATE_API_TOKEN: must be at least 16/);
   });

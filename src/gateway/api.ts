@@ -6,10 +6,13 @@ import { Hono } from "hono";
 import { BadEventError, formatIssue } from "../lib/errors.js";
 import { requireBearer } from "./auth.js";
 import { bodyText, readBodyCapped } from "./body-limit.js";
+import { composeRoutes } from "./compose.js";
+import { dashboardApiRoutes } from "./dashboard.js";
 import type { ResolvedGatewayDeps } from "./deps.js";
 import { HttpError } from "./http-error.js";
 import { summarizePipeline } from "./pipeline-summary.js";
 import type { GatewayEnv } from "./request-context.js";
+import { statsRoutes } from "./stats.js";
 
 /** Largest `limit` `GET /api/events` takes. */
 export const MAX_EVENTS_LIMIT = 10_000;
@@ -64,6 +67,11 @@ export function apiRoutes(deps: ResolvedGatewayDeps): Hono<GatewayEnv> {
       return c.json({ ok: issues.length === 0, issues: issues.map((i) => ({ ...i, text: formatIssue(i) })) });
     });
   }
+
+  app.route("/", statsRoutes(deps));
+  app.route("/", dashboardApiRoutes(deps));
+  const drafts = deps.drafts;
+  if (drafts) app.route("/", composeRoutes({ ...deps, drafts }));
 
   return app;
 }

@@ -5,6 +5,7 @@
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { apiRoutes } from "./api.js";
+import { dashboardRoutes } from "./dashboard.js";
 import { type GatewayDeps, resolveGatewayDeps } from "./deps.js";
 import { hookRoutes } from "./hooks.js";
 import { HttpError } from "./http-error.js";
@@ -32,9 +33,10 @@ export function createGatewayApp(input: GatewayDeps): Hono<GatewayEnv> {
   app.route("/hooks", hookRoutes(deps));
   app.route("/api", apiRoutes(deps));
   app.route("/", opsRoutes(deps));
+  app.route("/", dashboardRoutes(deps));
 
   app.notFound((c) =>
-    c.json({ error: `no route for ${c.req.method} ${c.req.path}; the gateway serves POST /hooks/<name>, /api/pipelines, /api/match, /api/events, /healthz, /readyz, /metrics` }, 404),
+    c.json({ error: `no route for ${c.req.method} ${c.req.path}; the gateway serves POST /hooks/<name>, /api/pipelines, /api/match, /api/events, /healthz, /readyz, /metrics and the dashboard at /` }, 404),
   );
 
   app.onError((err, c) => {

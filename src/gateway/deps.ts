@@ -9,7 +9,9 @@ import type { RuleSet } from "../rules/types.js";
 import type { NormalizedEvent } from "../triggers/event.js";
 import type { EventPublisher } from "../triggers/stream.js";
 import type { Workflow } from "../workflows/types.js";
+import type { DashboardOptions } from "./dashboard.js";
 import type { RecentEvents } from "./recent-events.js";
+import type { RuleDraftsApi } from "./rule-drafts.js";
 
 /** How one integration proves it is itself: an HMAC-SHA256 signature of the body, or a bearer token. */
 export interface HookConfig {
@@ -85,6 +87,10 @@ export interface GatewayDeps {
   match(text: string): MatchResult | Promise<MatchResult>;
   /** checks rule YAML text without activating it (the dashboard's composer); `POST /api/validate` when set */
   validateRules?(text: string): Issue[] | Promise<Issue[]>;
+  /** the composer's drafts (dry run, save); `POST /api/match/draft`, `PUT /api/pipelines/:name`, `GET /api/compose` when set */
+  drafts?: RuleDraftsApi;
+  /** the web dashboard at `/`: where its bundle is and the Argo UI link base */
+  dashboard?: DashboardOptions;
   /** what the processor did with the latest events */
   recentEvents: Pick<RecentEvents, "list">;
   readiness(): Promise<Readiness>;

@@ -61,7 +61,7 @@ export function loadRulesFromText(rules: readonly SourceFile[], services: readon
 }
 
 /** Every `*.yaml`/`*.yml` file directly in `dir`, sorted by name (ConfigMap internals such as `..data` skipped). */
-async function readRuleFiles(dir: string): Promise<{ files: SourceFile[]; issues: Issue[] }> {
+export async function readRuleFiles(dir: string): Promise<{ files: SourceFile[]; issues: Issue[] }> {
   let names: string[];
   try {
     names = (await readdir(dir)).sort();
