@@ -1,0 +1,196 @@
+import { describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
+import { pino } from "pino";
+import { loadRulesFromText } from "../rules/loader.js";
+import { compileMatcher } from "../rules/matcher.js";
+import { createMetrics } from "../lib/metrics.js";
+import { NonRetriableError } from "../lib/errors.js";
+import type { InboundMessage } from "../triggers/decision.js";
+import type { Workflow, WorkflowSubmitter } from "../workflows/types.js";
+import { Processor } from "./processor.js";
+import { MemoryStateStore } from "./state-store.js";
+import { Limits } from "./limits.js";
+import type { DeadLetter } from "./dead-letter.js";
+
+const SERVICES = ["resize", "detect"].map((s) => ({ path: `services/${s}/service.yaml`, text: readFileSync(`services/${s}/service.yaml`, "utf8") }));
+
+function rules(select: string, limits = "") {
+  const r = loadRulesFromText(
+    [
+      {
+        path: "p.yaml",
+        text: `apiVersion: framegate/v1
+kind: Pipeline
+metadata: { name: p }
+spec:
+  trigger: { bucket: raw, key: "{camera}/**/*.jpg" }
+  select: ${select}
+  limits: ${limits || "{}"}
+  workflow:
+    steps: [{ name: resize, service: resize }]
+    parameters: ${select.includes("batch") ? '{ keys: "{keys}", count: "{count}" }' : '{ key: "{key}" }'}
+`,
+      },
+    ],
+    SERVICES,
+  );
+  if (!r.ok) throw new Error(r.issues.map((i) => i.message).join("\n"));
+  return { matcher: compileMatcher(r.ruleSet.pipelines), catalog: r.ruleSet.catalog };
+}
+
+class FakeSubmitter implements WorkflowSubmitter {
+  readonly created = new Map<string, Workflow>();
+  calls = 0;
+  gate?: Promise<void>;
+  async create(wf: Workflow) {
+    this.calls += 1;
+    await this.gate;
+    if (this.created.has(wf.metadata.name)) return "exists" as const;
+    this.created.set(wf.metadata.name, wf);
+    return "created" as const;
+  }
+}
+
+let seq = 0;
+function msg(key: string, etag = `e-${key}`, eventTime = "2026-11-28T12:00:00.000Z"): InboundMessage & { released: boolean } {
+  seq += 1;
+  const body = JSON.stringify({
+    EventName: "s3:ObjectCreated:Put",
+    Key: `raw/${key}`,
+    Records: [{ eventVersion: "2.0", eventSource: "minio:s3", eventTime, eventName: "s3:ObjectCreated:Put", s3: { bucket: { name: "raw" }, object: { key: encodeURIComponent(key), size: 10, eTag: etag, contentType: "image/jpeg" } } }],
+  });
+  const m = {
+    subject: "minio.events",
+    data: new TextEncoder().encode(body),
+    seq,
+    deliveryCount: 1,
+    timestampMs: Date.now(),
+    header: () => undefined,
+    working: () => undefined,
+    released: false,
+    release: () => {
+      m.released = true;
+    },
+  };
+  return m;
+}
+
+function processor(r: ReturnType<typeof rules>, opts: { limits?: Limits; submitter?: FakeSubmitter; state?: MemoryStateStore } = {}) {
+  const submitter = opts.submitter ?? new FakeSubmitter();
+  const dead: { kind: string; reason: string }[] = [];
+  const deadLetter: DeadLetter = { send: async (_m, kind, reason) => void dead.push({ kind, reason }) };
+  const metrics = createMetrics({ defaultMetrics: false });
+  const p = new Processor({ rules: () => r, submitter, deadLetter, metrics, log: pino({ level: "silent" }), minioSubject: "minio.events", maxDeliver: 5, state: opts.state ?? new MemoryStateStore(), limits: opts.limits });
+  return { p, submitter, dead, metrics };
+}
+
+const keysOf = (wf: Workflow) => JSON.parse((wf.spec.arguments as { parameters: { name: string; value: string }[] }).parameters.find((x) => x.name === "keys")!.value) as string[];
+
+describe("Processor select stage", () => {
+  it("dedupe: the same object is processed once, even when its Workflow is gone", async () => {
+    const { p, submitter, metrics } = processor(rules("{ dedupe: 24h }"));
+    expect(await p.handle(msg("cam-1/a.jpg", "x"))).toEqual({ kind: "ack" });
+    submitter.created.clear(); // the Workflow was garbage-collected after it finished
+    expect(await p.handle(msg("cam-1/a.jpg", "x"))).toEqual({ kind: "ack" });
+    expect(submitter.calls).toBe(1);
+    expect((await metrics.eventsSkipped.get()).values.find((v) => v.labels.reason === "duplicate")?.value).toBe(1);
+    // a new version of the object (new eTag) is new work
+    await p.handle(msg("cam-1/a.jpg", "y"));
+    expect(submitter.calls).toBe(2);
+  });
+
+  it("dedupe: a claim left by a crash before the create is resumed, not skipped", async () => {
+    const state = new MemoryStateStore();
+    const r = rules("{ dedupe: 24h }");
+    const first = processor(r, { state });
+    const failing = { create: async () => Promise.reject(new Error("connection reset")) } as unknown as FakeSubmitter;
+    const crashed = processor(r, { state, submitter: failing });
+    expect((await crashed.p.handle(msg("cam-2/a.jpg", "z"))).kind).toBe("nak");
+    expect(await first.p.handle(msg("cam-2/a.jpg", "z"))).toEqual({ kind: "ack" });
+    expect(first.submitter.created.size).toBe(1);
+  });
+
+  it("sample: at most one event per camera per interval, by event time", async () => {
+    const { p, submitter, metrics } = processor(rules("{ sample: 5s }"));
+    for (let i = 0; i < 10; i++) await p.handle(msg(`cam-3/${i}.jpg`, `e${i}`, `2026-11-28T12:00:0${i}.000Z`));
+    for (let i = 0; i < 3; i++) await p.handle(msg(`cam-4/${i}.jpg`, `f${i}`, `2026-11-28T12:00:0${i}.000Z`));
+    // cam-3: t=0 and t=5; cam-4: t=0
+    expect(submitter.created.size).toBe(3);
+    expect((await metrics.eventsSkipped.get()).values.find((v) => v.labels.reason === "sampled")?.value).toBe(10);
+  });
+
+  it("batch: one Workflow per `size` frames of a camera; frames acked only once it exists", async () => {
+    const submitter = new FakeSubmitter();
+    let open!: () => void;
+    submitter.gate = new Promise((r) => (open = r));
+    const { p } = processor(rules("{ batch: { size: 4, window: 10s } }"), { submitter });
+    const msgs = Array.from({ length: 8 }, (_, i) => msg(`cam-5/${i}.jpg`));
+    const done = msgs.map((m) => p.handle(m));
+    let settled = 0;
+    done.forEach((d) => void d.then(() => (settled += 1)));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(settled).toBe(0);
+    expect(msgs.every((m) => m.released)).toBe(true);
+    open();
+    expect(await Promise.all(done)).toEqual(Array(8).fill({ kind: "ack" }));
+    expect(submitter.created.size).toBe(2);
+    const batches = [...submitter.created.values()].map(keysOf).map((k) => k.sort());
+    expect(batches).toEqual([
+      ["cam-5/0.jpg", "cam-5/1.jpg", "cam-5/2.jpg", "cam-5/3.jpg"],
+      ["cam-5/4.jpg", "cam-5/5.jpg", "cam-5/6.jpg", "cam-5/7.jpg"],
+    ]);
+  });
+
+  it("batch: a partial batch is flushed when its window ends", async () => {
+    const { p, submitter } = processor(rules("{ batch: { size: 16, window: 200ms } }"));
+    const t0 = Date.now();
+    await Promise.all([p.handle(msg("cam-6/a.jpg")), p.handle(msg("cam-6/b.jpg")), p.handle(msg("cam-7/a.jpg"))]);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(190);
+    expect([...submitter.created.values()].map(keysOf).map((k) => k.length).sort()).toEqual([1, 2]);
+  });
+
+  it("batch: after a crash a redelivered frame goes with the batch that claimed it, never into a second", async () => {
+    const state = new MemoryStateStore();
+    const r = rules("{ batch: { size: 2, window: 10s } }");
+    const dying = processor(r, { state, submitter: { create: async () => Promise.reject(new Error("socket hang up")) } as unknown as FakeSubmitter });
+    const d = await Promise.all([dying.p.handle(msg("cam-8/a.jpg")), dying.p.handle(msg("cam-8/b.jpg"))]);
+    expect(d.map((x) => x.kind)).toEqual(["nak", "nak"]);
+    // the redelivery arrives together with a new frame: a and b keep their batch, c starts a new one
+    const next = processor(r, { state });
+    const out = await Promise.all([next.p.handle(msg("cam-8/a.jpg")), next.p.handle(msg("cam-8/c.jpg")), next.p.handle(msg("cam-8/b.jpg")), next.p.handle(msg("cam-8/d.jpg"))]);
+    expect(out.map((x) => x.kind)).toEqual(["ack", "ack", "ack", "ack"]);
+    const batches = [...next.submitter.created.values()].map(keysOf).map((k) => k.sort().join(","));
+    expect(batches.sort()).toEqual(["cam-8/a.jpg,cam-8/b.jpg", "cam-8/c.jpg,cam-8/d.jpg"]);
+  });
+
+  it("maxInFlight: waits while the pipeline is at its limit, resumes as Workflows finish", async () => {
+    let unfinished = 2;
+    const limits = new Limits({ unfinished: () => unfinished, has: () => true });
+    const { p, submitter } = processor(rules("{}", "{ maxInFlight: 2 }"), { limits });
+    const m = msg("cam-9/a.jpg");
+    const d = p.handle(m);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(submitter.calls).toBe(0);
+    expect(m.released).toBe(true);
+    unfinished = 1;
+    limits.changed();
+    expect(await d).toEqual({ kind: "ack" });
+    expect(submitter.calls).toBe(1);
+  });
+
+  it("ratePerSecond: submissions are spread out", async () => {
+    const { p, submitter } = processor(rules("{}", "{ ratePerSecond: 10 }"));
+    const t0 = Date.now();
+    await Promise.all(Array.from({ length: 20 }, (_, i) => p.handle(msg(`cam-10/${i}.jpg`))));
+    expect(submitter.created.size).toBe(20);
+    // a full bucket of 10, then 10 more at 10/s
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
+  });
+
+  it("a Workflow the API rejects is dead-lettered and the message acked", async () => {
+    const submitter = { create: async () => Promise.reject(new NonRetriableError("422 Invalid: metadata.labels")) } as unknown as FakeSubmitter;
+    const { p, dead } = processor(rules("{}"), { submitter });
+    expect(await p.handle(msg("cam-11/a.jpg"))).toEqual({ kind: "ack" });
+    expect(dead).toEqual([{ kind: "rejected", reason: "422 Invalid: metadata.labels" }]);
+  });
+});
