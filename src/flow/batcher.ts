@@ -66,10 +66,15 @@ export class Batcher {
    * Adds a frame; resolves when its batch's Workflow exists (or failed). A frame that already
    * belongs to a batch (a redelivery after a crash) resolves with that batch instead.
    */
-  async add(match: Match, partition: string, size: number, windowMs: number): Promise<BatchResult> {
+  async add(match: Match, partition: string, size: number, windowMs: number, opts: { checkClaim?: boolean; replay?: boolean } = {}): Promise<BatchResult | { kind: "duplicate" }> {
     const pipeline = match.pipeline.name;
-    const resumed = await this.resume(match);
-    if (resumed) return resumed;
+    // Only a redelivered or replayed frame can already belong to a batch; a duplicate notification of
+    // a frame (a new message) is caught by the atomic claim at flush.
+    if (opts.checkClaim || opts.replay) {
+      if (opts.replay && (await this.d.store.get(stateKey.member(pipeline, match.event.id)))) return { kind: "duplicate" };
+      const resumed = await this.resume(match);
+      if (resumed) return resumed;
+    }
     return new Promise<BatchResult>((resolve) => {
       const k = `${pipeline}\u0000${partition}`;
       let o = this.#open.get(k);

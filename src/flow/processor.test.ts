@@ -52,7 +52,7 @@ class FakeSubmitter implements WorkflowSubmitter {
 }
 
 let seq = 0;
-function msg(key: string, etag = `e-${key}`, eventTime = "2026-11-28T12:00:00.000Z"): InboundMessage & { released: boolean } {
+function msg(key: string, etag = `e-${key}`, eventTime = "2026-11-28T12:00:00.000Z", deliveryCount = 1): InboundMessage & { released: boolean } {
   seq += 1;
   const body = JSON.stringify({
     EventName: "s3:ObjectCreated:Put",
@@ -63,7 +63,7 @@ function msg(key: string, etag = `e-${key}`, eventTime = "2026-11-28T12:00:00.00
     subject: "minio.events",
     data: new TextEncoder().encode(body),
     seq,
-    deliveryCount: 1,
+    deliveryCount,
     timestampMs: Date.now(),
     header: () => undefined,
     working: () => undefined,
@@ -157,7 +157,8 @@ describe("Processor select stage", () => {
     expect(d.map((x) => x.kind)).toEqual(["nak", "nak"]);
     // the redelivery arrives together with a new frame: a and b keep their batch, c starts a new one
     const next = processor(r, { state });
-    const out = await Promise.all([next.p.handle(msg("cam-8/a.jpg")), next.p.handle(msg("cam-8/c.jpg")), next.p.handle(msg("cam-8/b.jpg")), next.p.handle(msg("cam-8/d.jpg"))]);
+    const redelivered = (k: string) => msg(k, `e-${k}`, undefined, 2);
+    const out = await Promise.all([next.p.handle(redelivered("cam-8/a.jpg")), next.p.handle(msg("cam-8/c.jpg")), next.p.handle(redelivered("cam-8/b.jpg")), next.p.handle(msg("cam-8/d.jpg"))]);
     expect(out.map((x) => x.kind)).toEqual(["ack", "ack", "ack", "ack"]);
     const batches = [...next.submitter.created.values()].map(keysOf).map((k) => k.sort().join(","));
     expect(batches.sort()).toEqual(["cam-8/a.jpg,cam-8/b.jpg", "cam-8/c.jpg,cam-8/d.jpg"]);
@@ -185,6 +186,25 @@ describe("Processor select stage", () => {
     expect(submitter.created.size).toBe(20);
     // a full bucket of 10, then 10 more at 10/s
     expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
+  });
+
+  it("batch: a frame that arrives twice as separate notifications is in one batch only", async () => {
+    const { p, submitter } = processor(rules("{ batch: { size: 2, window: 100ms } }"));
+    await Promise.all([p.handle(msg("cam-12/a.jpg")), p.handle(msg("cam-12/b.jpg"))]);
+    await Promise.all([p.handle(msg("cam-12/a.jpg")), p.handle(msg("cam-12/c.jpg"))]);
+    const all = [...submitter.created.values()].flatMap(keysOf);
+    expect(all.filter((k) => k === "cam-12/a.jpg")).toHaveLength(1);
+    expect(all.sort()).toEqual(["cam-12/a.jpg", "cam-12/b.jpg", "cam-12/c.jpg"]);
+  });
+
+  it("replay: an event whose Workflow was created before is skipped, a new one is processed", async () => {
+    const { p, submitter } = processor(rules("{}"));
+    await p.handle(msg("cam-13/a.jpg"));
+    submitter.created.clear();
+    const replayed = (k: string) => ({ ...msg(k), header: (h: string) => (h === "Framegate-Replay" ? "dlq-1" : undefined) });
+    await p.handle(replayed("cam-13/a.jpg"));
+    await p.handle(replayed("cam-13/b.jpg"));
+    expect([...submitter.created.values()].map((w) => w.metadata.annotations["framegate.io/key"])).toEqual(["cam-13/b.jpg"]);
   });
 
   it("a Workflow the API rejects is dead-lettered and the message acked", async () => {

@@ -60,7 +60,12 @@ export interface ProcessorDeps {
   state?: StateStore;
   /** in-flight and rate limits, fed by the Workflow informer; default: rate limits only */
   limits?: Limits;
+  /** how far back a replayed event is checked against work already done (the state TTL) */
+  replayWindowMs?: number;
 }
+
+/** Header `framegate replay` sets on re-driven messages. */
+export const REPLAY_HEADER = "Framegate-Replay";
 
 type Outcome =
   | { pipeline: string; workflow: string; kind: "created" | "exists" }
@@ -182,8 +187,11 @@ export class Processor {
     const pipeline = m.pipeline.name;
     const sel = m.pipeline.spec.select;
     const metrics = this.#d.metrics;
+    const replay = msg.header(REPLAY_HEADER) !== undefined;
+    // a replay never redoes work that succeeded: every pipeline is checked against its done marks
+    const dedupeMs = sel.dedupe ? durationMs(sel.dedupe) : replay ? (this.#d.replayWindowMs ?? 7 * 86_400_000) : undefined;
     try {
-      if (sel.dedupe && (await this.#dedupe.check(pipeline, m.event.id, durationMs(sel.dedupe))) === "duplicate") {
+      if (dedupeMs !== undefined && (await this.#dedupe.check(pipeline, m.event.id, dedupeMs)) === "duplicate") {
         metrics.eventsSkipped.inc({ pipeline, reason: "duplicate" });
         return { pipeline, kind: "skipped", reason: "duplicate" };
       }
@@ -195,14 +203,19 @@ export class Processor {
       let r: { workflow: string; outcome: "created" | "exists" };
       if (sel.batch) {
         msg.release?.();
-        const b = await this.#batcher.add(m, partition, sel.batch.size, durationMs(sel.batch.window));
+        const b = await this.#batcher.add(m, partition, sel.batch.size, durationMs(sel.batch.window), { checkClaim: msg.deliveryCount > 1, replay });
         if (b.kind === "failed") throw b.error;
+        if (b.kind === "duplicate") {
+          metrics.eventsSkipped.inc({ pipeline, reason: "duplicate" });
+          return { pipeline, kind: "skipped", reason: "duplicate" };
+        }
         metrics.eventsBatched.inc({ pipeline });
         r = b;
       } else {
         r = await this.createWorkflow([m], undefined, msg);
       }
-      if (sel.dedupe) await this.#dedupe.done(pipeline, m.event.id, r.workflow);
+      // done marks for every single-event Workflow: what dedupe windows and replays check
+      if (sel.dedupe || !sel.batch) await this.#dedupe.done(pipeline, m.event.id, r.workflow);
       if (r.outcome === "created") metrics.latency.observe(Math.max(0, Date.now() - msg.timestampMs) / 1000);
       return { pipeline, workflow: r.workflow, kind: r.outcome };
     } catch (e) {
