@@ -16,5 +16,6 @@ export const COMMANDS: Record<string, CommandEntry> = {
   match: { summary: "dry run: which pipelines an event matches, and the Workflows it would submit (JSON)", load: () => import("./commands/match.js") },
   serve: { summary: "run the gateway: webhooks, /api, /metrics and the JetStream consumer that submits Workflows", load: () => import("./commands/serve.js") },
   setup: { summary: "create the JetStream streams, consumer and state bucket; set MinIO bucket notifications from the rules", load: () => import("./commands/setup.js") },
+  replay: { summary: "re-drive dead-lettered events, or a time range of the stream, through the current rules", load: () => import("./commands/replay.js") },
   render: { summary: "the Workflow(s) an event would submit, as YAML for kubectl create -f -", load: () => import("./commands/render.js") },
 };

@@ -18,6 +18,7 @@ import { FakeKubeApi } from "../../test/fakes/kube-api.js";
 import { loadConfig } from "../config/env.js";
 import { ensureIntake } from "../triggers/jetstream-setup.js";
 import { startGateway, type RunningGateway } from "../cli/commands/serve.js";
+import { replay } from "../triggers/replay.js";
 
 const HMAC_SECRET = "motion-secret-0123456789";
 // Streams own their subjects (framegate.hooks.>, framegate.dlq.>), so each test gets its own
@@ -289,6 +290,32 @@ describe("framegate serve with real NATS", () => {
       await teardown(e);
     }
   }, 40_000);
+
+  it("replays dead letters through the current rules without duplicating work that succeeded", async () => {
+    const e = await setup();
+    try {
+      e.kube.faults.push({ kind: "status", code: 422, reason: "Invalid", message: "admission webhook denied the request" });
+      await startIn(e);
+      await publishMinio(e, "gate-11/2026/11/28/1.jpg", "etag-a");
+      await publishMinio(e, "gate-11/2026/11/28/2.jpg", "etag-b");
+      await until("one workflow and one dead letter", async () => e.kube.workflows.size === 1 && (await dlqMessages(e)).length === 1);
+      const names = { stream: e.stream, dlqStream: e.dlq };
+      const dry = await replay(nc, names, { from: "dlq", kind: "rejected", dryRun: true });
+      expect(dry.replayed).toBe(1);
+      expect(dry.items[0]!.pipeline).toBe("people-detect");
+      const r = await replay(nc, names, { from: "dlq", kind: "rejected" });
+      expect(r.replayed).toBe(1);
+      await until("the replayed event's workflow", () => e.kube.workflows.size === 2);
+      // replay the whole intake stream: both Workflows exist (and are marked done): nothing new
+      e.kube.workflows.clear();
+      const all = await replay(nc, names, { from: "range" });
+      expect(all.replayed).toBeGreaterThanOrEqual(2);
+      await until("the replays to be settled", async () => (await pending(e)).pending === 0 && (await pending(e)).ackPending === 0);
+      expect(e.kube.workflows.size).toBe(0);
+    } finally {
+      await teardown(e);
+    }
+  });
 
   it("accepts a signed webhook, answers 202 after JetStream stored it, and submits its Workflow", async () => {
     const e = await setup();

@@ -65,7 +65,8 @@ export interface ProcessorDeps {
 }
 
 /** Header `framegate replay` sets on re-driven messages. */
-export const REPLAY_HEADER = "Framegate-Replay";
+export { REPLAY_HEADER } from "../triggers/replay.js";
+import { REPLAY_HEADER } from "../triggers/replay.js";
 
 type Outcome =
   | { pipeline: string; workflow: string; kind: "created" | "exists" }
