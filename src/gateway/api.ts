@@ -3,6 +3,7 @@
  * recent events, rule validation. Behind `FRAMEGATE_API_TOKEN` when it is set.
  */
 import { Hono } from "hono";
+import { replayRoutes } from "./replay-route.js";
 import { BadEventError, formatIssue } from "../lib/errors.js";
 import { requireBearer } from "./auth.js";
 import { bodyText, readBodyCapped } from "./body-limit.js";
@@ -70,6 +71,8 @@ export function apiRoutes(deps: ResolvedGatewayDeps): Hono<GatewayEnv> {
 
   app.route("/", statsRoutes(deps));
   app.route("/", dashboardApiRoutes(deps));
+  const replay = deps.replay;
+  if (replay) app.route("/", replayRoutes({ ...deps, replay }));
   const drafts = deps.drafts;
   if (drafts) app.route("/", composeRoutes({ ...deps, drafts }));
 

@@ -3,12 +3,15 @@
  * and `serve` passes the real publisher, rule store, matcher and processor state.
  */
 import type { Logger } from "pino";
+import type { CameraRow } from "../flow/cameras.js";
+import type { StatusSource } from "../flow/status-feed.js";
 import type { Issue } from "../lib/errors.js";
 import type { Metrics } from "../lib/metrics.js";
 import type { RuleSet } from "../rules/types.js";
 import type { NormalizedEvent } from "../triggers/event.js";
 import type { EventPublisher } from "../triggers/stream.js";
 import type { Workflow } from "../workflows/types.js";
+import type { WorkflowStatus } from "../workflows/workflow-status.js";
 import type { DashboardOptions } from "./dashboard.js";
 import type { RecentEvents } from "./recent-events.js";
 import type { RuleDraftsApi } from "./rule-drafts.js";
@@ -94,6 +97,35 @@ export interface GatewayDeps {
   /** what the processor did with the latest events */
   recentEvents: Pick<RecentEvents, "list">;
   readiness(): Promise<Readiness>;
+  /** re-drives dead letters or a stream range (`POST /api/replay`); the route exists when set */
+  replay?(filter: import("../triggers/replay.js").ReplayFilter): Promise<import("../triggers/replay.js").ReplayResult>;
+  /** framegate's Workflows from the informer, for `GET /api/workflows` (503 when unset) */
+  workflows?: Pick<WorkflowStatus, "list" | "counts" | "synced">;
+  /** the camera registry, for `GET /api/cameras` (503 when unset) */
+  cameras?: CameraRegistryView;
+  /** live updates (`event`, `camera`, `workflow`) for `GET /api/stream` (503 when unset) */
+  status?: StatusSource;
+  /** `FRAMEGATE_ARGO_UI_URL`: Workflow rows then carry `argoUrl` = `<url>/workflows/<namespace>/<name>` */
+  argoUiUrl?: string;
+  /** `GET /api/stream` limits */
+  stream?: StreamSettings;
+}
+
+/** What the API reads of the camera registry (flow/cameras.ts). */
+export interface CameraRegistryView {
+  /** rows, the latest seen first */
+  list(limit?: number): CameraRow[];
+  readonly size: number;
+}
+
+/** Limits of `GET /api/stream`. */
+export interface StreamSettings {
+  /** interval of the `: heartbeat` comment that keeps proxies from closing an idle stream (default 15 s) */
+  heartbeatMs?: number;
+  /** messages buffered for a client that reads slower than they come; past it the client is dropped (default 1,000) */
+  maxQueue?: number;
+  /** concurrent streams; more are answered 503 (default 100) */
+  maxClients?: number;
 }
 
 /** Defaults for the optional settings. */

@@ -22,6 +22,7 @@ import { createGatewayApp } from "../../gateway/app.js";
 import { RecentEvents } from "../../gateway/recent-events.js";
 import { parseHookSecrets } from "../../gateway/hook-secrets.js";
 import { dryRun } from "../dry-run.js";
+import { replay } from "../../triggers/replay.js";
 import { parseEventInput } from "../../triggers/parse-input.js";
 import type { Command } from "../command.js";
 import type { CliIo } from "../io.js";
@@ -107,6 +108,7 @@ export async function startGateway(cfg: Config, log: Logger, overrides: { kubeCo
   const state = await KvStateStore.open(nc, cfg.FRAMEGATE_KV_BUCKET, cfg.FRAMEGATE_STATE_TTL);
   const recent = new RecentEvents();
   const processor = new Processor({
+    replayWindowMs: cfg.FRAMEGATE_STATE_TTL,
     rules: () => rules.current(),
     submitter,
     deadLetter: new StreamDeadLetter(publisher),
@@ -144,6 +146,7 @@ export async function startGateway(cfg: Config, log: Logger, overrides: { kubeCo
       return { events, matches: dryRun(events, rules.current().ruleSet) };
     },
     recentEvents: recent,
+    replay: (f) => replay(nc, { stream: cfg.FRAMEGATE_STREAM, dlqStream: cfg.FRAMEGATE_DLQ_STREAM }, f),
     readiness: async () => {
       if (Date.now() - kubeCheck.at > 5000) {
         kubeCheck = await submitter.ping().then(
