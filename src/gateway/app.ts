@@ -11,6 +11,8 @@ import { hookRoutes } from "./hooks.js";
 import { HttpError } from "./http-error.js";
 import { opsRoutes } from "./ops.js";
 import { type GatewayEnv, headerLimit, requestContext } from "./request-context.js";
+import { statusRoutes } from "./status.js";
+import { statusStreamRoutes } from "./status-stream.js";
 
 /**
  * Builds the gateway's HTTP app. Serve it with `@hono/node-server` (`serve({ fetch: app.fetch, port })`),
@@ -31,12 +33,16 @@ export function createGatewayApp(input: GatewayDeps): Hono<GatewayEnv> {
   app.use("*", headerLimit(deps.maxHeaderBytes));
 
   app.route("/hooks", hookRoutes(deps));
+  // before apiRoutes: its guard applies to every /api/* route mounted after it, and /api/stream must also
+  // take ?token= (EventSource cannot send headers). Status routes carry their own guards.
+  app.route("/api", statusStreamRoutes(deps));
+  app.route("/api", statusRoutes(deps));
   app.route("/api", apiRoutes(deps));
   app.route("/", opsRoutes(deps));
   app.route("/", dashboardRoutes(deps));
 
   app.notFound((c) =>
-    c.json({ error: `no route for ${c.req.method} ${c.req.path}; the gateway serves POST /hooks/<name>, /api/pipelines, /api/match, /api/events, /healthz, /readyz, /metrics and the dashboard at /` }, 404),
+    c.json({ error: `no route for ${c.req.method} ${c.req.path}; the gateway serves POST /hooks/<name>, /api/pipelines, /api/match, /api/events, /api/workflows, /api/cameras, /api/services, /api/stream, /healthz, /readyz, /metrics and the dashboard at /` }, 404),
   );
 
   app.onError((err, c) => {

@@ -113,3 +113,25 @@ export function requireBearer(token: string | undefined, what: string): Middlewa
     await next();
   };
 }
+
+/**
+ * Like {@link requireBearer}, but also accepts the token as `?token=<token>`, for `GET /api/stream`: a
+ * browser's EventSource cannot send headers. Only for that route — a token in a URL can end up in proxy
+ * access logs and browser history, so prefer the header wherever a client can send one.
+ */
+export function requireBearerOrQueryToken(token: string | undefined, what: string): MiddlewareHandler<GatewayEnv> {
+  return async (c, next) => {
+    if (token !== undefined) {
+      const header = c.req.header("authorization");
+      const query = c.req.query("token");
+      if (header === undefined && query !== undefined) {
+        if (!safeEqual(query, token)) {
+          throw new HttpError(401, `the token parameter is not ${what}; check the token the client sends`, { "WWW-Authenticate": 'Bearer error="invalid_token"' });
+        }
+      } else {
+        verifyBearer(token, header, `${what} (or ?token=<token>)`);
+      }
+    }
+    await next();
+  };
+}
