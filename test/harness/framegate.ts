@@ -1,0 +1,151 @@
+/**
+ * @module test/harness/framegate — framegate itself on the harness stack: the `FRAMEGATE_*` environment
+ * that points it at the stack's NATS, MinIO and API server, the CLI as a child process (`framegate setup`),
+ * and `framegate serve` as a managed child process (own process group, output kept, reaped on exit).
+ */
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { HarnessError, ManagedProcess } from "./process.js";
+import type { FullStack, KubeStack } from "./stack.js";
+import { HOST, REPO_ROOT, httpStatus } from "./util.js";
+
+/** Where framegate's CLI entry point is (run with `node --import tsx`). */
+export const CLI_MAIN = join(REPO_ROOT, "src/cli/main.ts");
+
+/** Options of {@link framegateEnv}. */
+export interface FramegateEnvOptions {
+  /** the pipelines directory (`FRAMEGATE_RULES_DIR`) */
+  rulesDir: string;
+  /** default `<repo>/services` */
+  servicesDir?: string;
+  /** durable consumer name (default `framegate`); give each gateway under test its own */
+  consumer?: string;
+  /** KV bucket of the flow-control state (default `framegate-state`) */
+  kvBucket?: string;
+  /** kubeconfig file the gateway uses (`KUBECONFIG`); default: the gateway ServiceAccount's, when Argo runs */
+  kubeconfigPath?: string;
+  /** default `warn` */
+  logLevel?: string;
+  /** more variables, applied last */
+  extra?: Record<string, string>;
+}
+
+/**
+ * The environment `framegate setup` and `framegate serve` need to use the stack: NATS and its streams,
+ * MinIO admin access (for bucket notifications), the gateway ServiceAccount's kubeconfig (never admin).
+ * HTTP on 127.0.0.1 port 0 (the gateway logs the port it got).
+ */
+export function framegateEnv(stack: KubeStack | FullStack, o: FramegateEnvOptions): Record<string, string> {
+  const kubeconfig = o.kubeconfigPath ?? ("argo" in stack ? stack.argo.gatewayKubeconfigPath : undefined);
+  if (!kubeconfig) throw new HarnessError("framegateEnv: no kubeconfig: start the stack with level argo, or pass kubeconfigPath");
+  return {
+    FRAMEGATE_NATS_URL: stack.nats.url,
+    FRAMEGATE_STREAM: stack.streams.stream,
+    FRAMEGATE_DLQ_STREAM: stack.streams.dlqStream,
+    FRAMEGATE_MINIO_SUBJECT: stack.streams.minioSubject,
+    FRAMEGATE_CONSUMER: o.consumer ?? "framegate",
+    FRAMEGATE_KV_BUCKET: o.kvBucket ?? "framegate-state",
+    FRAMEGATE_RULES_DIR: o.rulesDir,
+    FRAMEGATE_SERVICES_DIR: o.servicesDir ?? join(REPO_ROOT, "services"),
+    FRAMEGATE_HTTP_HOST: HOST,
+    FRAMEGATE_HTTP_PORT: "0",
+    FRAMEGATE_LOG_LEVEL: o.logLevel ?? "warn",
+    FRAMEGATE_MINIO_ENDPOINT: stack.minio.endpoint,
+    FRAMEGATE_MINIO_ACCESS_KEY: stack.minio.accessKey,
+    FRAMEGATE_MINIO_SECRET_KEY: stack.minio.secretKey,
+    KUBECONFIG: kubeconfig,
+    ...o.extra,
+  };
+}
+
+/** What a finished CLI run printed. */
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs `framegate <args>` (`node --import tsx src/cli/main.ts`) with `env` added to a minimal environment,
+ * and resolves when it exits. Rejects after `timeoutMs` (the process is killed).
+ * @example const r = await runFramegate(["setup"], env); // r.stdout: "jetstream: ...\nminio: bucket raw -> ..."
+ */
+export function runFramegate(args: string[], env: Record<string, string>, timeoutMs = 60_000): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", CLI_MAIN, ...args], {
+      cwd: REPO_ROOT,
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", TMPDIR: process.env.TMPDIR ?? "/tmp", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new HarnessError(`framegate ${args.join(" ")} did not finish within ${timeoutMs} ms`, stdout + stderr));
+    }, timeoutMs);
+    child.once("error", (e) => {
+      clearTimeout(timer);
+      reject(new HarnessError(`could not run framegate ${args.join(" ")}: ${e.message}`));
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** `framegate serve` running as a child process. */
+export interface GatewayProcess {
+  /** `http://127.0.0.1:<port>` */
+  readonly url: string;
+  readonly port: number;
+  readonly pid: number | undefined;
+  /** the gateway's recent output (pino JSON lines) */
+  output(): string;
+  /** SIGTERM (graceful: in-flight work finishes), SIGKILL after `graceMs` */
+  stop(graceMs?: number): Promise<void>;
+  readonly process: ManagedProcess;
+}
+
+/**
+ * Starts `framegate serve` with `env` (see {@link framegateEnv}) and waits until it logged the port it
+ * listens on and `GET /healthz` answers 200.
+ */
+export async function startGatewayProcess(env: Record<string, string>, deadlineMs = 60_000): Promise<GatewayProcess> {
+  let port = 0;
+  const proc = await ManagedProcess.start(
+    {
+      name: "framegate serve",
+      command: process.execPath,
+      args: ["--import", "tsx", CLI_MAIN, "serve"],
+      cwd: REPO_ROOT,
+      // pino logs its start line at info: keep at least that level so the port can be read
+      env: { ...env, FRAMEGATE_LOG_LEVEL: keepInfo(env.FRAMEGATE_LOG_LEVEL) },
+      outputBytes: 256 * 1024,
+    },
+    async (p) => {
+      if (!port) {
+        const line = p.output.toString().split("\n").find((l) => l.includes('"msg":"framegate serving"'));
+        const m = line && /"port":(\d+)/.exec(line);
+        if (!m) return false;
+        port = Number(m[1]);
+      }
+      return (await httpStatus(`http://${HOST}:${port}/healthz`)) === 200;
+    },
+    deadlineMs,
+  );
+  return {
+    url: `http://${HOST}:${port}`,
+    port,
+    pid: proc.pid,
+    output: () => proc.output.toString(),
+    stop: (graceMs = 25_000) => proc.stop({ graceMs }),
+    process: proc,
+  };
+}
+
+function keepInfo(level: string | undefined): string {
+  return !level || ["warn", "error", "fatal", "silent"].includes(level) ? "info" : level;
+}
