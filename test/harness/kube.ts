@@ -2,16 +2,17 @@
  * @module test/harness/kube — a real Kubernetes control plane the way envtest runs one: etcd (data on
  * tmpfs when there is one) and kube-apiserver with a self-signed serving cert, a static admin token in
  * `system:masters`, RBAC authorization and an RSA key pair for ServiceAccount tokens. No kubelet and no
- * controller-manager: kwok.ts adds fake nodes and a scheduler.
+ * controller-manager: kwok.ts adds fake nodes and a scheduler. Fault tests can kill kube-apiserver and
+ * restart it on the same port and etcd (`killApiserver()`, `restartApiserver()`).
  */
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { request } from "node:https";
 import { join } from "node:path";
-import { KubeConfig, KubernetesObjectApi, type KubernetesObject } from "@kubernetes/client-node";
+import { KubeConfig, KubernetesObjectApi, loadYaml, type KubernetesObject } from "@kubernetes/client-node";
 import { stringify } from "yaml";
 import { HarnessError, ManagedProcess } from "./process.js";
-import { HOST, freePort, httpStatus, makeTempDir, progress, retryOnPortRace, since, toolPath } from "./util.js";
+import { HOST, freePort, httpStatus, isAddressInUse, makeTempDir, progress, retryOnPortRace, since, toolPath } from "./util.js";
 
 /** Options of {@link startKube}. */
 export interface KubeOptions {
@@ -40,6 +41,18 @@ export interface KubeCluster extends AsyncDisposable {
   /** writes a kubeconfig file for `token` (default admin) and returns its path */
   writeKubeconfig(name: string, token?: string, namespace?: string): string;
   output(): { etcd: string; apiserver: string };
+  /** true while kube-apiserver runs (false between {@link killApiserver} and {@link restartApiserver}) */
+  readonly apiserverRunning: boolean;
+  /**
+   * Kills kube-apiserver (SIGKILL by default: clients see their connections drop; SIGTERM: a graceful
+   * shutdown that closes watches first). etcd and its data stay.
+   */
+  killApiserver(signal?: NodeJS.Signals): Promise<void>;
+  /**
+   * Starts kube-apiserver again (killing it first if it runs) on the same port, with the same certs,
+   * tokens and ServiceAccount keys, on the same etcd: kubeconfigs and tokens keep working. Waits for `/readyz`.
+   */
+  restartApiserver(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -108,8 +121,7 @@ export async function startKube(opts: KubeOptions = {}): Promise<KubeCluster> {
     writeFileSync(join(dir.path, "tokens.csv"), `${adminToken},admin,admin,"system:masters"\n`, { mode: 0o600 });
 
     let port = 0;
-    await retryOnPortRace("kube-apiserver", async () => {
-      port = await freePort();
+    const launchApiserver = async () => {
       const t1 = Date.now();
       apiserver = await ManagedProcess.start(
         {
@@ -127,8 +139,14 @@ export async function startKube(opts: KubeOptions = {}): Promise<KubeCluster> {
             `--service-account-signing-key-file=${join(dir.path, "sa.key")}`,
             "--authorization-mode=RBAC",
             `--token-auth-file=${join(dir.path, "tokens.csv")}`,
-            "--disable-admission-plugins=ServiceAccount",
+            // ServiceAccount: no token controller runs to mount tokens. TaintNodesByCondition: it taints every
+            // new node not-ready, and only the node lifecycle controller (not run) would lift the taint
+            "--disable-admission-plugins=ServiceAccount,TaintNodesByCondition",
             "--allow-privileged=true",
+            // WatchList (beta, on in 1.32) turns every watch from resourceVersion 0 into a watch-list stream,
+            // which the watch cache refuses on etcd 3.4 (no RequestWatchProgress): informers would fail and
+            // re-list every few seconds, delaying every event the controller, scheduler and kwok see
+            "--feature-gates=WatchList=false",
             "--v=0",
             ...(opts.apiserverArgs ?? []),
           ],
@@ -137,6 +155,10 @@ export async function startKube(opts: KubeOptions = {}): Promise<KubeCluster> {
         deadlineMs,
       );
       progress(`kube-apiserver ready on ${HOST}:${port} in ${since(t1)}`);
+    };
+    await retryOnPortRace("kube-apiserver", async () => {
+      port = await freePort();
+      await launchApiserver();
     });
 
     // the apiserver wrote a self-signed serving cert and its CA into cert-dir: trust that chain
@@ -163,6 +185,32 @@ export async function startKube(opts: KubeOptions = {}): Promise<KubeCluster> {
       },
       writeKubeconfig,
       output: () => ({ etcd: etcd?.output.toString() ?? "", apiserver: apiserver?.output.toString() ?? "" }),
+      get apiserverRunning() {
+        return !!apiserver && !apiserver.exitStatus;
+      },
+      async killApiserver(signal = "SIGKILL") {
+        if (!apiserver || apiserver.exitStatus) return;
+        if (signal === "SIGKILL") {
+          apiserver.kill("SIGKILL");
+          await apiserver.exited;
+        } else {
+          await apiserver.stop();
+        }
+      },
+      async restartApiserver() {
+        await cluster.killApiserver("SIGTERM");
+        // the port was ours a moment ago; something else taking it meanwhile is retried briefly, never moved:
+        // clients hold the server URL
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await launchApiserver();
+            return;
+          } catch (e) {
+            if (attempt >= 5 || !(e instanceof HarnessError && isAddressInUse(e.output))) throw e;
+            await new Promise((r) => setTimeout(r, 500 * attempt));
+          }
+        }
+      },
       stop: cleanup,
       [Symbol.asyncDispose]: cleanup,
     };
@@ -203,11 +251,15 @@ function httpsGet(url: string, token: string): Promise<{ status: number; body: s
 
 /**
  * Creates each object, or replaces it when it exists (a small `kubectl apply` for fresh clusters).
+ * Objects are in wire form, as written in YAML. They are converted to client-node's model form first:
+ * its serializer drops keys it does not know by their model name (a CRD written with
+ * `x-kubernetes-preserve-unknown-fields` would lose it, and the API server would then prune every Workflow).
  * Errors name the object and carry the API server's message.
  */
-export async function applyObjects(kc: KubeConfig, objects: KubernetesObject[]): Promise<void> {
+export async function applyObjects(kc: KubeConfig, objects: object[]): Promise<void> {
   const api = KubernetesObjectApi.makeApiClient(kc);
-  for (const obj of objects) {
+  for (const wire of objects) {
+    const obj = loadYaml<KubernetesObject>(JSON.stringify(wire));
     const what = `${obj.kind} ${obj.metadata?.namespace ? obj.metadata.namespace + "/" : ""}${obj.metadata?.name}`;
     try {
       await api.create(obj);
