@@ -71,7 +71,7 @@ function procStat(pid: number): { cpuS: number; rssMb: number } {
 }
 
 export async function run(argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { events: { type: "string", default: "20000" }, rate: { type: "string", default: "1000" }, seconds: { type: "string", default: "10" } } });
+  const { values } = parseArgs({ args: argv, options: { events: { type: "string", default: "20000" }, rate: { type: "string", default: "1000" }, seconds: { type: "string", default: "10" }, "in-flight": { type: "string", default: "1,10,100" } } });
   const total = Number(values.events);
   const rate = Number(values.rate);
   const seconds = Number(values.seconds);
@@ -81,7 +81,8 @@ export async function run(argv: string[]): Promise<void> {
   const jsm = await jetstreamManager(nc);
   const rows: string[][] = [];
   try {
-    for (const inFlight of [1, 10, 100]) {
+    const levels = (values["in-flight"] as string).split(",").map(Number);
+    for (const inFlight of levels) {
       const stream = `BENCH${inFlight}`;
       const subject = `minio.bench.${inFlight}`;
       await ensureIntake(nc, { stream, dlqStream: `${stream}_DLQ`, consumer: "gw", minioSubject: subject }, { ackWaitMs: 30_000, maxDeliver: 5 });
