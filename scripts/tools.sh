@@ -35,12 +35,10 @@ go_install() {
   local dir="$1" pkg="$2" ldflags="${3:-}"
   local name; name="$(bin_name "$pkg")"
   if [[ -x "$dir/$name" ]]; then return 0; fi
-  if [[ ! -x "$dir.tmp/$name" ]]; then
-    need_go
-    log "building $pkg (first run only; cached in $dir)"
-    mkdir -p "$dir.tmp"
-    GOBIN="$dir.tmp" GOFLAGS=-mod=mod CGO_ENABLED=0 go install -trimpath ${ldflags:+-ldflags "$ldflags"} "$pkg"
-  fi
+  need_go
+  log "building $pkg (first run only; cached in $dir)"
+  rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"  # never trust what an interrupted build left behind
+  GOBIN="$dir.tmp" GOFLAGS=-mod=mod CGO_ENABLED=0 go install -trimpath ${ldflags:+-ldflags "$ldflags"} "$pkg"
   mkdir -p "$dir"
   mv "$dir.tmp/$name" "$dir/$name"
   rmdir "$dir.tmp" 2>/dev/null || true
