@@ -118,7 +118,9 @@ export class RuleStore {
         this.#o.log.warn({ dir, err: (e as Error).message }, "cannot watch directory; relying on polling");
       }
     }
-    this.#timer = setInterval(trigger, this.#o.pollMs ?? 5000);
+    // the poll reloads directly (a hash check when nothing changed); routing it through the debounce
+    // would starve the debounce whenever the poll interval is shorter than it
+    this.#timer = setInterval(() => void this.reload().catch((e: Error) => this.#o.log.error({ err: e.message }, "rule reload failed")), this.#o.pollMs ?? 5000);
     this.#timer.unref();
   }
 
