@@ -5,25 +5,28 @@ SHELL := bash
 .DEFAULT_GOAL := build
 .PHONY: deps tools build typecheck test test-unit test-int bench demo clean
 
-# npm rewrites node_modules/.package-lock.json on every install: older than the lock file means stale
-NPM_STAMP := node_modules/.package-lock.json
+# node_modules is reinstalled (npm ci) when it is missing or was installed from another package-lock.json
+# (content hash in node_modules/.framegate-lock-sha; mtimes lie after a checkout)
+LOCK_STAMP := node_modules/.framegate-lock-sha
 # FRAMEGATE_* binary paths for the test harness (test/harness/util.ts reads the same list)
 TOOLS_ENV = eval "$$(scripts/tools.sh env)"
 
-$(NPM_STAMP): package.json package-lock.json
-	npm ci --no-audit --no-fund
-	@touch $@
-
-## deps: node_modules, reinstalled with `npm ci` when missing or older than package-lock.json
-deps: $(NPM_STAMP)
+## deps: node_modules, reinstalled with `npm ci` when missing or stale
+deps:
+	@want="$$(sha256sum package-lock.json | cut -d' ' -f1)"; \
+	if [[ ! -d node_modules || "$$(cat $(LOCK_STAMP) 2>/dev/null)" != "$$want" ]]; then \
+	  echo "npm ci (node_modules missing or installed from another package-lock.json)" >&2; \
+	  npm ci --no-audit --no-fund; \
+	  echo "$$want" > $(LOCK_STAMP); \
+	fi
 
 ## tools: build or install every pinned server into ~/.cache/framegate (seconds once cached)
 tools:
 	scripts/tools.sh all
 
-## build: compile src/ to dist/
+## build: `npm run build` (tsc to dist/, and whatever else package.json's build script builds)
 build: deps
-	npx tsc -p tsconfig.json
+	npm run build
 
 ## typecheck: src, tests, services and benchmarks
 typecheck: deps
