@@ -82,6 +82,7 @@ describe("WorkflowInformer (real kube-apiserver, Argo CRDs)", () => {
     expect(informer.list().map((w) => w.name)).toEqual(["p1-new", "p2-a", "p1-old"]);
     expect(informer.unfinished("p1")).toBe(2);
     expect(informer.unfinished("p2")).toBe(1);
+    expect([informer.has(ns, "p1-old"), informer.has(ns, "not-ours")]).toEqual([true, false]);
     expect(informer.list({ camera: "Gate #1" })).toEqual([
       expect.objectContaining({ name: "p1-old", namespace: ns, pipeline: "p1", camera: "Gate #1", phase: "Pending", events: 3, createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) }),
     ]);

@@ -135,6 +135,10 @@ export class WorkflowInformer implements WorkflowStatus {
     return this.index.unfinished(pipeline);
   }
 
+  has(namespace: string, name: string): boolean {
+    return this.index.has(namespace, name);
+  }
+
   list(query?: WorkflowQuery): WorkflowRow[] {
     return this.index.list(query);
   }

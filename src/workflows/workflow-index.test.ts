@@ -159,7 +159,9 @@ describe("WorkflowIndex", () => {
     expect(index.unfinished("people-detect")).toBe(2);
     expect(index.list({ camera: "gate-1" }).map((r) => r.name).sort()).toEqual(["a", "b"]);
 
+    expect(index.has("argo", "a")).toBe(false); // noted, not seen by the watch
     index.apply("added", wf("a", { phase: "Running" })); // the watch confirms a
+    expect(index.has("argo", "a")).toBe(true);
     index.noteCreated(rendered("a")); // already known: no double count
     expect(index.unfinished("people-detect")).toBe(2);
 

@@ -146,6 +146,11 @@ export class WorkflowIndex implements WorkflowStatus {
     return c ? c.pending + c.running : 0;
   }
 
+  has(namespace: string, name: string): boolean {
+    const key = keyOf(namespace, name);
+    return this.#known.has(key) && !this.#unconfirmed.has(key);
+  }
+
   counts(): Record<string, PhaseCounts> {
     this.#expire();
     const out: Record<string, PhaseCounts> = {};

@@ -71,6 +71,8 @@ export interface WorkflowStatus {
    * that the watch has not confirmed yet. Before `synced` it is a lower bound.
    */
   unfinished(pipeline: string): number;
+  /** whether the watch has reported this Workflow (a {@link noteCreated} one not yet confirmed is not) */
+  has(namespace: string, name: string): boolean;
   /** newest (by creation) first */
   list(query?: WorkflowQuery): WorkflowRow[];
   /** per pipeline, Workflows by phase group */
