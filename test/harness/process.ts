@@ -142,7 +142,7 @@ export class ManagedProcess {
     let delay = 100;
     for (;;) {
       if (this.#exit) {
-        throw new HarnessError(`${this.spec.name} exited (${describeExit(this.#exit)}) before ${what.replace(/^to /, "")}`, this.output.toString());
+        throw new HarnessError(`${this.spec.name} exited (${describeExit(this.#exit)}) while the harness waited for it ${what}`, this.output.toString());
       }
       try {
         if (await check(this)) return;

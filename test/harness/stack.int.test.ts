@@ -10,6 +10,7 @@ import { parseMinioNotificationText } from "../../src/triggers/minio-event.js";
 import { KWOK_EXIT_CODE_ANNOTATION } from "./kwok.js";
 import { apiMessage, eventually, statusCode } from "./kube.js";
 import { setBucketNotification } from "./minio.js";
+import { HarnessError } from "./process.js";
 import { startStack, type FullStack } from "./stack.js";
 
 const WF = { group: "argoproj.io", version: "v1alpha1", plural: "workflows" };
@@ -137,7 +138,12 @@ describe("the local stack (nats, minio, kube-apiserver, kwok, Argo)", () => {
 
     const finalPhase = async (name: string) => {
       let st: WorkflowStatus = {};
-      await eventually(`Workflow ${name} finishing`, async () => ["Succeeded", "Failed", "Error"].includes((st = await get(name)).phase ?? ""), 60_000);
+      try {
+        await eventually(`Workflow ${name} finishing`, async () => ["Succeeded", "Failed", "Error"].includes((st = await get(name)).phase ?? ""), 60_000);
+      } catch (e) {
+        const out = `status: ${JSON.stringify(st)}\n--- workflow-controller ---\n${argo.output().slice(-8000)}\n--- kwok ---\n${nodes.output().kwok.slice(-4000)}`;
+        throw new HarnessError((e as Error).message, out, { cause: e });
+      }
       return st;
     };
     const [any, gpu, failed] = await Promise.all([finalPhase("smoke-any"), finalPhase("smoke-gpu"), finalPhase("smoke-exit-2")]);
