@@ -163,6 +163,7 @@ describe("PUT /api/pipelines/:name", () => {
     const changed = draft("existing", "{camera}/**/*.png");
     const refused = await app().request("/api/pipelines/existing", { method: "PUT", headers: { "If-None-Match": "*" }, body: changed });
     expect(refused.status).toBe(412);
+    expect(await refused.json()).toMatchObject({ ok: false, reason: "exists", error: expect.stringContaining("existing.yaml already exists") });
     expect(readFileSync(join(rulesDir, "existing.yaml"), "utf8")).toBe(draft("existing"));
     const replaced = await app().request("/api/pipelines/existing", { method: "PUT", body: changed });
     expect(replaced.status).toBe(200);

@@ -54,8 +54,6 @@ export function composeRoutes(deps: ResolvedGatewayDeps & { drafts: RuleDraftsAp
   const app = new Hono<GatewayEnv>();
   const drafts = deps.drafts;
 
-  app.get("/compose", (c) => c.json({ writable: drafts.writable }));
-
   app.post("/match/draft", async (c) => {
     const body = parseDraftMatch(bodyText(await readBodyCapped(c.req.raw, deps.maxBodyBytes)));
     let events;
@@ -82,15 +80,15 @@ export function composeRoutes(deps: ResolvedGatewayDeps & { drafts: RuleDraftsAp
         log.info({ file: r.file, created: r.created }, "pipeline saved from the composer");
         return c.json({ ok: true, file: r.file, created: r.created, reload: r.reload ? { changed: r.reload.changed, issues: issuesJson(r.reload.issues) } : null }, r.created ? 201 : 200);
       case "invalid":
-        return c.json({ ok: false, error: `not saved: ${r.issues.length} problem(s) in the pipeline; fix them (the issues say where) and save again`, issues: issuesJson(r.issues) }, 422);
+        return c.json({ ok: false, reason: r.outcome, error: `not saved: ${r.issues.length} problem(s) in the pipeline; fix them (the issues say where) and save again`, issues: issuesJson(r.issues) }, 422);
       case "disabled":
-        return c.json({ ok: false, error: r.message }, 403);
+        return c.json({ ok: false, reason: r.outcome, error: r.message }, 403);
       case "bad-name":
-        return c.json({ ok: false, error: r.message }, 400);
+        return c.json({ ok: false, reason: r.outcome, error: r.message }, 400);
       case "exists":
-        return c.json({ ok: false, error: r.message }, 412);
+        return c.json({ ok: false, reason: r.outcome, error: r.message }, 412);
       case "unwritable":
-        return c.json({ ok: false, error: r.message }, 409);
+        return c.json({ ok: false, reason: r.outcome, error: r.message }, 409);
     }
   });
 

@@ -1,7 +1,7 @@
 /**
  * @module gateway/dashboard — the web dashboard at `/`: the Vite bundle from `web/` (built into
  * `dist/web/` by `npm run build`), served with a strict Content-Security-Policy, and `GET /api/dashboard`,
- * the settings the page needs (Argo UI base URL, whether the composer may save). The page itself is
+ * the settings the page needs (Argo UI base URL, whether the composer may save and validate). The page itself is
  * public; everything it shows comes from `/api/*`, behind the API token.
  */
 import { existsSync } from "node:fs";
@@ -36,8 +36,6 @@ export const DASHBOARD_CSP = [
 export interface DashboardOptions {
   /** the built bundle (default {@link DEFAULT_DASHBOARD_DIR}) */
   assetsDir?: string;
-  /** `FRAMEGATE_ARGO_UI_URL`: Workflows link to `<url>/workflows/<namespace>/<name>` */
-  argoUiUrl?: string;
 }
 
 /** Security headers on every dashboard response, and `cacheControl` on the files found. */
@@ -89,7 +87,8 @@ export function dashboardApiRoutes(deps: ResolvedGatewayDeps): Hono<GatewayEnv> 
   const app = new Hono<GatewayEnv>();
   app.get("/dashboard", (c) =>
     c.json({
-      argoUiUrl: deps.dashboard?.argoUiUrl?.replace(/\/+$/, "") ?? null,
+      // Workflows link to `<argoUiUrl>/workflows/<namespace>/<name>` (FRAMEGATE_ARGO_UI_URL)
+      argoUiUrl: deps.argoUiUrl?.replace(/\/+$/, "") ?? null,
       ruleWrites: deps.drafts?.writable ?? false,
       composer: deps.drafts !== undefined,
       validate: deps.validateRules !== undefined,

@@ -90,9 +90,9 @@ export interface GatewayDeps {
   match(text: string): MatchResult | Promise<MatchResult>;
   /** checks rule YAML text without activating it (the dashboard's composer); `POST /api/validate` when set */
   validateRules?(text: string): Issue[] | Promise<Issue[]>;
-  /** the composer's drafts (dry run, save); `POST /api/match/draft`, `PUT /api/pipelines/:name`, `GET /api/compose` when set */
+  /** the composer's drafts (dry run, save); `POST /api/match/draft`, `PUT /api/pipelines/:name` when set */
   drafts?: RuleDraftsApi;
-  /** the web dashboard at `/`: where its bundle is and the Argo UI link base */
+  /** the web dashboard at `/`: where its bundle is (default dist/web of this package) */
   dashboard?: DashboardOptions;
   /** what the processor did with the latest events */
   recentEvents: Pick<RecentEvents, "list">;

@@ -1,0 +1,67 @@
+/**
+ * @module web/api/types — the JSON the dashboard reads, as the gateway's own types (type-only imports
+ * from src/, erased by the bundler), so the page and the API cannot drift apart unnoticed.
+ */
+import type { PipelineSummary } from "../../../src/gateway/pipeline-summary.js";
+import type { RecentEvent, RecentMatch as RecentMatchItem } from "../../../src/gateway/recent-events.js";
+import type { PipelineStats, StatsBody } from "../../../src/gateway/stats.js";
+import type { DraftMiss } from "../../../src/gateway/rule-drafts.js";
+import type { DryRunMatch } from "../../../src/gateway/deps.js";
+import type { Issue } from "../../../src/lib/errors.js";
+import type { ServiceParamSummary, ServiceSummary } from "../../../src/gateway/service-summary.js";
+import type { WorkflowView } from "../../../src/gateway/status.js";
+import type { CameraRow } from "../../../src/flow/cameras.js";
+import type { PhaseCounts } from "../../../src/workflows/workflow-status.js";
+import type { NormalizedEvent } from "../../../src/triggers/event.js";
+
+export type { PipelineSummary, PipelineStats, RecentEvent, RecentMatchItem, StatsBody, ServiceSummary, ServiceParamSummary, DryRunMatch, DraftMiss, NormalizedEvent };
+
+/** An issue as the API returns it: the fields plus the formatted `FILE:LINE:COL: path: message`. */
+export type ApiIssue = Issue & { text: string };
+
+/** `GET /api/pipelines` */
+export interface PipelinesBody {
+  pipelines: PipelineSummary[];
+  issues: ApiIssue[];
+  loadedAt: string | null;
+}
+
+/** `GET /api/dashboard` */
+export interface DashboardSettings {
+  argoUiUrl: string | null;
+  ruleWrites: boolean;
+  composer: boolean;
+  validate: boolean;
+}
+
+/** One Workflow of `GET /api/workflows` (and of the stream's `workflow` event). */
+export type WorkflowItem = WorkflowView;
+
+/** Workflow counts of one pipeline, by phase. */
+export type { PhaseCounts };
+
+/** `GET /api/workflows` */
+export interface WorkflowsBody {
+  workflows: WorkflowItem[];
+  counts: Record<string, PhaseCounts>;
+  synced: boolean;
+}
+
+/** One camera of `GET /api/cameras` (and of the stream's `camera` event). */
+export type CameraItem = CameraRow;
+
+/** `POST /api/validate` */
+export interface ValidateBody {
+  ok: boolean;
+  issues: ApiIssue[];
+}
+
+/** `POST /api/match/draft` */
+export type DraftMatchBody =
+  | { ok: false; error: string; issues: ApiIssue[] }
+  | { ok: true; events: NormalizedEvent[]; matches: DryRunMatch[]; misses: DraftMiss[] };
+
+/** `PUT /api/pipelines/:name` */
+export type SaveBody =
+  | { ok: true; file: string; created: boolean; reload: { changed: boolean; issues: ApiIssue[] } | null }
+  | { ok: false; reason: "invalid" | "disabled" | "bad-name" | "exists" | "unwritable"; error: string; issues?: ApiIssue[] };

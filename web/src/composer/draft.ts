@@ -1,0 +1,201 @@
+/**
+ * @module web/composer/draft — the composer's model of a pipeline being written: what the form edits
+ * (every value as the text the operator typed), and its translation into the rule file's shape
+ * (`pipelines/*.yaml`). Nothing is validated here: the gateway validates the YAML with the same code as
+ * `framegate validate`, and its issues come back by path ({@link fieldPath}).
+ */
+import type { ServiceParamSummary, ServiceSummary } from "../api/types.js";
+import { toYaml, type YamlValue } from "./yaml.js";
+
+/** A catalog service as `GET /api/services` lists it; its parameters become form fields. */
+export type CatalogService = Pick<ServiceSummary, "name" | "description" | "category" | "params">;
+
+/** The declaration of parameter `name` of `service`, if it has one. */
+export function paramOf(service: CatalogService | undefined, name: string): ServiceParamSummary | undefined {
+  return service?.params.find((p) => p.name === name);
+}
+
+/** One step of the DAG: a catalog service, its parameter values (as typed) and the steps it runs after. */
+export interface DraftStep {
+  /** stable id for the UI (keys, ids); not written */
+  id: string;
+  name: string;
+  service: string;
+  /** only values the operator set; a missing name means the service default */
+  params: Record<string, string>;
+  after: string[];
+}
+
+/** A Workflow argument row. */
+export interface DraftParameter {
+  id: string;
+  name: string;
+  value: string;
+}
+
+/** The whole draft; every field is text as typed ("" = not set). */
+export interface Draft {
+  name: string;
+  description: string;
+  bucket: string;
+  key: string;
+  /** comma-separated camera globs ("gate-*, lobby-*") */
+  cameras: string;
+  contentType: string;
+  by: string;
+  dedupe: string;
+  sample: string;
+  batchSize: string;
+  batchWindow: string;
+  maxInFlight: string;
+  ratePerSecond: string;
+  namespace: string;
+  serviceAccountName: string;
+  steps: DraftStep[];
+  parameters: DraftParameter[];
+}
+
+let nextId = 0;
+/** A fresh id for steps and rows. */
+export function newId(prefix: string): string {
+  nextId += 1;
+  return `${prefix}-${nextId}`;
+}
+
+/** The draft the composer opens with: MinIO uploads under `raw/<camera>/...`, no steps yet. */
+export function emptyDraft(): Draft {
+  return {
+    name: "",
+    description: "",
+    bucket: "raw",
+    key: "{camera}/**/*.jpg",
+    cameras: "",
+    contentType: "",
+    by: "",
+    dedupe: "24h",
+    sample: "",
+    batchSize: "",
+    batchWindow: "",
+    maxInFlight: "",
+    ratePerSecond: "",
+    namespace: "argo",
+    serviceAccountName: "",
+    steps: [],
+    parameters: [
+      { id: newId("param"), name: "camera", value: "{camera}" },
+      { id: newId("param"), name: "key", value: "{key}" },
+    ],
+  };
+}
+
+/** A step name not used yet: the service name, else `<service>-2`, `-3`, ... */
+export function uniqueStepName(steps: readonly DraftStep[], service: string): string {
+  const taken = new Set(steps.map((s) => s.name));
+  if (!taken.has(service)) return service;
+  for (let i = 2; ; i++) if (!taken.has(`${service}-${i}`)) return `${service}-${i}`;
+}
+
+/** Adds a step for `service`, after the previous last step (a chain is the common case). */
+export function addStep(d: Draft, service: string): Draft {
+  const last = d.steps[d.steps.length - 1];
+  const step: DraftStep = { id: newId("step"), name: uniqueStepName(d.steps, service), service, params: {}, after: last ? [last.name] : [] };
+  return { ...d, steps: [...d.steps, step] };
+}
+
+/** Removes a step and every `after` reference to it. */
+export function removeStep(d: Draft, id: string): Draft {
+  const gone = d.steps.find((s) => s.id === id);
+  return { ...d, steps: d.steps.filter((s) => s.id !== id).map((s) => ({ ...s, after: s.after.filter((a) => a !== gone?.name) })) };
+}
+
+/** Renames a step and the `after` references to it. */
+export function renameStep(d: Draft, id: string, name: string): Draft {
+  const old = d.steps.find((s) => s.id === id)?.name;
+  return { ...d, steps: d.steps.map((s) => (s.id === id ? { ...s, name } : { ...s, after: s.after.map((a) => (a === old ? name : a)) })) };
+}
+
+/**
+ * Moves a step up or down. A step may only run after steps above it (so the list order is a valid
+ * order and there are no cycles): moving drops `after` entries that would point down.
+ */
+export function moveStep(d: Draft, id: string, by: -1 | 1): Draft {
+  const i = d.steps.findIndex((s) => s.id === id);
+  const j = i + by;
+  if (i < 0 || j < 0 || j >= d.steps.length) return d;
+  const steps = d.steps.slice();
+  [steps[i], steps[j]] = [steps[j]!, steps[i]!];
+  const cleaned = steps.map((s, k) => {
+    const above = new Set(steps.slice(0, k).map((x) => x.name));
+    return { ...s, after: s.after.filter((a) => above.has(a)) };
+  });
+  return { ...d, steps: cleaned };
+}
+
+const list = (s: string) =>
+  s
+    .split(",")
+    .map((x) => x.trim())
+    .filter(Boolean);
+
+/** A number field: a number when it reads as one, else the text (so the validator names the field). */
+function num(s: string): number | string | undefined {
+  const t = s.trim();
+  if (t === "") return undefined;
+  return /^-?\d+(\.\d+)?$/.test(t) ? Number(t) : t;
+}
+
+/** A parameter value in the YAML: typed as the service declares it when it reads as that type. */
+function paramValue(p: ServiceParamSummary | undefined, v: string): string | number | boolean {
+  if (p?.type === "integer" && /^-?\d+$/.test(v)) return Number(v);
+  if (p?.type === "number" && v.trim() !== "" && Number.isFinite(Number(v))) return Number(v);
+  if (p?.type === "boolean" && (v === "true" || v === "false")) return v === "true";
+  return v;
+}
+
+/** Only set values that differ from the service default; the renderer fills defaults in. */
+export function effectiveParams(step: DraftStep, service: CatalogService | undefined): Record<string, string | number | boolean> {
+  const out: Record<string, string | number | boolean> = {};
+  for (const [name, value] of Object.entries(step.params)) {
+    const p = paramOf(service, name);
+    if (p && p.default !== undefined && value === p.default) continue;
+    if (value === "" && !p?.required) continue;
+    out[name] = paramValue(p, value);
+  }
+  return out;
+}
+
+/** The draft as the rule file's document (empty sections left out). */
+export function toPipeline(d: Draft, catalog: readonly CatalogService[]): { [k: string]: YamlValue } {
+  const cameras = list(d.cameras);
+  const contentTypes = list(d.contentType);
+  const where = cameras.length || contentTypes.length ? { camera: cameras.length ? cameras : undefined, contentType: contentTypes.length ? contentTypes : undefined } : undefined;
+  const batch = d.batchSize.trim() || d.batchWindow.trim() ? { size: num(d.batchSize) ?? "", window: d.batchWindow.trim() } : undefined;
+  const select = { by: d.by.trim() || undefined, dedupe: d.dedupe.trim() || undefined, sample: d.sample.trim() || undefined, batch };
+  const limits = { maxInFlight: num(d.maxInFlight), ratePerSecond: num(d.ratePerSecond) };
+  const parameters = Object.fromEntries(d.parameters.filter((p) => p.name.trim() !== "").map((p) => [p.name.trim(), p.value]));
+  const byName = new Map(catalog.map((s) => [s.name, s]));
+  return {
+    apiVersion: "framegate/v1",
+    kind: "Pipeline",
+    metadata: { name: d.name.trim(), description: d.description.trim() || undefined },
+    spec: {
+      trigger: { source: "minio", bucket: d.bucket.trim(), key: d.key, where },
+      select: Object.values(select).some((v) => v !== undefined) ? select : undefined,
+      limits: Object.values(limits).some((v) => v !== undefined) ? limits : undefined,
+      workflow: {
+        namespace: d.namespace.trim() || undefined,
+        serviceAccountName: d.serviceAccountName.trim() || undefined,
+        steps: d.steps.map((s) => {
+          const params = effectiveParams(s, byName.get(s.service));
+          return { name: s.name, service: s.service, after: s.after.length ? s.after : undefined, params: Object.keys(params).length ? params : undefined };
+        }),
+        parameters: Object.keys(parameters).length ? parameters : undefined,
+      },
+    },
+  };
+}
+
+/** The YAML text of the draft, with a header saying where it came from. */
+export function draftYaml(d: Draft, catalog: readonly CatalogService[]): string {
+  return toYaml(toPipeline(d, catalog), "Written with the framegate dashboard's composer.\nCheck it with: framegate validate --rules <folder with this file>");
+}
