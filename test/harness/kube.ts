@@ -3,7 +3,8 @@
  * tmpfs when there is one) and kube-apiserver with a self-signed serving cert, a static admin token in
  * `system:masters`, RBAC authorization and an RSA key pair for ServiceAccount tokens. No kubelet and no
  * controller-manager: kwok.ts adds fake nodes and a scheduler. Fault tests can kill kube-apiserver and
- * restart it on the same port and etcd (`killApiserver()`, `restartApiserver()`).
+ * restart it on the same port and etcd (`killApiserver()`, `restartApiserver()`), and do the same to etcd
+ * on its ports and data (`killEtcd()`, `restartEtcd()`).
  */
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -53,6 +54,15 @@ export interface KubeCluster extends AsyncDisposable {
    * tokens and ServiceAccount keys, on the same etcd: kubeconfigs and tokens keep working. Waits for `/readyz`.
    */
   restartApiserver(): Promise<void>;
+  /** true while etcd runs (false between {@link killEtcd} and {@link restartEtcd}) */
+  readonly etcdRunning: boolean;
+  /**
+   * Kills etcd (SIGKILL by default) and keeps its data dir. kube-apiserver keeps running and answers
+   * errors (or times out) until etcd is back.
+   */
+  killEtcd(signal?: NodeJS.Signals): Promise<void>;
+  /** Starts etcd again (killing it first if it runs) on the same client and peer ports and data dir; waits for `/health`. */
+  restartEtcd(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -82,10 +92,9 @@ export async function startKube(opts: KubeOptions = {}): Promise<KubeCluster> {
 
   try {
     let etcdUrl = "";
-    await retryOnPortRace("etcd", async () => {
-      const [clientPort, peerPort] = [await freePort(), await freePort()];
-      etcdUrl = `http://${HOST}:${clientPort}`;
-      const peerUrl = `http://${HOST}:${peerPort}`;
+    let peerUrl = "";
+    // an existing data dir wins over the --initial-* flags, so a restart finds its data again
+    const launchEtcd = async () => {
       etcd = await ManagedProcess.start(
         {
           name: "etcd",
@@ -105,6 +114,12 @@ export async function startKube(opts: KubeOptions = {}): Promise<KubeCluster> {
         async () => (await httpStatus(`${etcdUrl}/health`)) === 200,
         deadlineMs,
       );
+    };
+    await retryOnPortRace("etcd", async () => {
+      const [clientPort, peerPort] = [await freePort(), await freePort()];
+      etcdUrl = `http://${HOST}:${clientPort}`;
+      peerUrl = `http://${HOST}:${peerPort}`;
+      await launchEtcd();
     });
     progress(`etcd ready at ${etcdUrl} in ${since(t0)}`);
 
@@ -210,6 +225,33 @@ export async function startKube(opts: KubeOptions = {}): Promise<KubeCluster> {
             await new Promise((r) => setTimeout(r, 500 * attempt));
           }
         }
+      },
+      get etcdRunning() {
+        return !!etcd && !etcd.exitStatus;
+      },
+      async killEtcd(signal = "SIGKILL") {
+        if (!etcd || etcd.exitStatus) return;
+        if (signal === "SIGKILL") {
+          etcd.kill("SIGKILL");
+          await etcd.exited;
+        } else {
+          await etcd.stop();
+        }
+      },
+      async restartEtcd() {
+        await cluster.killEtcd("SIGTERM");
+        const t1 = Date.now();
+        // same ports: kube-apiserver holds the client URL
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await launchEtcd();
+            break;
+          } catch (e) {
+            if (attempt >= 5 || !(e instanceof HarnessError && isAddressInUse(e.output))) throw e;
+            await new Promise((r) => setTimeout(r, 500 * attempt));
+          }
+        }
+        progress(`etcd restarted at ${etcdUrl} in ${since(t1)}`);
       },
       stop: cleanup,
       [Symbol.asyncDispose]: cleanup,
