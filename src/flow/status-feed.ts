@@ -15,8 +15,11 @@ export type StatusMessage =
 
 /** What a consumer of the feed needs (the gateway takes this, tests pass a fake). */
 export interface StatusSource {
-  /** calls `listener` for every message from now on; returns the unsubscribe function */
-  subscribe(listener: (m: StatusMessage) => void): () => void;
+  /**
+   * Calls `listener` for every message from now on, and `onClose` when the feed closes (shutdown: end the
+   * stream, or the HTTP server waits for it). Returns the unsubscribe function.
+   */
+  subscribe(listener: (m: StatusMessage) => void, onClose?: () => void): () => void;
 }
 
 /**
@@ -27,21 +30,41 @@ export interface StatusSource {
  * off();
  */
 export class StatusFeed implements StatusSource {
-  readonly #listeners = new Set<(m: StatusMessage) => void>();
+  /** listener -> its onClose */
+  readonly #listeners = new Map<(m: StatusMessage) => void, (() => void) | undefined>();
+  #closed = false;
 
   /** Subscribers right now. */
   get subscribers(): number {
     return this.#listeners.size;
   }
 
-  subscribe(listener: (m: StatusMessage) => void): () => void {
-    this.#listeners.add(listener);
+  subscribe(listener: (m: StatusMessage) => void, onClose?: () => void): () => void {
+    if (this.#closed) {
+      onClose?.();
+      return () => undefined;
+    }
+    this.#listeners.set(listener, onClose);
     return () => this.#listeners.delete(listener);
+  }
+
+  /** Ends the feed: every subscriber's `onClose` runs, later subscribers are closed at once. */
+  close(): void {
+    this.#closed = true;
+    const closers = [...this.#listeners.values()];
+    this.#listeners.clear();
+    for (const c of closers) {
+      try {
+        c?.();
+      } catch {
+        /* closing is best effort */
+      }
+    }
   }
 
   /** Hands `m` to every subscriber; one that throws does not keep it from the others. */
   publish(m: StatusMessage): void {
-    for (const l of this.#listeners) {
+    for (const l of this.#listeners.keys()) {
       try {
         l(m);
       } catch {

@@ -64,6 +64,7 @@ export interface Status extends LinkedStatus {
   workflows: WorkflowInformer;
   /** starts the informer; resolves after the first list (or first failure: it keeps retrying); never rejects */
   start(): Promise<void>;
+  /** ends every `/api/stream` (call it before closing the HTTP server, which otherwise waits for them) and stops the informer */
   stop(): Promise<void>;
 }
 
@@ -83,6 +84,7 @@ export function createStatus(opts: StatusOptions): Status {
     start: () => workflows.start(),
     async stop() {
       linked.unlink();
+      linked.feed.close();
       await workflows.stop();
     },
   };

@@ -132,6 +132,21 @@ describe("GET /api/stream", () => {
     expect(done).toBe(true);
   });
 
+  it("ends every stream when the feed closes (shutdown), and any opened after", async () => {
+    const { app, feed } = setup();
+    const reader = (await app.request("/api/stream")).body!.getReader();
+    await readUntil(reader, (t) => t.includes(": connected"));
+    feed.close();
+    let done = false;
+    for (let i = 0; i < 100 && !done; i++) done = (await reader.read()).done;
+    expect(done).toBe(true);
+    expect(feed.subscribers).toBe(0);
+    const later = (await app.request("/api/stream")).body!.getReader();
+    done = false;
+    for (let i = 0; i < 100 && !done; i++) done = (await later.read()).done;
+    expect(done).toBe(true);
+  });
+
   it("answers 503 beyond the maximum number of streams", async () => {
     const { app } = setup({ maxClients: 1 });
     const first = await app.request("/api/stream");

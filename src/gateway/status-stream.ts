@@ -73,7 +73,10 @@ export function statusStreamRoutes(deps: ResolvedGatewayDeps): Hono<GatewayEnv> 
         }
         notify();
       };
-      const off = source.subscribe((m) => push(formatStatusMessage(m, deps.argoUiUrl)));
+      const off = source.subscribe(
+        (m) => push(formatStatusMessage(m, deps.argoUiUrl)),
+        () => stream.abort(), // the gateway is shutting down: end the response so the server can close
+      );
       const heartbeat = setInterval(() => push(": heartbeat\n\n"), settings.heartbeatMs);
       stream.onAbort(notify);
       log.debug({ clients }, "live stream opened");
