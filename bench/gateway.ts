@@ -6,16 +6,16 @@
  *
  *   npm run bench -- gateway [--events 20000] [--rate 1000] [--seconds 10]
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { startNats } from "../test/harness/nats.js";
-import { REPO_ROOT } from "../test/harness/util.js";
 import { FakeKubeApi } from "../test/fakes/kube-api.js";
 import { ensureIntake } from "../src/triggers/jetstream-setup.js";
+import { printTable } from "./table.js";
+import { procStat, startGatewayProcess, stopProcess, waitFor } from "./gateway-process.js";
 
 const ARGO_EVENTS_EVENTS_PER_S = 45;
 
@@ -62,14 +62,6 @@ function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-/** CPU seconds and RSS of a process, from /proc. */
-function procStat(pid: number): { cpuS: number; rssMb: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  const ticks = Number(stat[11]) + Number(stat[12]);
-  const rssPages = Number(stat[21]);
-  return { cpuS: ticks / 100, rssMb: (rssPages * 4096) / 1e6 };
-}
-
 export async function run(argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: { events: { type: "string", default: "20000" }, rate: { type: "string", default: "1000" }, seconds: { type: "string", default: "10" }, "in-flight": { type: "string", default: "1,10,100" } } });
   const total = Number(values.events);
@@ -106,7 +98,16 @@ export async function run(argv: string[]): Promise<void> {
         if (pubs.length >= 2000) await Promise.all(pubs.splice(0));
       }
       await Promise.all(pubs);
-      const gw = startChild(dir, { stream, subject, inFlight, nats: nats.url });
+      const gw = startGatewayProcess({
+        FRAMEGATE_NATS_URL: nats.url,
+        FRAMEGATE_STREAM: stream,
+        FRAMEGATE_DLQ_STREAM: `${stream}_DLQ`,
+        FRAMEGATE_CONSUMER: "gw",
+        FRAMEGATE_MINIO_SUBJECT: subject,
+        FRAMEGATE_RULES_DIR: dir,
+        FRAMEGATE_MAX_IN_FLIGHT: String(inFlight),
+        KUBECONFIG: join(dir, "kubeconfig"),
+      });
       // time from the first create, so process start-up is not counted
       await waitFor(() => kube.workflows.size >= 1, 60_000, () => "gateway start");
       const t0 = performance.now();
@@ -142,8 +143,7 @@ export async function run(argv: string[]): Promise<void> {
         st.rssMb.toFixed(0),
       ]);
       process.stderr.write(`in-flight ${inFlight}: ${drainRate.toFixed(0)} events/s, p99 ${pct(latencies, 99).toFixed(1)} ms\n`);
-      gw.kill("SIGTERM");
-      await new Promise((r) => gw.once("exit", r));
+      await stopProcess(gw);
       await kube.stop();
       await jsm.streams.delete(stream);
       await jsm.streams.delete(`${stream}_DLQ`);
@@ -154,46 +154,4 @@ export async function run(argv: string[]): Promise<void> {
   }
   const head = ["in-flight", "drain events/s", "vs Argo Events (45/s)", "gateway CPU", "steady rate/s", "p50 ms", "p99 ms", "RSS MB"];
   printTable(head, rows);
-}
-
-function startChild(dir: string, o: { stream: string; subject: string; inFlight: number; nats: string }): ChildProcess {
-  const child = spawn(process.execPath, ["--import", "tsx", join(REPO_ROOT, "src/cli/main.ts"), "serve"], {
-    cwd: REPO_ROOT,
-    env: {
-      ...process.env,
-      FRAMEGATE_NATS_URL: o.nats,
-      FRAMEGATE_STREAM: o.stream,
-      FRAMEGATE_DLQ_STREAM: `${o.stream}_DLQ`,
-      FRAMEGATE_CONSUMER: "gw",
-      FRAMEGATE_MINIO_SUBJECT: o.subject,
-      FRAMEGATE_RULES_DIR: dir,
-      FRAMEGATE_SERVICES_DIR: join(REPO_ROOT, "services"),
-      FRAMEGATE_HTTP_PORT: "0",
-      FRAMEGATE_MAX_IN_FLIGHT: String(o.inFlight),
-      FRAMEGATE_LOG_LEVEL: "warn",
-      FRAMEGATE_WATCH_RULES: "false",
-      KUBECONFIG: join(dir, "kubeconfig"),
-    },
-    stdio: ["ignore", "ignore", "inherit"],
-  });
-  return child;
-}
-
-async function waitFor(cond: () => boolean, timeoutMs: number, progress: () => string): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  let last = Date.now();
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`bench timed out: ${progress()}`);
-    if (Date.now() - last > 5000) {
-      process.stderr.write(`  ${progress()}\n`);
-      last = Date.now();
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-export function printTable(head: string[], rows: string[][]): void {
-  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padStart(w[i]!)).join(" | ")} |`;
-  process.stdout.write(`${line(head)}\n|${w.map((x) => "-".repeat(x + 2)).join("|")}|\n${rows.map(line).join("\n")}\n`);
 }

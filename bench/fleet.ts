@@ -1,0 +1,179 @@
+/**
+ * @module bench/fleet — a camera fleet through NATS into the gateway with `batch` and `sample`
+ * pipelines: 1,000 cameras at 5 frames/s (5,000 events/s) by default. Reports the sustained rate the
+ * gateway settles, the Workflows/s it actually submits against the pipelines' limits, its CPU and RSS,
+ * and the lag (events published but not yet settled). Publishing uses core NATS into the stream, as
+ * MinIO's target does; the Kubernetes API is a stand-in that answers at once.
+ *
+ *   npm run bench -- fleet [--cameras 1000] [--fps 5] [--seconds 30]
+ */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { startNats } from "../test/harness/nats.js";
+import { FakeKubeApi } from "../test/fakes/kube-api.js";
+import { ensureIntake } from "../src/triggers/jetstream-setup.js";
+import { printTable } from "./table.js";
+import { procStat, startGatewayProcess, stopProcess } from "./gateway-process.js";
+
+const RATE_LIMIT = 20;
+const RULES = `apiVersion: framegate/v1
+kind: Pipeline
+metadata: { name: fleet-batch, description: "every frame, in bulk batches across the fleet" }
+spec:
+  trigger: { bucket: raw, key: "{camera}/**/*.jpg" }
+  select: { by: "{bucket}", batch: { size: 500, window: 5s } }
+  limits: { ratePerSecond: ${RATE_LIMIT} }
+  workflow:
+    steps: [{ name: resize, service: resize }]
+    parameters: { keys: "{keys}", count: "{count}" }
+---
+apiVersion: framegate/v1
+kind: Pipeline
+metadata: { name: fleet-sample, description: "one frame per camera per minute" }
+spec:
+  trigger: { bucket: raw, key: "{camera}/**/*.jpg" }
+  select: { sample: 60s }
+  limits: { ratePerSecond: ${RATE_LIMIT} }
+  workflow:
+    steps: [{ name: detect, service: detect }]
+    parameters: { camera: "{camera}", key: "{key}" }
+`;
+
+function notification(camera: string, n: number, t: Date): string {
+  const key = `${camera}/2026/11/28/${String(n).padStart(7, "0")}.jpg`;
+  return JSON.stringify({
+    EventName: "s3:ObjectCreated:Put",
+    Key: `raw/${key}`,
+    Records: [
+      {
+        eventVersion: "2.0",
+        eventSource: "minio:s3",
+        awsRegion: "",
+        eventTime: t.toISOString(),
+        eventName: "s3:ObjectCreated:Put",
+        userIdentity: { principalId: "minioadmin" },
+        s3: {
+          s3SchemaVersion: "1.0",
+          configurationId: "Config",
+          bucket: { name: "raw", ownerIdentity: { principalId: "minioadmin" }, arn: "arn:aws:s3:::raw" },
+          object: { key: encodeURIComponent(key), size: 48213, eTag: `e${camera}${n}`, contentType: "image/jpeg", userMetadata: { "content-type": "image/jpeg" }, sequencer: "17A0" },
+        },
+        source: { host: "127.0.0.1", port: "", userAgent: "MinIO" },
+      },
+    ],
+  });
+}
+
+export async function run(argv: string[]): Promise<void> {
+  const { values } = parseArgs({ args: argv, options: { cameras: { type: "string", default: "1000" }, fps: { type: "string", default: "5" }, seconds: { type: "string", default: "30" } } });
+  const cameras = Number(values.cameras);
+  const fps = Number(values.fps);
+  const seconds = Number(values.seconds);
+  const offered = cameras * fps;
+  const nats = await startNats();
+  const nc = await nats.connect();
+  const jsm = await jetstreamManager(nc);
+  const kube = await new FakeKubeApi().start();
+  const dir = mkdtempSync(join(tmpdir(), "fg-fleet-"));
+  writeFileSync(join(dir, "fleet.yaml"), RULES);
+  writeFileSync(join(dir, "kubeconfig"), kube.kubeconfig());
+  const names = { stream: "FRAMEGATE", dlqStream: "FRAMEGATE_DLQ", consumer: "framegate", minioSubject: "minio.events" };
+  await ensureIntake(nc, names, { ackWaitMs: 30_000, maxDeliver: 10 });
+  const gw = startGatewayProcess({ FRAMEGATE_NATS_URL: nats.url, FRAMEGATE_RULES_DIR: dir, FRAMEGATE_MAX_IN_FLIGHT: "256", KUBECONFIG: join(dir, "kubeconfig") });
+  const count = () => {
+    let batch = 0;
+    let sample = 0;
+    for (const w of kube.workflows.values()) (w.body.metadata.labels?.["framegate.io/pipeline"] === "fleet-batch" ? (batch += 1) : (sample += 1));
+    return { batch, sample };
+  };
+  const settled = async () => {
+    const ci = await jsm.consumers.info(names.stream, names.consumer);
+    return { acked: ci.ack_floor.stream_seq, pending: ci.num_pending + ci.num_ack_pending, ackPending: ci.num_ack_pending };
+  };
+  try {
+    await new Promise((r) => setTimeout(r, 3000)); // gateway start-up
+    const cpu0 = procStat(gw.pid!);
+    const t0 = performance.now();
+    let published = 0;
+    let maxLag = 0;
+    let rssMax = 0;
+    const sampler = setInterval(() => {
+      rssMax = Math.max(rssMax, procStat(gw.pid!).rssMb);
+      void settled().then((s) => (maxLag = Math.max(maxLag, published - s.acked)));
+    }, 1000);
+    // publish in 20 ms ticks: each tick sends the frames that became due
+    const frame = new Map<number, number>();
+    const tickMs = 20;
+    for (let tick = 0; performance.now() - t0 < seconds * 1000; tick++) {
+      const due = Math.floor(((tick + 1) * tickMs * offered) / 1000);
+      const now = new Date();
+      while (published < due) {
+        const cam = published % cameras;
+        const n = (frame.get(cam) ?? 0) + 1;
+        frame.set(cam, n);
+        nc.publish(names.minioSubject, notification(`cam-${String(cam).padStart(4, "0")}`, n, now));
+        published += 1;
+      }
+      const wait = t0 + (tick + 1) * tickMs - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      if (tick % 50 === 0) await nc.flush();
+    }
+    await nc.flush();
+    const pubS = (performance.now() - t0) / 1000;
+    const atEnd = await settled();
+    const cpuPub = procStat(gw.pid!).cpuS - cpu0.cpuS;
+    // drain: everything published must settle (acked) — batch windows close within 5 s
+    let s = await settled();
+    const drainStart = performance.now();
+    while ((s.acked < published || s.pending > 0) && performance.now() - drainStart < 180_000) {
+      await new Promise((r) => setTimeout(r, 250));
+      s = await settled();
+    }
+    const drainS = (performance.now() - drainStart) / 1000;
+    clearInterval(sampler);
+    const totalS = (performance.now() - t0) / 1000;
+    const c = count();
+    // the most Workflows of a pipeline created within any 1-second window (API-side timestamps)
+    const maxWf = (k: "batch" | "sample") => {
+      const ts = [...kube.workflows.values()].filter((w) => w.body.metadata.labels?.["framegate.io/pipeline"] === `fleet-${k}`).map((w) => w.at).sort((a, b) => a - b);
+      let best = 0;
+      for (let i = 0, j = 0; i < ts.length; i++) {
+        while (ts[i]! - ts[j]! >= 1000) j++;
+        best = Math.max(best, i - j + 1);
+      }
+      return best;
+    };
+    const avgWf = (n: number) => n / totalS;
+    const keysInBatches = [...kube.workflows.values()]
+      .filter((w) => w.body.metadata.labels?.["framegate.io/pipeline"] === "fleet-batch")
+      .reduce((a, w) => a + Number(w.body.metadata.annotations?.["framegate.io/count"] ?? 0), 0);
+    printTable(
+      ["measure", "value", "target"],
+      [
+        ["offered events/s", offered.toFixed(0), "5000"],
+        ["published events/s (achieved)", (published / pubS).toFixed(0), ""],
+        ["settled events/s while publishing", (atEnd.acked / pubS).toFixed(0), ">= offered"],
+        ["settled events/s overall (incl. drain)", (s.acked / totalS).toFixed(0), ""],
+        ["events published", String(published), ""],
+        ["events settled (acked)", String(s.acked), "= published"],
+        ["frames in batch Workflows", String(keysInBatches), "= published"],
+        ["lag at end of publishing (events)", String(published - atEnd.acked), ""],
+        ["max lag (events)", String(maxLag), ""],
+        ["drain after publishing stopped (s)", drainS.toFixed(1), "~batch window"],
+        ["fleet-batch Workflows/s avg | max", `${avgWf(c.batch).toFixed(1)} | ${maxWf("batch")}`, `<= ${RATE_LIMIT}`],
+        ["fleet-sample Workflows/s avg | max", `${avgWf(c.sample).toFixed(1)} | ${maxWf("sample")}`, `<= ${RATE_LIMIT}`],
+        ["fleet-sample Workflows (1 per camera per 60 s)", String(c.sample), `${cameras * Math.ceil(seconds / 60)}`],
+        ["gateway CPU while publishing (cores)", (cpuPub / pubS).toFixed(2), "< 2"],
+        ["gateway RSS max (MB)", rssMax.toFixed(0), "< 300"],
+      ],
+    );
+  } finally {
+    await stopProcess(gw);
+    await kube.stop();
+    await nc.close();
+    await nats.stop();
+  }
+}

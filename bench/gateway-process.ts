@@ -1,0 +1,41 @@
+/** @module bench/gateway-process — the gateway as its own process for benchmarks, and /proc readings of it. */
+import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { REPO_ROOT } from "../test/harness/util.js";
+
+/** CPU seconds (user + system) and resident memory of a process. */
+export function procStat(pid: number): { cpuS: number; rssMb: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  const ticks = Number(stat[11]) + Number(stat[12]);
+  return { cpuS: ticks / 100, rssMb: (Number(stat[21]) * 4096) / 1e6 };
+}
+
+/** Starts `framegate serve` with the given FRAMEGATE_* settings (plus KUBECONFIG). */
+export function startGatewayProcess(env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, ["--import", "tsx", join(REPO_ROOT, "src/cli/main.ts"), "serve"], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, FRAMEGATE_HTTP_PORT: "0", FRAMEGATE_LOG_LEVEL: "warn", FRAMEGATE_WATCH_RULES: "false", FRAMEGATE_SERVICES_DIR: join(REPO_ROOT, "services"), ...env },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+}
+
+export async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  child.kill("SIGTERM");
+  await new Promise((r) => child.once("exit", r));
+}
+
+/** Polls until `cond`; prints `progress()` every 5 s; throws with it at the deadline. */
+export async function waitFor(cond: () => boolean, timeoutMs: number, progress: () => string): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  let last = Date.now();
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`bench timed out: ${progress()}`);
+    if (Date.now() - last > 5000) {
+      process.stderr.write(`  ${progress()}\n`);
+      last = Date.now();
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -1,0 +1,19 @@
+/**
+ * @module bench/run — runs one benchmark by name: `npm run bench -- <name> [options]`.
+ * Each entry is a module exporting `run(argv)`; add new benchmarks to BENCHES.
+ */
+
+const BENCHES: Record<string, { about: string; load: () => Promise<{ run(argv: string[]): Promise<void> }> }> = {
+  matcher: { about: "rule matching: events/s at 10..10,000 pipelines, indexed vs naive", load: () => import("./matcher.js") },
+  fleet: { about: "1,000 cameras at 5 frames/s with batch and sample pipelines: rate, Workflows/s, CPU, RSS, lag", load: () => import("./fleet.js") },
+  gateway: { about: "events/s and latency through real NATS into a Kubernetes API stand-in", load: () => import("./gateway.js") },
+};
+
+const [name, ...argv] = process.argv.slice(2);
+const bench = name === undefined ? undefined : BENCHES[name];
+if (!bench) {
+  const list = Object.entries(BENCHES).map(([n, b]) => `  ${n.padEnd(10)} ${b.about}`).join("\n");
+  process.stderr.write(`${name === undefined ? "which benchmark?" : `unknown benchmark "${name}"`} — run: npm run bench -- <name>\n${list}\n`);
+  process.exit(2);
+}
+await (await bench.load()).run(argv);
