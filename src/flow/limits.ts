@@ -1,7 +1,7 @@
 /**
  * @module flow/limits — `maxInFlight` (unfinished Workflows of a pipeline, as the informer sees them,
  * plus the ones this gateway created that the informer has not reported yet) and `ratePerSecond`
- * (a token bucket: smooth, bursts of at most one second's worth). Waiting is in-process: the message
+ * (a token bucket: smooth, bursts of at most a tenth of a second's worth). Waiting is in-process: the message
  * stays unacked in JetStream and its ack deadline is extended, so nothing is lost or redelivered early.
  */
 
@@ -54,7 +54,7 @@ export class Limits {
   /** Waits for a token of the pipeline's rate. */
   async acquireToken(pipeline: string, ratePerSecond: number | undefined, signal?: AbortSignal): Promise<void> {
     if (ratePerSecond === undefined) return;
-    const cap = Math.max(1, ratePerSecond);
+    const cap = Math.max(1, ratePerSecond / 10);
     for (;;) {
       const now = Date.now();
       const b = this.#buckets.get(pipeline) ?? { tokens: cap, at: now };
