@@ -3,7 +3,7 @@
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 .DEFAULT_GOAL := build
-.PHONY: deps tools build typecheck test test-unit test-int bench demo clean
+.PHONY: deps tools build typecheck test test-unit test-int bench demo clean detect-venv
 
 # node_modules is reinstalled (npm ci) when it is missing or was installed from another package-lock.json
 # (content hash in node_modules/.framegate-lock-sha; mtimes lie after a checkout)
@@ -33,25 +33,29 @@ typecheck: deps
 	npx tsc -p tsconfig.test.json --noEmit
 
 ## test: every test, unit and integration (the harness starts real servers)
-test: deps tools build
+test: deps tools build detect-venv
 	$(TOOLS_ENV); npx vitest run
+
+## detect-venv: the detect service's Python venv (~/.cache/framegate/venv-detect-<hash>)
+detect-venv:
+	services/detect/setup-venv.sh >/dev/null
 
 ## test-unit: the tests that start no server
 test-unit: deps
 	npx vitest run --exclude '**/*.int.test.ts'
 
 ## test-int: only the tests that start real servers
-test-int: deps tools
+test-int: deps tools detect-venv
 	$(TOOLS_ENV); npx vitest run int.test
 
 ## bench: benchmarks (placeholder: runs `npm run bench`)
 bench: deps tools build
 	$(TOOLS_ENV); npm run bench
 
-## demo: not yet
-demo:
-	@echo "make demo: not yet — the demo (the harness stack + gateway + example pipelines) is still to be written" >&2
-	@exit 1
+## demo: the whole local stack + `framegate setup`/`serve` with pipelines/ + a synthetic camera fleet, live
+##       progress; Ctrl-C stops everything. Options: make demo ARGS="--cameras 5 --fps 1 --duration 60" (docs/demo.md)
+demo: deps tools
+	$(TOOLS_ENV); exec node --import tsx scripts/demo.ts $(ARGS)
 
 clean:
 	rm -rf dist

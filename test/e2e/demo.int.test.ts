@@ -1,0 +1,75 @@
+/**
+ * @module test/e2e/demo.int.test — smoke test of `make demo` (scripts/demo.ts): with a short `--duration`
+ * it starts the stack, runs `framegate setup` and `framegate serve` with pipelines/, uploads frames from a
+ * small fleet, shows progress as plain lines (stdout is not a TTY), stops by itself, and leaves no process
+ * and no temp dir behind. Some Workflows must have Succeeded in the real API server.
+ */
+import { spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { REPO_ROOT } from "../harness/util.js";
+
+interface Summary {
+  uploaded: number;
+  uploadErrors: number;
+  received: number;
+  deadLettered: number;
+  pipelines: Record<string, { matched: number; submitted: number; succeeded: number; failed: number }>;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe("make demo", () => {
+  it("runs the fleet for --duration seconds, reports Workflows that Succeeded, and cleans up after itself", async () => {
+    // its own TMPDIR: every temp dir the demo makes must be gone when it exits
+    const tmp = mkdtempSync(join(tmpdir(), "framegate-demo-test-"));
+    try {
+      const child = spawn(process.execPath, ["--import", "tsx", "scripts/demo.ts", "--cameras", "3", "--fps", "2", "--duration", "25", "--interval", "2000"], {
+        cwd: REPO_ROOT,
+        env: { ...process.env, TMPDIR: tmp },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let out = "";
+      child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
+      child.stderr.setEncoding("utf8").on("data", (d: string) => (out += d));
+      const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+      expect(code, out.slice(-6000)).toBe(0);
+
+      // plain progress lines (not a TTY: no cursor movement)
+      expect(out).not.toContain("\x1b[");
+      expect(out).toMatch(/^\[00:\d\d\] uploaded=\d+ received=\d+ .*people-detect matched=\d+/m);
+      expect(out).toContain("framegate setup: minio: bucket raw -> arn:minio:sqs::PRIMARY:nats");
+
+      const line = out.split("\n").find((l) => l.startsWith("demo summary: "));
+      expect(line, out.slice(-4000)).toBeDefined();
+      const s = JSON.parse(line!.slice("demo summary: ".length)) as Summary;
+      expect(s.uploaded).toBeGreaterThan(100); // 3 cameras × 2 frames/s × 25 s = 150 (less on a loaded machine)
+      expect(s.uploadErrors).toBe(0);
+      expect(s.received).toBe(s.uploaded);
+      expect(s.deadLettered).toBe(0);
+      expect(Object.keys(s.pipelines).sort()).toEqual(["gate-cameras", "lobby-image-processing", "motion-alerts", "people-detect"]);
+      expect(s.pipelines["people-detect"]!.matched).toBe(s.uploaded);
+      expect(s.pipelines["people-detect"]!.succeeded).toBeGreaterThan(0);
+      expect(s.pipelines["lobby-image-processing"]!.succeeded, "the WorkflowTemplate pipeline ran").toBeGreaterThan(0);
+      for (const [name, p] of Object.entries(s.pipelines)) expect(p.failed, `${name} failed Workflows`).toBe(0);
+
+      // cleaned up: the gateway is gone, and so are the stack's temp dirs
+      expect(out).toContain("done (temp dirs removed)");
+      const pid = Number(/framegate serve at \S+ \(pid (\d+)\)/.exec(out)?.[1]);
+      expect(pid).toBeGreaterThan(0);
+      expect(isAlive(pid)).toBe(false);
+      expect(readdirSync(tmp).filter((f) => f.startsWith("framegate-"))).toEqual([]);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  }, 300_000);
+});
