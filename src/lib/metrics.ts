@@ -26,6 +26,12 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
       registers: r,
     }),
+    pickup: new Histogram({
+      name: "framegate_event_pickup_seconds",
+      help: "Time from the event entering the stream to the consumer starting on it (first deliveries only): the backlog in JetStream and in the consumer",
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers: r,
+    }),
     rulesLoaded: new Gauge({ name: "framegate_rules_pipelines", help: "Pipelines in the active rule set", registers: r }),
     rulesReloads: new Counter({ name: "framegate_rules_reloads_total", help: "Rule reloads by result (ok, invalid)", labelNames: ["result"], registers: r }),
     rulesValid: new Gauge({ name: "framegate_rules_last_reload_valid", help: "1 when the last rule change on disk was valid, 0 when it was refused", registers: r }),

@@ -98,6 +98,8 @@ export class StreamConsumer {
       this.#slots.shift()?.();
     };
     this.#o.metrics.inFlight.set(this.#inFlight.size);
+    // a redelivery's age includes its nak delay: only first deliveries measure the backlog
+    if (m.info.deliveryCount === 1) this.#o.metrics.pickup.observe(Math.max(0, Date.now() - m.info.timestampNanos / 1e6) / 1000);
     const heartbeat = setInterval(() => m.working(), Math.max(1000, this.#o.ackWaitMs / 3));
     heartbeat.unref();
     this.#o
