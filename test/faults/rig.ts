@@ -14,6 +14,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { DLQ_HEADERS } from "../../src/flow/dead-letter.js";
 import { installArgo, type ArgoInstall } from "../harness/argo.js";
 import { framegateEnv, runFramegate, startGatewayProcess, type GatewayProcess } from "../harness/framegate.js";
+import { parsePrometheusText, type Sample } from "../harness/prometheus-text.js";
 import { startStack, type KubeStack, type StackOptions } from "../harness/stack.js";
 import type { WorkflowObject } from "./key-count.js";
 
@@ -110,6 +111,12 @@ export class FaultRig {
     gw.process.kill("SIGKILL");
     await gw.process.exited;
     this.#retire(gw);
+  }
+
+  /** A gateway's `/metrics`, parsed. */
+  async metrics(gw: GatewayProcess): Promise<Sample[]> {
+    const res = await fetch(`${gw.url}/metrics`, { signal: AbortSignal.timeout(10_000) });
+    return parsePrometheusText(await res.text());
   }
 
   /** Workflows of `pipeline` in the API server, read as admin. */
