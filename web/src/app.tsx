@@ -51,10 +51,11 @@ export function App() {
 
   return (
     <>
-      <a class="skip" href="#main" onClick={(e) => (e.preventDefault(), main.current?.focus())}>
+      <a class="skip" href="#main" inert={needToken} onClick={(e) => (e.preventDefault(), main.current?.focus())}>
         Skip to content
       </a>
-      <header class="top">
+      {/* while the token prompt is open the page behind it takes no focus or clicks */}
+      <header class="top" inert={needToken}>
         <div class="brand">
           <img src="/favicon.svg" alt="" width="22" height="22" />
           framegate
@@ -89,7 +90,7 @@ export function App() {
           {error}
         </div>
       )}
-      <main id="main" ref={main} tabIndex={-1}>
+      <main id="main" ref={main} tabIndex={-1} inert={needToken}>
         {page === "overview" && <OverviewPage />}
         {page === "cameras" && <CamerasPage />}
         {page === "activity" && <ActivityPage query={query} />}

@@ -4,5 +4,7 @@ import { App } from "./app.js";
 import { startLive } from "./state/live-data.js";
 import "./styles.css";
 
-render(<App />, document.getElementById("app")!);
+const root = document.getElementById("app")!;
+root.textContent = ""; // the "Loading…" placeholder: render() would diff against it and keep it
+render(<App />, root);
 void startLive();

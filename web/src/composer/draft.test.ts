@@ -26,13 +26,14 @@ const catalog: CatalogService[] = [
 
 describe("the composer's YAML writer", () => {
   it("writes strings YAML would misread as quoted strings, and everything else plain", () => {
-    for (const s of ["{camera}/**/*.jpg", "true", "no", "640", "1e3", "", " lead", "a: b", "x #y", "@at", "*", "- dash", "null", "~", "gate-*", "é"]) {
+    for (const s of ["{camera}/**/*.jpg", "true", "no", "640", "1e3", "", " lead", "a: b", "x #y", "@at", "*", "- dash", "null", "~", "gate-*", "é", ".5", "0x1F", "0o17", "1_000", "12:30", "-1", "+1", "24h", "5s", "1.2.3"]) {
       expect(parse(`v: ${scalar(s)}`)).toEqual({ v: s });
       expect(parse(`v: [${scalar(s, true)}]`)).toEqual({ v: [s] });
     }
     expect(scalar("raw")).toBe("raw");
     expect(scalar("image/jpeg")).toBe("image/jpeg");
     expect(scalar("{camera}")).toBe('"{camera}"');
+    expect(scalar("24h")).toBe("24h");
   });
 
   it("round-trips nested maps, lists of maps and flow lists through a real YAML parser", () => {

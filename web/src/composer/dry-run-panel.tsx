@@ -53,42 +53,39 @@ function WorkflowSummary({ m }: { m: DryRunMatch }) {
         )}
         .
       </p>
-      <table class="compact">
-        <caption class="sr-only">Steps of the Workflow</caption>
-        <thead>
-          <tr>
-            <th scope="col">Step</th>
-            <th scope="col">After</th>
-            <th scope="col">Reads</th>
-            <th scope="col">Writes</th>
-            <th scope="col">Parameters</th>
-          </tr>
-        </thead>
-        <tbody>
-          {dag.map((task) => {
-            const t = templates.find((x) => x.name === task.name);
-            if (!t) return null;
-            const params = (t.container?.env ?? []).filter((e) => e.name.startsWith("FRAMEGATE_PARAM_")).map((e) => `${e.name.slice(16).toLowerCase()}=${e.value ?? ""}`);
-            return (
-              <tr key={task.name}>
-                <th scope="row">{task.name}</th>
-                <td>{task.dependencies?.join(", ") || "—"}</td>
-                <td class="key">
+      <ol class="wf-steps" aria-label="Steps of the Workflow">
+        {dag.map((task) => {
+          const t = templates.find((x) => x.name === task.name);
+          if (!t) return null;
+          const params = (t.container?.env ?? []).filter((e) => e.name.startsWith("FRAMEGATE_PARAM_")).map((e) => `${e.name.slice(16).toLowerCase()}=${e.value ?? ""}`);
+          return (
+            <li key={task.name}>
+              <strong>{task.name}</strong>
+              {task.dependencies?.length ? <span class="muted"> after {task.dependencies.join(", ")}</span> : null}
+              <dl>
+                <dt>reads</dt>
+                <dd class="key">
                   <code>
                     {envOf(t, "FRAMEGATE_INPUT_BUCKET")}/{keysOf(t, "FRAMEGATE_INPUT_KEYS")}
                   </code>
-                </td>
-                <td class="key">
+                </dd>
+                <dt>writes</dt>
+                <dd class="key">
                   <code>
                     {envOf(t, "FRAMEGATE_OUTPUT_BUCKET")}/{keysOf(t, "FRAMEGATE_OUTPUT_KEYS")}
                   </code>
-                </td>
-                <td class="small">{params.join(", ")}</td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
+                </dd>
+                {params.length > 0 && (
+                  <>
+                    <dt>params</dt>
+                    <dd class="small">{params.join(", ")}</dd>
+                  </>
+                )}
+              </dl>
+            </li>
+          );
+        })}
+      </ol>
       <details>
         <summary>The whole Workflow (JSON)</summary>
         <pre class="json">{JSON.stringify(m.workflow, null, 2)}</pre>

@@ -16,8 +16,9 @@ export interface ParamFieldProps {
 }
 
 function help(p: ServiceParamSummary) {
-  const parts = [p.description, p.default !== undefined && p.default !== "" ? `Default: ${p.default}.` : p.default === "" ? "Default: empty." : undefined];
-  return parts.filter(Boolean).join(" ") || undefined;
+  const desc = p.description ? p.description.replace(/([^.!?])$/, "$1.") : undefined;
+  const def = p.default === undefined ? undefined : p.default === "" ? "Default: empty." : `Default: ${p.default}.`;
+  return [desc, def].filter(Boolean).join(" ") || undefined;
 }
 
 /** The control for one parameter. */

@@ -48,7 +48,8 @@ function StepCard({ step, index, props }: { step: DraftStep; index: number; prop
     <li class="step" data-step={step.name} aria-labelledby={`${id}-title`}>
       <div class="step-head">
         <h3 id={`${id}-title`}>
-          <span class="step-no">{index + 1}</span> {step.name || "(unnamed)"} <span class="muted">· {step.service}</span>
+          <span class="step-no">{index + 1}</span> {step.name || "(unnamed)"}
+          {step.name !== step.service && <span class="muted"> · service {step.service}</span>}
           {service && <span class={`tag cat-${service.category}`}>{service.category}</span>}
         </h3>
         <div class="step-actions">

@@ -9,10 +9,11 @@
 export type YamlValue = string | number | boolean | null | undefined | YamlValue[] | { [k: string]: YamlValue };
 
 // plain scalars: no indicators at the start, no ": " or " #", nothing YAML 1.1/1.2 reads as non-string
-const PLAIN_RE = /^[A-Za-z_./][A-Za-z0-9_./ +-]*$/;
-const SPECIAL_RE = /^(?:true|false|yes|no|on|off|y|n|null|~|[-+]?(?:\.inf|\.nan)|[-+]?[0-9][0-9_.:eE+-]*)$/i;
+const PLAIN_RE = /^[A-Za-z0-9_./][A-Za-z0-9_./ +-]*$/;
+// booleans and nulls of YAML 1.1 and 1.2, and anything number-like (decimal, .5, 1e3, 1_000, 12:30, 0x1F, 0o17, 0b101)
+const SPECIAL_RE = /^(?:true|false|yes|no|on|off|y|n|null|~|[-+]?\.(?:inf|nan)|[-+]?\.?[0-9][0-9_.:eE+-]*|0x[0-9a-f_]+|0o[0-7_]+|0b[01_]+)$/i;
 // inside a flow list commas and brackets end a plain scalar, and a leading space or trailing one is lost
-const FLOW_PLAIN_RE = /^[A-Za-z_./][A-Za-z0-9_./+-]*$/;
+const FLOW_PLAIN_RE = /^[A-Za-z0-9_./][A-Za-z0-9_./+-]*$/;
 
 /** A string as a YAML scalar: plain when that reads back as the same string, else double-quoted. */
 export function scalar(s: string, flow = false): string {

@@ -122,7 +122,7 @@ export function OverviewPage() {
               <th scope="col" class="num">
                 Waiting
               </th>
-              <th scope="col" class="num">
+              <th scope="col" class="num" title="Workflows pending or running now">
                 Running
               </th>
               <th scope="col" class="num">
@@ -136,7 +136,8 @@ export function OverviewPage() {
           <tbody>
             {list.map((p) => {
               const st: PipelineStats | undefined = stats?.pipelines[p.name];
-              const wc = workflows?.counts[p.name];
+              // once the Workflow list is loaded a pipeline without Workflows has zero of each
+              const wc = workflows ? (workflows.counts[p.name] ?? { pending: 0, running: 0, succeeded: 0, failed: 0 }) : undefined;
               // without the Workflow watcher, submissions are what the gateway knows
               const failed = wc ? wc.failed : st?.workflows.failed;
               return (
@@ -147,7 +148,10 @@ export function OverviewPage() {
                     </a>
                     {p.description && <div class="sub">{p.description}</div>}
                     <div class="sub">
-                      <Steps p={p} /> · <span class="file">{p.file}</span>
+                      <Steps p={p} /> ·{" "}
+                      <span class="file" title={p.file}>
+                        {p.file.split("/").pop()}
+                      </span>
                     </div>
                   </th>
                   <td>
