@@ -42,7 +42,7 @@ export interface RuleDraftsApi {
   readonly writable: boolean;
   /** the draft's issues as the file `<rulesDir>/<metadata.name>.yaml` beside the other rule files (empty: valid) */
   validate(text: string): Promise<Issue[]>;
-  /** dry run of the draft alone against event input (`framegate match` input: notification or `{hook, body}`) */
+  /** dry run of the draft alone (no other pipeline) against normalized events, with why each miss missed */
   match(text: string, events: NormalizedEvent[]): Promise<DraftMatchResult>;
   /** validates, then writes `<rulesDir>/<name>.yaml` atomically; `createOnly` refuses to replace a file */
   save(name: string, text: string, opts?: { createOnly?: boolean }): Promise<DraftSaveResult>;

@@ -50,7 +50,7 @@ function upsert<T>(list: readonly T[], item: T, same: (a: T) => boolean): T[] {
   return copy;
 }
 
-/** Applies a camera row; `fresh` marks it as new for the highlight. */
+/** Applies a camera row (new or updated), keeping the list latest-seen first. */
 function putCamera(c: CameraItem): void {
   live.set((s) => ({ cameras: upsert(s.cameras, c, (x) => x.camera === c.camera).sort((a, b) => (a.lastSeen < b.lastSeen ? 1 : -1)) }));
 }
