@@ -61,7 +61,14 @@ export class FakeKubeApi {
     const m = /^\/apis\/argoproj\.io\/v1alpha1\/namespaces\/([^/]+)\/workflows(?:\?.*)?$/.exec(req.url ?? "");
     if (!m) return json(res, 404, status(404, "NotFound", `the server could not find ${req.url}`));
     const ns = m[1]!;
-    if (req.method === "GET") return json(res, 200, { apiVersion: "argoproj.io/v1alpha1", kind: "WorkflowList", metadata: {}, items: [] });
+    if (req.method === "GET" && /[?&]watch=(true|1)/.test(req.url ?? "")) {
+      // a watch that never reports anything (the stand-in keeps no phases); held open until stop()
+      res.writeHead(200, { "content-type": "application/json", "transfer-encoding": "chunked" });
+      res.flushHeaders();
+      this.#hung.push(res);
+      return;
+    }
+    if (req.method === "GET") return json(res, 200, { apiVersion: "argoproj.io/v1alpha1", kind: "WorkflowList", metadata: { resourceVersion: "1" }, items: [] });
     if (req.method !== "POST") return json(res, 405, status(405, "MethodNotAllowed", "method not allowed"));
     const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as CreatedWorkflow["body"];
     const name = body.metadata.name;

@@ -18,6 +18,8 @@ import { KubeWorkflowSubmitter } from "../../workflows/k8s-submitter.js";
 import { StreamDeadLetter } from "../../flow/dead-letter.js";
 import { Processor } from "../../flow/processor.js";
 import { KvStateStore } from "../../flow/state-store.js";
+import { createStatus } from "../../flow/status.js";
+import { Limits } from "../../flow/limits.js";
 import { createGatewayApp } from "../../gateway/app.js";
 import { RecentEvents } from "../../gateway/recent-events.js";
 import { parseHookSecrets } from "../../gateway/hook-secrets.js";
@@ -104,6 +106,11 @@ export async function startGateway(cfg: Config, log: Logger, overrides: { kubeCo
     allowedNamespaces: cfg.FRAMEGATE_ALLOWED_NAMESPACES,
     maxSockets: Math.min(cfg.FRAMEGATE_MAX_IN_FLIGHT, 256),
   });
+  // Workflow informer (maxInFlight, /api/workflows), camera registry and the live feed
+  const status = createStatus({ kc, namespaces: cfg.FRAMEGATE_ALLOWED_NAMESPACES, log });
+  await status.start();
+  const limits = new Limits(status.workflows);
+  status.workflows.onChange(() => limits.changed());
   const publisher = new JetStreamPublisher(nc);
   const state = await KvStateStore.open(nc, cfg.FRAMEGATE_KV_BUCKET, cfg.FRAMEGATE_STATE_TTL);
   const recent = new RecentEvents();
@@ -116,8 +123,12 @@ export async function startGateway(cfg: Config, log: Logger, overrides: { kubeCo
     log,
     minioSubject: cfg.FRAMEGATE_MINIO_SUBJECT,
     maxDeliver: cfg.FRAMEGATE_MAX_DELIVER,
-    onEvent: (e) => recent.push(e),
+    onEvent: (e) => {
+      recent.push(e);
+      status.recordEvent(e);
+    },
     state,
+    limits,
   });
   const consumer = new StreamConsumer(nc, {
     stream: cfg.FRAMEGATE_STREAM,
@@ -146,6 +157,10 @@ export async function startGateway(cfg: Config, log: Logger, overrides: { kubeCo
       return { events, matches: dryRun(events, rules.current().ruleSet) };
     },
     recentEvents: recent,
+    workflows: status.workflows,
+    cameras: status.cameras,
+    status: status.feed,
+    argoUiUrl: cfg.FRAMEGATE_ARGO_UI_URL,
     replay: (f) => replay(nc, { stream: cfg.FRAMEGATE_STREAM, dlqStream: cfg.FRAMEGATE_DLQ_STREAM }, f),
     readiness: async () => {
       if (Date.now() - kubeCheck.at > 5000) {
@@ -164,6 +179,7 @@ export async function startGateway(cfg: Config, log: Logger, overrides: { kubeCo
             : `${rules.current().ruleSet.pipelines.length} pipelines`,
         },
         kubernetes: { ok: kubeCheck.ok, detail: kubeCheck.detail },
+        informer: { ok: status.workflows.synced, detail: status.workflows.synced ? "Workflows listed and watched" : "not synced yet" },
       };
       return { ready: Object.values(checks).every((c) => c.ok), checks };
     },
@@ -179,6 +195,8 @@ export async function startGateway(cfg: Config, log: Logger, overrides: { kubeCo
   return {
     port,
     async stop() {
+      // first: it ends open /api/stream responses, which server.close would otherwise wait for
+      await status.stop();
       await new Promise<void>((r) => server.close(() => r()));
       const stopping = consumer.stop(cfg.FRAMEGATE_SHUTDOWN_TIMEOUT);
       processor.close();
