@@ -5,27 +5,38 @@
  */
 import type { HookEvent, NormalizedEvent, ObjectEvent } from "../triggers/event.js";
 import { compileGlobList, type GlobTest } from "./glob.js";
-import { bodyValue, hookVars, objectVars } from "./match-vars.js";
+import { bodyValue, hookVars, matchVars, objectVars, type ObjectVars } from "./match-vars.js";
 import { compileTriggerPattern } from "./pattern.js";
 import type { CompiledPattern, CompiledPipeline, Match } from "./types.js";
 
 /** Per-event state shared by all the rules tried on it: the event's variables, computed on first use. */
 export class EventContext {
-  #vars: Record<string, string> | undefined;
+  #object: ObjectVars | undefined;
+  #hook: Record<string, string> | undefined;
   constructor(readonly event: NormalizedEvent) {}
-  get vars(): Record<string, string> {
-    return (this.#vars ??= this.event.source === "minio" ? objectVars(this.event) : hookVars(this.event));
+  objectVars(e: ObjectEvent): ObjectVars {
+    return (this.#object ??= objectVars(e));
+  }
+  hookVars(e: HookEvent): Record<string, string> {
+    return (this.#hook ??= hookVars(e));
   }
 }
 
 type EventNameTest = (name: string) => boolean;
 
+/** Compiled event-name filters, shared by every rule with the same list (most use the default one). */
+const eventNameTests = new Map<string, EventNameTest>();
+
 /** Exact names and names ending in `*` (a prefix); checked with one Set lookup in the common case. */
 function compileEventNames(names: readonly string[]): EventNameTest {
+  const id = names.join("\n");
+  const known = eventNameTests.get(id);
+  if (known) return known;
   const exact = new Set(names.filter((n) => !n.endsWith("*")));
   const prefixes = names.filter((n) => n.endsWith("*")).map((n) => n.slice(0, -1));
-  if (prefixes.length === 0) return (n) => exact.has(n);
-  return (n) => exact.has(n) || prefixes.some((p) => n.startsWith(p));
+  const test: EventNameTest = prefixes.length === 0 ? (n) => exact.has(n) : (n) => exact.has(n) || prefixes.some((p) => n.startsWith(p));
+  if (eventNameTests.size < 1000) eventNameTests.set(id, test);
+  return test;
 }
 
 const META_PREFIX = "x-amz-meta-";
@@ -35,7 +46,7 @@ const metaName = (n: string) => (n.toLowerCase().startsWith(META_PREFIX) ? n.sli
 function metadataValue(meta: Record<string, string>, name: string): string | undefined {
   const direct = meta[name];
   if (direct !== undefined) return direct;
-  for (const [k, v] of Object.entries(meta)) if (metaName(k) === name) return v;
+  for (const k in meta) if (metaName(k) === name) return meta[k];
   return undefined;
 }
 
@@ -50,7 +61,8 @@ export class CompiledRule {
   readonly #contentType: GlobTest | undefined;
   readonly #minSize: number | undefined;
   readonly #maxSize: number | undefined;
-  readonly #metadata: [string, string][];
+  /** undefined when empty, so the common case reads nothing */
+  readonly #metadata: [string, string][] | undefined;
   readonly #fields: [string[], GlobTest][];
 
   constructor(
@@ -60,7 +72,7 @@ export class CompiledRule {
     const t = pipeline.spec.trigger;
     this.source = t.source;
     this.#fields = [];
-    this.#metadata = [];
+    this.#metadata = undefined;
     if (t.source === "minio") {
       this.channel = t.bucket;
       this.pattern = pipeline.pattern ?? compileTriggerPattern(t);
@@ -71,7 +83,8 @@ export class CompiledRule {
       this.#contentType = w?.contentType ? compileGlobList(w.contentType, { ignoreCase: true }) : undefined;
       this.#minSize = w?.minSize;
       this.#maxSize = w?.maxSize;
-      this.#metadata = Object.entries(w?.metadata ?? {}).map(([k, v]) => [metaName(k), v]);
+      const metadata = Object.entries(w?.metadata ?? {});
+      if (metadata.length > 0) this.#metadata = metadata.map(([k, v]) => [metaName(k), v]);
     } else {
       this.channel = t.hook;
       this.pattern = undefined;
@@ -87,15 +100,18 @@ export class CompiledRule {
     return t.source === "minio" ? t.where?.camera : undefined;
   }
 
-  /** The match of this pipeline for the event, or null. Checks everything, including source and channel. */
-  match(ctx: EventContext): Match | null {
+  /**
+   * The match of this pipeline for the event, or null. Checks everything; `channelChecked` skips the
+   * source and bucket/hook comparison when the caller found this rule through an index on them.
+   */
+  match(ctx: EventContext, channelChecked = false): Match | null {
     const e = ctx.event;
-    if (e.source !== this.source) return null;
+    if (!channelChecked && (e.source !== this.source || (e.source === "minio" ? e.bucket : e.hook) !== this.channel)) return null;
     return e.source === "minio" ? this.#matchObject(e, ctx) : this.#matchHook(e, ctx);
   }
 
   #matchObject(e: ObjectEvent, ctx: EventContext): Match | null {
-    if (e.bucket !== this.channel || !this.#events(e.eventName)) return null;
+    if (!this.#events(e.eventName)) return null;
     const captures = this.pattern!.match(e.key);
     if (captures === null) return null;
     const camera = captures.camera ?? metadataValue(e.metadata, "camera");
@@ -103,23 +119,19 @@ export class CompiledRule {
     if (this.#contentType && (e.contentType === undefined || !this.#contentType(e.contentType))) return null;
     if (this.#minSize !== undefined && (e.size === undefined || e.size < this.#minSize)) return null;
     if (this.#maxSize !== undefined && (e.size === undefined || e.size > this.#maxSize)) return null;
-    for (const [name, want] of this.#metadata) if (metadataValue(e.metadata, name) !== want) return null;
-    const vars = { ...ctx.vars, ...captures };
-    if (camera !== undefined) vars.camera = camera;
-    const m: Match = { pipeline: this.pipeline, event: e, vars };
-    if (camera !== undefined && camera !== "") m.camera = camera;
-    return m;
+    if (this.#metadata) for (const [name, want] of this.#metadata) if (metadataValue(e.metadata, name) !== want) return null;
+    // one object shape for every match (camera may be undefined)
+    return { pipeline: this.pipeline, event: e, vars: matchVars(ctx.objectVars(e), camera ?? "", captures), camera: camera === "" ? undefined : camera };
   }
 
   #matchHook(e: HookEvent, ctx: EventContext): Match | null {
-    if (e.hook !== this.channel) return null;
     for (const [path, test] of this.#fields) {
       const v = bodyValue(e.body, path);
       // an array matches when one of its scalar items does (kinds: ["motion", "tamper"])
       const values = Array.isArray(v) ? v : [v];
       if (!values.some((x) => x !== undefined && (x === null || typeof x !== "object") && test(x === null ? "" : String(x)))) return null;
     }
-    const m: Match = { pipeline: this.pipeline, event: e, vars: { ...ctx.vars } };
+    const m: Match = { pipeline: this.pipeline, event: e, vars: { ...ctx.hookVars(e) } };
     const body = e.body as { camera?: unknown } | null;
     // webhooks have no {camera} variable; a body "camera" still names the camera for logs and the dashboard
     if (body !== null && typeof body === "object" && typeof body.camera === "string" && body.camera !== "") m.camera = body.camera;

@@ -8,8 +8,23 @@ import type { HookEvent, ObjectEvent } from "../triggers/event.js";
 const MAX_BODY_DEPTH = 16;
 const MAX_BODY_VARS = 1000;
 
-/** `{bucket}`, `{key}`, `{file}`, `{dir}`, `{etag}`, ... of an object event; `{camera}` is added per match. */
-export function objectVars(e: ObjectEvent): Record<string, string> {
+/** The variables of every object event; values are "" when the event lacks them (e.g. no camera). */
+export interface ObjectVars {
+  bucket: string;
+  key: string;
+  file: string;
+  dir: string;
+  camera: string;
+  etag: string;
+  size: string;
+  eventName: string;
+  eventTime: string;
+  versionId: string;
+  contentType: string;
+}
+
+/** `{bucket}`, `{key}`, `{file}`, `{dir}`, `{etag}`, ... of an object event; `{camera}` is set per match. */
+export function objectVars(e: ObjectEvent): ObjectVars {
   const slash = e.key.lastIndexOf("/");
   return {
     bucket: e.bucket,
@@ -24,6 +39,28 @@ export function objectVars(e: ObjectEvent): Record<string, string> {
     versionId: e.versionId ?? "",
     contentType: e.contentType ?? "",
   };
+}
+
+/**
+ * A copy of an event's variables for one match, with its camera and captures. Spelled out rather
+ * than spread: one object shape, several times faster on the hot path.
+ */
+export function matchVars(v: ObjectVars, camera: string, captures: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {
+    bucket: v.bucket,
+    key: v.key,
+    file: v.file,
+    dir: v.dir,
+    camera,
+    etag: v.etag,
+    size: v.size,
+    eventName: v.eventName,
+    eventTime: v.eventTime,
+    versionId: v.versionId,
+    contentType: v.contentType,
+  };
+  for (const name in captures) out[name] = captures[name]!;
+  return out;
 }
 
 /**

@@ -23,15 +23,29 @@ interface BucketIndex {
   rest: CompiledRule[];
 }
 
-function byIndex(a: CompiledRule, b: CompiledRule): number {
-  return a.index - b.index;
+/**
+ * Sorts candidates into load order and drops repeats (a rule indexed under two globs' prefixes can be
+ * collected twice). Insertion sort: candidate lists are short, and it beats a comparator-based sort.
+ */
+function inLoadOrder(cand: CompiledRule[]): CompiledRule[] {
+  for (let i = 1; i < cand.length; i++) {
+    const r = cand[i]!;
+    let j = i - 1;
+    while (j >= 0 && cand[j]!.index > r.index) {
+      cand[j + 1] = cand[j]!;
+      j--;
+    }
+    cand[j + 1] = r;
+  }
+  let w = 1;
+  for (let i = 1; i < cand.length; i++) if (cand[i] !== cand[w - 1]) cand[w++] = cand[i]!;
+  if (w < cand.length) cand.splice(w);
+  return cand;
 }
 
 class IndexedMatcher implements Matcher {
   readonly #buckets = new Map<string, BucketIndex>();
   readonly #hooks = new Map<string, CompiledRule[]>();
-  /** reused per call: match() is synchronous and not re-entered */
-  readonly #candidates: CompiledRule[] = [];
 
   constructor(pipelines: readonly CompiledPipeline[]) {
     pipelines.forEach((p, i) => this.#add(new CompiledRule(p, i)));
@@ -68,19 +82,11 @@ class IndexedMatcher implements Matcher {
     if (event.source === "minio") {
       const b = this.#buckets.get(event.bucket);
       if (!b) return [];
-      const cand = this.#candidates;
-      cand.length = 0;
+      const cand: CompiledRule[] = [];
       b.prefixes.collect(event.key, cand);
       b.suffixes.collect(event.key, cand);
       for (const r of b.rest) cand.push(r);
-      if (cand.length > 1) {
-        // load order, and once each (a rule indexed under two globs' prefixes can be collected twice)
-        cand.sort(byIndex);
-        let w = 1;
-        for (let i = 1; i < cand.length; i++) if (cand[i] !== cand[w - 1]) cand[w++] = cand[i]!;
-        cand.length = w;
-      }
-      rules = cand;
+      rules = cand.length > 1 ? inLoadOrder(cand) : cand;
     } else {
       rules = this.#hooks.get(event.hook) ?? [];
     }
@@ -88,7 +94,7 @@ class IndexedMatcher implements Matcher {
     if (rules.length === 0) return out;
     const ctx = new EventContext(event);
     for (const r of rules) {
-      const m = r.match(ctx);
+      const m = r.match(ctx, true); // the index looked the rule up by this bucket or hook
       if (m !== null) out.push(m);
     }
     return out;

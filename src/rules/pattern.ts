@@ -41,6 +41,8 @@ interface Wild {
 type Segment =
   | { kind: "literal"; text: string }
   | { kind: "any" }
+  /** head W tail: one wildcard (`*.jpg`, `{camera}`, `img-{n}.png`), the common case */
+  | { kind: "single"; head: string; wild: Wild; tail: string; minLength: number }
   /** head W0 sep0 W1 sep1 ... Wn tail: wildcards never touch, separators are non-empty */
   | { kind: "wild"; head: string; wilds: Wild[]; seps: string[]; tail: string; minLength: number };
 
@@ -134,7 +136,32 @@ function parseSegment(source: string, seg: string, base: number, captures: strin
     else seps.push(p.lit!);
   }
   const minLength = head.length + tail.length + seps.reduce((n, s) => n + s.length, 0) + wilds.reduce((n, w) => n + w.min, 0);
+  if (wilds.length === 1) return { kind: "single", head, wild: wilds[0]!, tail, minLength };
   return { kind: "wild", head, wilds, seps, tail, minLength };
+}
+
+/**
+ * Segments are immutable, so equal ones (`**`, `*.jpg`, `{camera}` as capture 0) are shared between
+ * patterns: with thousands of pipelines the few common segments stay in cache.
+ */
+const segmentCache = new Map<string, Segment>();
+
+/** The same goes for common literal suffixes (".jpg"): one string object read by every pattern. */
+const stringCache = new Map<string, string>();
+function shared(s: string): string {
+  const known = stringCache.get(s);
+  if (known !== undefined) return known;
+  if (stringCache.size < 10_000) stringCache.set(s, s);
+  return s;
+}
+
+function intern(seg: Segment): Segment {
+  if (seg.kind === "literal") return seg;
+  const id = JSON.stringify(seg);
+  const known = segmentCache.get(id);
+  if (known) return known;
+  if (segmentCache.size < 10_000) segmentCache.set(id, seg);
+  return seg;
 }
 
 /** First index i in [from, lim - lit.length] where `lit` occurs in s, else -1 (never looks past lim). */
@@ -146,10 +173,20 @@ function findWithin(s: string, lit: string, from: number, lim: number): number {
 }
 
 /** Matches one segment pattern against s[start, end), writing capture bounds into caps. */
-function matchSegment(seg: Segment, s: string, start: number, end: number, caps: Int32Array): boolean {
+function matchSegment(seg: Segment, s: string, start: number, end: number, caps: number[]): boolean {
   if (seg.kind === "literal") return end - start === seg.text.length && s.startsWith(seg.text, start);
   if (seg.kind === "any") return false;
   if (end - start < seg.minLength) return false;
+  if (seg.kind === "single") {
+    if (seg.head !== "" && !s.startsWith(seg.head, start)) return false;
+    if (seg.tail !== "" && !s.startsWith(seg.tail, end - seg.tail.length)) return false;
+    const cap = seg.wild.cap;
+    if (cap >= 0) {
+      caps[2 * cap] = start + seg.head.length;
+      caps[2 * cap + 1] = end - seg.tail.length;
+    }
+    return true;
+  }
   if (seg.head !== "" && !s.startsWith(seg.head, start)) return false;
   let pos = start + seg.head.length;
   const lim = end - seg.tail.length;
@@ -180,22 +217,30 @@ const NO_CAPTURES: Record<string, string> = Object.freeze({}) as Record<string, 
 /** Segment boundaries of the key being matched: segment i is (b[i] + 1, b[i + 1]); reused, matching is synchronous. */
 const bounds: number[] = [];
 
+/** Capture bounds of the key being matched (start, end per capture), shared by all patterns for the same reason. */
+let caps: number[] = [];
+
 class KeyPattern implements CompiledPattern {
   readonly literalPrefix: string;
   readonly literalSuffix: string;
   readonly leadingCapture: string | undefined;
-  private readonly caps: Int32Array;
   private readonly firstAny: number;
   private readonly lastAny: number;
+  /** every segment before the first `**` is literal: `literalPrefix` alone checks them */
+  private readonly literalHead: boolean;
+  /** hot-path copies, so that matching reads this object rather than the arrays behind it */
+  private readonly captureCount: number;
+  private readonly lastSeg: Segment;
 
   constructor(
     readonly source: string,
     private readonly segs: Segment[],
     readonly captures: string[],
   ) {
-    this.caps = new Int32Array(captures.length * 2);
+    if (caps.length < captures.length * 2) caps = new Array<number>(captures.length * 2).fill(0);
     this.firstAny = segs.findIndex((s) => s.kind === "any");
     this.lastAny = segs.findLastIndex((s) => s.kind === "any");
+    this.literalHead = this.firstAny >= 0 && segs.slice(0, this.firstAny).every((s) => s.kind === "literal");
     let prefix = "";
     let leading: string | undefined;
     for (let i = 0; i < segs.length; i++) {
@@ -204,9 +249,9 @@ class KeyPattern implements CompiledPattern {
         prefix += s.text + (i < segs.length - 1 ? "/" : "");
         continue;
       }
-      if (s.kind === "wild") {
+      if (s.kind === "wild" || s.kind === "single") {
         prefix += s.head;
-        const w = s.wilds[0]!;
+        const w = s.kind === "wild" ? s.wilds[0]! : s.wild;
         if (w.cap >= 0) leading = captures[w.cap];
       } else if (i === segs.length - 1) {
         prefix = prefix.slice(0, -1); // "a/**" also matches the key "a" (** takes zero segments)
@@ -220,31 +265,84 @@ class KeyPattern implements CompiledPattern {
         suffix = (i > 0 ? "/" : "") + s.text + suffix;
         continue;
       }
-      if (s.kind === "wild") suffix = s.tail + suffix;
+      if (s.kind === "wild" || s.kind === "single") suffix = s.tail + suffix;
       else if (i === 0) suffix = suffix.slice(1); // "**" + "/x.jpg" also matches "x.jpg"
       break;
     }
     this.literalPrefix = prefix;
-    this.literalSuffix = suffix;
+    this.literalSuffix = shared(suffix);
     this.leadingCapture = leading;
+    this.captureCount = captures.length;
+    this.lastSeg = segs[segs.length - 1]!;
   }
 
   match(key: string): Record<string, string> | null {
     if (!key.startsWith(this.literalPrefix) || !key.endsWith(this.literalSuffix)) return null;
+    if (this.firstAny === this.lastAny ? !this.matchOneAny(key) : !this.matchManyAnys(key)) return null;
+    if (this.captureCount === 0) return NO_CAPTURES;
+    const out: Record<string, string> = {};
+    for (let i = 0; i < this.captureCount; i++) out[this.captures[i]!] = key.slice(caps[2 * i], caps[2 * i + 1]);
+    return out;
+  }
+
+  /**
+   * No `**`, or exactly one: segments before it are walked from the start of the key and segments after
+   * it from the end, so the key is never split (the common, fast case).
+   */
+  private matchOneAny(key: string): boolean {
+    const segs = this.segs;
+    const n = segs.length;
+    const fa = this.firstAny;
+    const head = fa < 0 ? n : fa;
+    const hasTail = fa >= 0 && fa < n - 1;
+    let pos = 0;
+    if (this.literalHead && head > 0) {
+      // match() checked literalPrefix: the head segments joined, plus "/" unless "**" ends the pattern
+      pos = this.literalPrefix.length;
+      // a trailing "**" (prefix without its "/"): the key is the prefix itself, or continues with "/"
+      if (!hasTail) return pos === key.length || key.charCodeAt(pos) === 47 /* / */;
+      if (fa === n - 2) {
+        // "lit/.../**" + one last segment ("*.jpg"): that segment is whatever follows the last "/"
+        const start = key.lastIndexOf("/") + 1;
+        return start >= pos && matchSegment(this.lastSeg, key, start, key.length, caps);
+      }
+    }
+    for (let i = this.literalHead ? head : 0; i < head; i++) {
+      let end = key.indexOf("/", pos);
+      if (end < 0) {
+        // the key ends inside the head: fine only for its last segment, with nothing required after it
+        if (i !== head - 1 || hasTail) return false;
+        end = key.length;
+      } else if (fa < 0 && i === n - 1) {
+        return false; // more segments than the pattern has, and no "**" to take them
+      }
+      if (!matchSegment(segs[i]!, key, pos, end, caps)) return false;
+      pos = end + 1;
+    }
+    if (!hasTail) return true;
+    let end = key.length;
+    for (let i = n - 1; i > fa; i--) {
+      const start = key.lastIndexOf("/", end - 1) + 1;
+      // a tail segment may not reach back into the head (start >= pos), and all but the first
+      // tail segment need a "/" before them
+      if (start < pos || (start === 0 && i > fa + 1)) return false;
+      if (!matchSegment(segs[i]!, key, start, end, caps)) return false;
+      end = start - 1;
+    }
+    return true;
+  }
+
+  private matchManyAnys(key: string): boolean {
     const b = bounds;
     b.length = 0;
     b.push(-1);
     for (let i = key.indexOf("/"); i !== -1; i = key.indexOf("/", i + 1)) b.push(i);
     b.push(key.length);
-    if (!this.matchSegments(key, b.length - 1)) return null;
-    if (this.captures.length === 0) return NO_CAPTURES;
-    const out: Record<string, string> = {};
-    for (let i = 0; i < this.captures.length; i++) out[this.captures[i]!] = key.slice(this.caps[2 * i], this.caps[2 * i + 1]);
-    return out;
+    return this.matchSegments(key, b.length - 1);
   }
 
   private seg(p: number, key: string, k: number): boolean {
-    return matchSegment(this.segs[p]!, key, bounds[k]! + 1, bounds[k + 1]!, this.caps);
+    return matchSegment(this.segs[p]!, key, bounds[k]! + 1, bounds[k + 1]!, caps);
   }
 
   private matchSegments(key: string, nseg: number): boolean {
@@ -304,7 +402,7 @@ export function compileKeyPattern(source: string): CompiledPattern {
         `add "**" to match everything below it ("${source}**"), or drop the "/"`);
     }
     if (text === "") fail(source, offset, 'has an empty segment ("//")', 'object keys have no empty segments; remove one "/"');
-    segs.push(parseSegment(source, text, offset, captures));
+    segs.push(intern(parseSegment(source, text, offset, captures)));
     offset += text.length + 1;
   }
   return new KeyPattern(source, segs, captures);
