@@ -24,6 +24,7 @@ import { createGatewayApp } from "../../gateway/app.js";
 import { RecentEvents } from "../../gateway/recent-events.js";
 import { parseHookSecrets } from "../../gateway/hook-secrets.js";
 import { dryRun } from "../dry-run.js";
+import { RuleDrafts } from "../../gateway/rule-drafts.js";
 import { replay } from "../../triggers/replay.js";
 import { parseEventInput } from "../../triggers/parse-input.js";
 import type { Command } from "../command.js";
@@ -88,6 +89,14 @@ export async function startGateway(cfg: Config, log: Logger, overrides: { kubeCo
   const metrics = createMetrics();
   const rules = await RuleStore.open({ rulesDir: cfg.FRAMEGATE_RULES_DIR, servicesDir: cfg.FRAMEGATE_SERVICES_DIR, log, metrics });
   if (cfg.FRAMEGATE_WATCH_RULES) rules.watch();
+  // the composer's drafts: validated by the same loader as `framegate validate`, saved only when allowed
+  const drafts = new RuleDrafts({
+    rulesDir: cfg.FRAMEGATE_RULES_DIR,
+    servicesDir: cfg.FRAMEGATE_SERVICES_DIR,
+    allowWrites: cfg.FRAMEGATE_ALLOW_RULE_WRITES,
+    dryRun: (events, ruleSet) => dryRun(events, ruleSet),
+    afterWrite: () => rules.reload(),
+  });
   const hooks = parseHookSecrets(cfg.FRAMEGATE_HOOK_SECRETS ? readFileSync(cfg.FRAMEGATE_HOOK_SECRETS, "utf8") : "");
 
   let nc: NatsConnection;
@@ -157,6 +166,8 @@ export async function startGateway(cfg: Config, log: Logger, overrides: { kubeCo
       return { events, matches: dryRun(events, rules.current().ruleSet) };
     },
     recentEvents: recent,
+    validateRules: (text) => drafts.validate(text),
+    drafts,
     workflows: status.workflows,
     cameras: status.cameras,
     status: status.feed,
