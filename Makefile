@@ -3,7 +3,7 @@
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 .DEFAULT_GOAL := build
-.PHONY: deps tools build typecheck test test-unit test-int bench demo clean detect-venv
+.PHONY: deps tools build typecheck test test-unit test-int bench demo clean detect-venv browser
 
 # node_modules is reinstalled (npm ci) when it is missing or was installed from another package-lock.json
 # (content hash in node_modules/.framegate-lock-sha; mtimes lie after a checkout)
@@ -33,19 +33,23 @@ typecheck: deps
 	npx tsc -p tsconfig.test.json --noEmit
 
 ## test: every test, unit and integration (the harness starts real servers)
-test: deps tools build detect-venv
+test: deps tools build detect-venv browser
 	$(TOOLS_ENV); npx vitest run
 
 ## detect-venv: the detect service's Python venv (~/.cache/framegate/venv-detect-<hash>)
 detect-venv:
 	services/detect/setup-venv.sh >/dev/null
 
+## browser: Debian's chromium for the dashboard's end-to-end test
+browser:
+	scripts/tools.sh chromium
+
 ## test-unit: the tests that start no server
 test-unit: deps
 	npx vitest run --exclude '**/*.int.test.ts'
 
 ## test-int: only the tests that start real servers
-test-int: deps tools detect-venv
+test-int: deps tools build detect-venv browser
 	$(TOOLS_ENV); npx vitest run int.test
 
 ## bench: benchmarks (placeholder: runs `npm run bench`)
