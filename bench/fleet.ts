@@ -16,6 +16,7 @@ import { startNats } from "../test/harness/nats.js";
 import { FakeKubeApi } from "../test/fakes/kube-api.js";
 import { ensureIntake } from "../src/triggers/jetstream-setup.js";
 import { printTable } from "./table.js";
+import { minioNotificationText } from "../test/fixtures/minio-notification.js";
 import { procStat, startGatewayProcess, stopProcess } from "./gateway-process.js";
 
 const RATE_LIMIT = 20;
@@ -43,28 +44,7 @@ spec:
 `;
 
 function notification(camera: string, n: number, t: Date): string {
-  const key = `${camera}/2026/11/28/${String(n).padStart(7, "0")}.jpg`;
-  return JSON.stringify({
-    EventName: "s3:ObjectCreated:Put",
-    Key: `raw/${key}`,
-    Records: [
-      {
-        eventVersion: "2.0",
-        eventSource: "minio:s3",
-        awsRegion: "",
-        eventTime: t.toISOString(),
-        eventName: "s3:ObjectCreated:Put",
-        userIdentity: { principalId: "minioadmin" },
-        s3: {
-          s3SchemaVersion: "1.0",
-          configurationId: "Config",
-          bucket: { name: "raw", ownerIdentity: { principalId: "minioadmin" }, arn: "arn:aws:s3:::raw" },
-          object: { key: encodeURIComponent(key), size: 48213, eTag: `e${camera}${n}`, contentType: "image/jpeg", userMetadata: { "content-type": "image/jpeg" }, sequencer: "17A0" },
-        },
-        source: { host: "127.0.0.1", port: "", userAgent: "MinIO" },
-      },
-    ],
-  });
+  return minioNotificationText(`${camera}/2026/11/28/${String(n).padStart(7, "0")}.jpg`, { etag: `e${camera}${n}`, eventTime: t });
 }
 
 export async function run(argv: string[]): Promise<void> {

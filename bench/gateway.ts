@@ -15,6 +15,7 @@ import { startNats } from "../test/harness/nats.js";
 import { FakeKubeApi } from "../test/fakes/kube-api.js";
 import { ensureIntake } from "../src/triggers/jetstream-setup.js";
 import { printTable } from "./table.js";
+import { minioNotificationText } from "../test/fixtures/minio-notification.js";
 import { procStat, startGatewayProcess, stopProcess, waitFor } from "./gateway-process.js";
 
 const ARGO_EVENTS_EVENTS_PER_S = 45;
@@ -32,29 +33,7 @@ spec:
 `;
 
 function notification(key: string, etag: string): string {
-  return JSON.stringify({
-    EventName: "s3:ObjectCreated:Put",
-    Key: `raw/${key}`,
-    Records: [
-      {
-        eventVersion: "2.0",
-        eventSource: "minio:s3",
-        awsRegion: "",
-        eventTime: new Date().toISOString(),
-        eventName: "s3:ObjectCreated:Put",
-        userIdentity: { principalId: "minioadmin" },
-        requestParameters: { principalId: "minioadmin", region: "", sourceIPAddress: "127.0.0.1" },
-        responseElements: { "x-amz-request-id": "1", "x-minio-deployment-id": "d" },
-        s3: {
-          s3SchemaVersion: "1.0",
-          configurationId: "Config",
-          bucket: { name: "raw", ownerIdentity: { principalId: "minioadmin" }, arn: "arn:aws:s3:::raw" },
-          object: { key: encodeURIComponent(key), size: 48213, eTag: etag, contentType: "image/jpeg", userMetadata: { "content-type": "image/jpeg" }, sequencer: "17A0" },
-        },
-        source: { host: "127.0.0.1", port: "", userAgent: "MinIO" },
-      },
-    ],
-  });
+  return minioNotificationText(key, { etag });
 }
 
 function pct(sorted: number[], p: number): number {

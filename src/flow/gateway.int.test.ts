@@ -19,6 +19,7 @@ import { loadConfig } from "../config/env.js";
 import { ensureIntake } from "../triggers/jetstream-setup.js";
 import { startGateway, type RunningGateway } from "../cli/commands/serve.js";
 import { replay } from "../triggers/replay.js";
+import { minioNotificationObject } from "../../test/fixtures/minio-notification.js";
 
 const HMAC_SECRET = "motion-secret-0123456789";
 // Streams own their subjects (framegate.hooks.>, framegate.dlq.>), so each test gets its own
@@ -27,33 +28,8 @@ let nats: NatsServer;
 let nc: NatsConnection;
 let n = 0;
 
-/** A MinIO notification exactly as MinIO publishes it (one record). */
 function notification(key: string, etag: string, opts: { bucket?: string; size?: number; eventName?: string } = {}) {
-  const bucket = opts.bucket ?? "raw";
-  const enc = encodeURIComponent(key).replace(/%20/g, "+");
-  return {
-    EventName: opts.eventName ?? "s3:ObjectCreated:Put",
-    Key: `${bucket}/${key}`,
-    Records: [
-      {
-        eventVersion: "2.0",
-        eventSource: "minio:s3",
-        awsRegion: "",
-        eventTime: new Date().toISOString(),
-        eventName: opts.eventName ?? "s3:ObjectCreated:Put",
-        userIdentity: { principalId: "minioadmin" },
-        requestParameters: { principalId: "minioadmin", region: "", sourceIPAddress: "127.0.0.1" },
-        responseElements: { "x-amz-id-2": "dd9025bab4ad464b049177c95eb6ebf374d3b3fd1af9251148b658df7ac2e3e8", "x-amz-request-id": "1", "x-minio-deployment-id": "d", "x-minio-origin-endpoint": "http://127.0.0.1:9000" },
-        s3: {
-          s3SchemaVersion: "1.0",
-          configurationId: "Config",
-          bucket: { name: bucket, ownerIdentity: { principalId: "minioadmin" }, arn: `arn:aws:s3:::${bucket}` },
-          object: { key: enc, size: opts.size ?? 20480, eTag: etag, contentType: "image/jpeg", userMetadata: { "content-type": "image/jpeg" }, sequencer: "17A0" + etag.slice(0, 8) },
-        },
-        source: { host: "127.0.0.1", port: "", userAgent: "MinIO (linux; amd64) minio-go/v7.0.0" },
-      },
-    ],
-  };
+  return minioNotificationObject(key, { ...opts, etag });
 }
 
 interface Env {

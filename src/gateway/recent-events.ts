@@ -3,33 +3,13 @@
  * for `GET /api/events` and the dashboard. Memory stays fixed however many events flow through.
  */
 
-/** What happened to an event for one pipeline it matched. */
-export interface RecentMatch {
-  pipeline: string;
-  /** the Workflow's name, when one was created (or already existed) */
-  workflow?: string;
-  /** `created`, `exists`, `batched`, `duplicate`, `sampled`, `failed`, ... (the processor's vocabulary) */
-  outcome: string;
-}
+import type { ProcessedEvent } from "../flow/processor.js";
 
-/** One processed event, as the processor pushes it. */
-export interface RecentEvent {
-  /** JetStream stream sequence of the message */
-  seq?: number;
-  /** ISO time the gateway or MinIO received it */
-  receivedAt: string;
-  source: "minio" | "webhook";
-  /** the normalized event's id (`bucket/key@etag`, or the webhook's id) */
-  id: string;
-  bucket?: string;
-  key?: string;
-  hook?: string;
-  camera?: string;
-  /** empty when no pipeline matched */
-  matches: RecentMatch[];
-  /** why the event could not be processed (bad event, dead-lettered) */
-  error?: string;
-}
+/** What happened to an event for one pipeline it matched. */
+export type RecentMatch = ProcessedEvent["matches"][number];
+
+/** One processed event, as the processor reports it. */
+export type RecentEvent = ProcessedEvent;
 
 /** Filters for {@link RecentEvents.list}. */
 export interface RecentEventsQuery {
