@@ -67,3 +67,41 @@ export function histogramMean(samples: readonly Sample[], name: string, where: R
   const count = sumOf(samples, `${name}_count`, where);
   return count > 0 ? sumOf(samples, `${name}_sum`, where) / count : NaN;
 }
+
+/**
+ * The `q` quantile (0..1) of a histogram, interpolated linearly inside the bucket it falls in, as
+ * Prometheus' `histogram_quantile` does; buckets of every series matching `where` are added up. NaN when
+ * nothing was observed; the highest finite bound when it falls in the `+Inf` bucket.
+ */
+export function histogramQuantile(samples: readonly Sample[], name: string, q: number, where: Record<string, string> = {}): number {
+  const byLe = new Map<number, number>();
+  for (const s of samples) {
+    if (s.name !== `${name}_bucket` || s.labels.le === undefined) continue;
+    if (!Object.entries(where).every(([k, v]) => s.labels[k] === v)) continue;
+    const le = s.labels.le === "+Inf" ? Infinity : Number(s.labels.le);
+    byLe.set(le, (byLe.get(le) ?? 0) + s.value);
+  }
+  const buckets = [...byLe.entries()].sort((a, b) => a[0] - b[0]);
+  const total = buckets.at(-1)?.[1] ?? 0;
+  if (total === 0) return NaN;
+  const rank = q * total;
+  let prevLe = 0;
+  let prevCount = 0;
+  for (const [le, count] of buckets) {
+    if (count >= rank) {
+      if (le === Infinity) return prevLe;
+      const inBucket = count - prevCount;
+      return inBucket > 0 ? prevLe + ((le - prevLe) * (rank - prevCount)) / inBucket : le;
+    }
+    prevLe = le;
+    prevCount = count;
+  }
+  return prevLe;
+}
+
+/** `after - before` for every series of `after` (counters and histograms between two scrapes). */
+export function subtractSamples(after: readonly Sample[], before: readonly Sample[]): Sample[] {
+  const key = (s: Sample) => `${s.name}{${Object.entries(s.labels).sort().map(([k, v]) => `${k}=${v}`).join(",")}}`;
+  const prev = new Map(before.map((s) => [key(s), s.value]));
+  return after.map((s) => ({ ...s, value: s.value - (prev.get(key(s)) ?? 0) }));
+}

@@ -1,0 +1,313 @@
+/**
+ * @module bench/stack — the real path end to end: frames PUT into MinIO -> MinIO's NATS target ->
+ * JetStream -> `framegate serve` (its own process, the gateway ServiceAccount's token) -> Workflows created
+ * in a real kube-apiserver. Throughput and upload->Workflow latency at 1, 10 and 100 cameras, and where
+ * the time goes:
+ *
+ * - MinIO notify: the PUT returned -> the notification's JetStream timestamp (per frame);
+ * - pickup: JetStream timestamp -> the gateway's consumer starts on it (`framegate_event_pickup_seconds`);
+ * - gateway: decode, match, render and the create's HTTP round trip, less the API server's own time
+ *   (`framegate_event_to_workflow_seconds` minus pickup minus the API server's create time);
+ * - API server create: kube-apiserver's `apiserver_request_duration_seconds{verb="POST",resource="workflows"}`
+ *   (server side: admission, validation, etcd write);
+ * - watch: the create returned in the gateway -> a watch on Workflows in this process receives ADDED (can be
+ *   negative: the API server sends the watch event as it answers the create).
+ *
+ * "Workflow exists" is the moment the watch receives it (creationTimestamp has only second resolution).
+ * By default no Argo controller runs (it would compete for the same CPUs running the Workflows); pass
+ * `--controller` to start it with kwok and measure with it.
+ *
+ *   npm run bench -- stack [--cameras 1,10,100] [--seconds 20] [--fps 1] [--controller]
+ */
+import { request } from "node:https";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { Watch } from "@kubernetes/client-node";
+import { DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { parseMinioNotificationText } from "../src/triggers/minio-event.js";
+import { installArgo, type ArgoInstall } from "../test/harness/argo.js";
+import { framegateEnv, runFramegate, startGatewayProcess } from "../test/harness/framegate.js";
+import { histogramMean, histogramQuantile, parsePrometheusText, subtractSamples, sumOf, type Sample } from "../test/harness/prometheus-text.js";
+import { startStack, type FullStack, type KubeStack } from "../test/harness/stack.js";
+import { CameraFleet, type Upload } from "../test/harness/synthetic-camera.js";
+import { makeTempDir } from "../test/harness/util.js";
+import { printTable } from "./table.js";
+
+const now = () => performance.timeOrigin + performance.now();
+
+/** The rule every run uses: one Workflow per frame (no sampling, batching or limits), resize then detect. */
+function rule(name: string, bucket: string): string {
+  return `apiVersion: framegate/v1
+kind: Pipeline
+metadata: { name: ${name} }
+spec:
+  trigger: { bucket: ${bucket}, key: "{camera}/**/*.jpg" }
+  workflow:
+    serviceAccountName: framegate-runner
+    steps:
+      - { name: resize, service: resize }
+      - { name: detect, service: detect, after: [resize] }
+    parameters: { camera: "{camera}", key: "{key}" }
+`;
+}
+
+function pct(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
+const ms = (x: number) => (Number.isFinite(x) ? x.toFixed(x < 10 ? 1 : 0) : "–");
+
+/** kube-apiserver's `/metrics` (admin token, its own CA). */
+function scrapeApiserver(stack: KubeStack): Promise<Sample[]> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${stack.kube.server}/metrics`, { ca: stack.kube.caPem, headers: { authorization: `Bearer ${stack.kube.adminToken}` }, timeout: 10_000 }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (d: string) => (body += d));
+      res.on("end", () => (res.statusCode === 200 ? resolve(parsePrometheusText(body)) : reject(new Error(`kube-apiserver /metrics answered ${res.statusCode}`))));
+    });
+    req.on("timeout", () => req.destroy(new Error("kube-apiserver /metrics timed out")));
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+async function scrapeGateway(url: string): Promise<Sample[]> {
+  const res = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(10_000) });
+  return parsePrometheusText(await res.text());
+}
+
+/** JetStream timestamps (ms since the epoch) of MinIO notifications for `bucket`, by object key. */
+async function observeStream(nc: NatsConnection, stream: string, subject: string, bucket: string) {
+  const seen = new Map<string, number>();
+  const consumer = await jetstream(nc).consumers.get(stream, { filter_subjects: [subject], deliver_policy: DeliverPolicy.New });
+  const messages = await consumer.consume();
+  const loop = (async () => {
+    for await (const m of messages) {
+      try {
+        for (const e of parseMinioNotificationText(m.string())) if (e.bucket === bucket) seen.set(e.key, m.info.timestampNanos / 1e6);
+      } catch {
+        /* not a notification */
+      }
+    }
+  })();
+  return {
+    seen,
+    async stop() {
+      await messages.close();
+      await loop;
+    },
+  };
+}
+
+/**
+ * When a watch on this pipeline's Workflows received each one, by its `framegate.io/key` annotation. The
+ * API server closes a watch whose client reads too slowly (this process is also the camera fleet): the
+ * watch is then resumed from the last resourceVersion it saw, and `restarts` says how often that happened
+ * (Workflows created meanwhile are seen late, which only makes the measured latency worse).
+ */
+async function observeWorkflows(stack: KubeStack, namespace: string, pipeline: string) {
+  const seen = new Map<string, number>();
+  const path = `/apis/argoproj.io/v1alpha1/namespaces/${namespace}/workflows`;
+  const labelSelector = `framegate.io/pipeline=${pipeline}`;
+  let resourceVersion: string | undefined;
+  let failed: unknown;
+  let stopped = false;
+  let restarts = 0;
+  let ac: AbortController | undefined;
+  const start = async (): Promise<void> => {
+    ac = await new Watch(stack.kube.kubeConfig()).watch(
+      path,
+      { labelSelector, ...(resourceVersion && { resourceVersion }) },
+      (type: string, obj: { code?: number; metadata?: { resourceVersion?: string; annotations?: Record<string, string> } }) => {
+        if (type === "ERROR") {
+          failed = new Error(`watch error ${obj.code ?? ""}: ${JSON.stringify(obj).slice(0, 300)}`);
+          return;
+        }
+        resourceVersion = obj.metadata?.resourceVersion ?? resourceVersion;
+        const key = obj.metadata?.annotations?.["framegate.io/key"];
+        if (type === "ADDED" && key && !seen.has(key)) seen.set(key, now());
+      },
+      (err: unknown) => {
+        if (stopped || failed) return;
+        restarts++;
+        process.stderr.write(`  the Workflow watch ended (${err ? String(err) : "closed by the API server"}): resuming from resourceVersion ${resourceVersion}\n`);
+        start().catch((e: unknown) => (failed = e));
+      },
+    );
+  };
+  await start();
+  return {
+    seen,
+    failed: () => failed,
+    restarts: () => restarts,
+    stop: () => {
+      stopped = true;
+      ac?.abort();
+    },
+  };
+}
+
+interface RunResult {
+  cameras: number;
+  frames: number;
+  uploadRate: number;
+  workflowRate: number;
+  latency: number[];
+  notify: number[];
+  streamToWatch: number[];
+  pickupMean: number;
+  eventToCreateMean: number;
+  apiMean: number;
+  apiP50: number;
+  apiP99: number;
+  created: number;
+  watchRestarts: number;
+}
+
+async function runOnce(stack: KubeStack, nc: NatsConnection, o: { cameras: number; seconds: number; fps: number; namespace: string; kubeconfigPath: string }): Promise<RunResult> {
+  const id = `c${o.cameras}`;
+  const pipeline = `bench-stack-${id}`;
+  const bucket = `bench-stack-${id}`;
+  const rules = makeTempDir(`bench-rules-${id}`);
+  writeFileSync(join(rules.path, "bench.yaml"), rule(pipeline, bucket));
+  const env = framegateEnv(stack, {
+    rulesDir: rules.path,
+    consumer: `bench-${id}`,
+    kvBucket: `bench-${id}`,
+    kubeconfigPath: o.kubeconfigPath,
+    extra: { FRAMEGATE_WATCH_RULES: "false" },
+  });
+  // a new durable consumer starts at the stream's first message: earlier runs' frames would count as backlog
+  await (await jetstreamManager(nc)).streams.purge(stack.streams.stream);
+  const setup = await runFramegate(["setup"], env);
+  if (setup.code !== 0) throw new Error(`framegate setup failed:\n${setup.stdout}${setup.stderr}`);
+  const gateway = await startGatewayProcess(env);
+  const stream = await observeStream(nc, stack.streams.stream, stack.streams.minioSubject, bucket);
+  const watch = await observeWorkflows(stack, o.namespace, pipeline);
+  try {
+    const apiBefore = await scrapeApiserver(stack);
+    const cameras = Array.from({ length: o.cameras }, (_, i) => `cam-${String(i + 1).padStart(3, "0")}`);
+    const fleet = new CameraFleet({ client: stack.minio.client, bucket, cameras, fps: o.fps, framesPerCamera: Math.max(1, Math.round(o.fps * o.seconds)) });
+    fleet.start();
+    await fleet.done();
+    if (fleet.errors) throw new Error(`${fleet.errors} uploads failed`);
+    const uploads: Upload[] = fleet.uploads;
+    const deadline = Date.now() + 300_000;
+    let said = Date.now();
+    while (uploads.some((u) => !watch.seen.has(u.key))) {
+      if (watch.failed()) throw new Error(`the Workflow watch failed: ${String(watch.failed())}`);
+      if (Date.now() > deadline) throw new Error(`only ${watch.seen.size}/${uploads.length} Workflows after 5 minutes`);
+      if (Date.now() - said > 5_000) {
+        process.stderr.write(`  ${o.cameras} cameras: ${watch.seen.size}/${uploads.length} Workflows\n`);
+        said = Date.now();
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await new Promise((r) => setTimeout(r, 500)); // let the last observations land in the histograms
+    const api = subtractSamples(await scrapeApiserver(stack), apiBefore);
+    const gw = await scrapeGateway(gateway.url);
+    const apiWhere = { verb: "POST", group: "argoproj.io", resource: "workflows" };
+
+    const firstPut = Math.min(...uploads.map((u) => u.doneAt));
+    const lastPut = Math.max(...uploads.map((u) => u.doneAt));
+    const watched = uploads.map((u) => watch.seen.get(u.key)!);
+    const [firstWatch, lastWatch] = [Math.min(...watched), Math.max(...watched)];
+    const js = (u: Upload) => stream.seen.get(u.key);
+    const withJs = uploads.filter((u) => js(u) !== undefined);
+    return {
+      cameras: o.cameras,
+      frames: uploads.length,
+      uploadRate: (uploads.length - 1) / Math.max(0.001, (lastPut - firstPut) / 1000),
+      // the rate Workflows appeared at, first to last (the upload rate when the pipeline keeps up)
+      workflowRate: (uploads.length - 1) / Math.max(0.001, (lastWatch - firstWatch) / 1000),
+      latency: uploads.map((u) => watch.seen.get(u.key)! - u.doneAt).sort((a, b) => a - b),
+      notify: withJs.map((u) => js(u)! - u.doneAt).sort((a, b) => a - b),
+      streamToWatch: withJs.map((u) => watch.seen.get(u.key)! - js(u)!).sort((a, b) => a - b),
+      pickupMean: histogramMean(gw, "framegate_event_pickup_seconds") * 1000,
+      eventToCreateMean: histogramMean(gw, "framegate_event_to_workflow_seconds") * 1000,
+      apiMean: histogramMean(api, "apiserver_request_duration_seconds", apiWhere) * 1000,
+      apiP50: histogramQuantile(api, "apiserver_request_duration_seconds", 0.5, apiWhere) * 1000,
+      apiP99: histogramQuantile(api, "apiserver_request_duration_seconds", 0.99, apiWhere) * 1000,
+      created: sumOf(gw, "framegate_workflows_total", { pipeline, outcome: "created" }),
+      watchRestarts: watch.restarts(),
+    };
+  } finally {
+    watch.stop();
+    await stream.stop();
+    await gateway.stop();
+    rules.remove();
+  }
+}
+
+export async function run(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      cameras: { type: "string", default: "1,10,100" },
+      seconds: { type: "string", default: "20" },
+      fps: { type: "string", default: "1" },
+      controller: { type: "boolean", default: false },
+    },
+  });
+  const counts = values.cameras.split(",").map(Number);
+  const seconds = Number(values.seconds);
+  const fps = Number(values.fps);
+  if (counts.some((c) => !Number.isInteger(c) || c < 1) || !(seconds > 0) || !(fps > 0)) {
+    throw new Error("--cameras takes whole numbers (e.g. 1,10,100); --seconds and --fps positive numbers");
+  }
+
+  process.stderr.write(`starting the stack (${values.controller ? "with" : "without"} Argo's controller)…\n`);
+  const full: FullStack | undefined = values.controller ? await startStack({ level: "argo" }) : undefined;
+  const stack: KubeStack = full ?? (await startStack({ level: "kube" }));
+  const results: RunResult[] = [];
+  try {
+    const argo: ArgoInstall = full ? full.argo : await installArgo(stack.kube, { minio: stack.minio });
+    const nc = await stack.nats.connect({ name: "bench-stack" });
+    try {
+      for (const cameras of counts) {
+        process.stderr.write(`${cameras} camera(s) × ${fps} frame/s for ${seconds} s…\n`);
+        const r = await runOnce(stack, nc, { cameras, seconds, fps, namespace: argo.namespace, kubeconfigPath: argo.gatewayKubeconfigPath });
+        if (r.created !== r.frames) process.stderr.write(`  note: the gateway created ${r.created} Workflows for ${r.frames} frames\n`);
+        if (r.watchRestarts) process.stderr.write(`  note: the Workflow watch was resumed ${r.watchRestarts} time(s): latencies of Workflows created meanwhile are overstated\n`);
+        results.push(r);
+      }
+    } finally {
+      await nc.close();
+    }
+  } finally {
+    await stack.stop();
+  }
+
+  process.stdout.write(`\nframes -> Workflows in kube-apiserver (${values.controller ? "Argo controller running" : "no Argo controller"}), ${fps} frame/s per camera, ${seconds} s\n\n`);
+  printTable(
+    ["cameras", "frames", "uploads/s", "Workflows/s", "p50 ms", "p99 ms", "max ms"],
+    results.map((r) => [String(r.cameras), String(r.frames), r.uploadRate.toFixed(1), r.workflowRate.toFixed(1), ms(pct(r.latency, 50)), ms(pct(r.latency, 99)), ms(r.latency.at(-1)!)]),
+  );
+  process.stdout.write(
+    `\nwhere the time goes (ms): notify and total per frame; pickup, gateway and API create from the gateway's and kube-apiserver's histograms ` +
+      `(API p50/p99 interpolated in its 5/25/50 ms buckets); watch = (JetStream -> watch, per frame) - (JetStream -> create returned): ` +
+      `negative when this process's watch saw the Workflow before the gateway had read the API server's answer\n\n`,
+  );
+  printTable(
+    ["cameras", "MinIO notify mean (p50/p99)", "pickup mean", "gateway mean", "API create mean", "API create p50/p99", "watch mean", "total mean"],
+    results.map((r) => {
+      const gatewayOnly = r.eventToCreateMean - r.pickupMean - r.apiMean;
+      const watchLag = mean(r.streamToWatch) - r.eventToCreateMean;
+      return [
+        String(r.cameras),
+        `${ms(mean(r.notify))} (${ms(pct(r.notify, 50))} / ${ms(pct(r.notify, 99))})`,
+        ms(r.pickupMean),
+        ms(gatewayOnly),
+        ms(r.apiMean),
+        `${ms(r.apiP50)} / ${ms(r.apiP99)}`,
+        ms(watchLag),
+        ms(mean(r.latency)),
+      ];
+    }),
+  );
+}
