@@ -23,6 +23,11 @@ export function formatIssue(i: Issue): string {
   return `${i.file}:${i.line}:${i.col}: ${i.path || "(document)"}: ${i.message}`;
 }
 
+/** Sorts issues in place by file, line and column (the order people read a file in) and returns them. */
+export function sortIssues(issues: Issue[]): Issue[] {
+  return issues.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.col - b.col));
+}
+
 /** Rule or catalog files failed validation; `issues` lists every problem found. */
 export class RuleError extends FramegateError {
   override name = "RuleError";

@@ -4,7 +4,7 @@
  */
 import { readdir, readFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import type { Issue } from "../lib/errors.js";
+import { sortIssues, type Issue } from "../lib/errors.js";
 import { serviceSchema, type Service, type ServiceParam } from "./catalog-schema.js";
 import { schemaIssues } from "./schema-issues.js";
 import type { Catalog } from "./types.js";
@@ -85,7 +85,7 @@ export function loadCatalogFromText(files: readonly SourceFile[]): CatalogLoad {
       }
     }
   }
-  return { catalog, issues, declaredAt };
+  return { catalog, issues: sortIssues(issues), declaredAt };
 }
 
 /** The catalog file of every service folder under `servicesDir` (`<name>/service.yaml` or `.yml`), sorted. */

@@ -5,7 +5,7 @@
  */
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import type { Issue } from "../lib/errors.js";
+import { sortIssues, type Issue } from "../lib/errors.js";
 import { loadCatalogFromText, readServiceFiles, type SourceFile } from "./catalog.js";
 import { compilePipeline } from "./compile-pipeline.js";
 import { checkPipeline } from "./pipeline-checks.js";
@@ -19,10 +19,6 @@ import { parseYamlDocuments, type Position } from "./yaml-source.js";
 export type LoadResult = { ok: true; ruleSet: RuleSet } | { ok: false; issues: Issue[] };
 
 export type { SourceFile };
-
-function sortIssues(issues: Issue[]): Issue[] {
-  return issues.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.col - b.col));
-}
 
 /**
  * Validates rule and service files given as text (the synchronous core of {@link loadRules}; the

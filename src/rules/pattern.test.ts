@@ -21,6 +21,14 @@ describe("compileKeyPattern: matching", () => {
     expect(p.captures).toEqual(["camera"]);
   });
 
+  it("lets ** after literal segments take zero segments", () => {
+    expect(compileKeyPattern("a/**/b").match("a/b")).toEqual({});
+    expect(compileKeyPattern("cam-1/**/*.jpg").match("cam-1/x.jpg")).toEqual({});
+    expect(compileKeyPattern("cam-1/**/*.jpg").match("cam-1/2026/x.jpg")).toEqual({});
+    expect(compileKeyPattern("cam-1/**/*.jpg").match("cam-1.jpg")).toBeNull();
+    expect(compileKeyPattern("a/b/**/{n}.jpg").match("a/b/7.jpg")).toEqual({ n: "7" });
+  });
+
   it("lets ** take zero, one or many whole segments", () => {
     const p = compileKeyPattern("{camera}/**/*.jpg");
     expect(p.match("c1/x.jpg")).toEqual({ camera: "c1" });
@@ -197,9 +205,19 @@ describe("compileKeyPattern: agrees with a brute-force reference", () => {
       } catch {
         continue;
       }
-      const key = Array.from({ length: 1 + Math.floor(rand() * 5) }, () =>
-        Array.from({ length: Math.floor(rand() * 4) }, () => pick(["a", "b", "."])).join(""),
-      ).join("/");
+      const chars = (min: number) => Array.from({ length: min + Math.floor(rand() * 3) }, () => pick(["a", "b", "."])).join("");
+      // half the keys are random, half are made from the pattern (so edge cases such as "**" taking
+      // no segment come up often)
+      const key =
+        rand() < 0.5
+          ? Array.from({ length: 1 + Math.floor(rand() * 5) }, () => chars(0)).join("/")
+          : segs
+              .flatMap((seg) =>
+                seg === "**"
+                  ? Array.from({ length: Math.floor(rand() * 3) }, () => chars(1))
+                  : [seg.replace(/\{[a-z]\}/g, () => chars(1)).replace(/\*/g, () => chars(0))],
+              )
+              .join("/");
       const got = compiled.match(key);
       expect({ pattern, key, matched: got !== null }).toEqual({ pattern, key, matched: referenceMatch(pattern, key) });
       if (got) {

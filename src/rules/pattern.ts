@@ -253,7 +253,7 @@ class KeyPattern implements CompiledPattern {
         prefix += s.head;
         const w = s.kind === "wild" ? s.wilds[0]! : s.wild;
         if (w.cap >= 0) leading = captures[w.cap];
-      } else if (i === segs.length - 1) {
+      } else if (segs.slice(i).every((x) => x.kind === "any")) {
         prefix = prefix.slice(0, -1); // "a/**" also matches the key "a" (** takes zero segments)
       }
       break;
@@ -266,7 +266,7 @@ class KeyPattern implements CompiledPattern {
         continue;
       }
       if (s.kind === "wild" || s.kind === "single") suffix = s.tail + suffix;
-      else if (i === 0) suffix = suffix.slice(1); // "**" + "/x.jpg" also matches "x.jpg"
+      else if (segs.slice(0, i + 1).every((x) => x.kind === "any")) suffix = suffix.slice(1); // "**" + "/x.jpg" also matches "x.jpg"
       break;
     }
     this.literalPrefix = prefix;
@@ -322,7 +322,8 @@ class KeyPattern implements CompiledPattern {
     if (!hasTail) return true;
     let end = key.length;
     for (let i = n - 1; i > fa; i--) {
-      const start = key.lastIndexOf("/", end - 1) + 1;
+      // (lastIndexOf clamps a negative start to 0, so an empty first segment needs its own case)
+      const start = end === 0 ? 0 : key.lastIndexOf("/", end - 1) + 1;
       // a tail segment may not reach back into the head (start >= pos), and all but the first
       // tail segment need a "/" before them
       if (start < pos || (start === 0 && i > fa + 1)) return false;
