@@ -110,9 +110,13 @@ export async function judge(
     const c = await rig.consumer();
     const present = pipelines.map((p) => {
       const counts = countKeys(all.get(p.name)!);
-      return { p, have: want.get(p.name)!.filter((k) => counts.has(k)).length };
+      const missing = want.get(p.name)!.filter((k) => !counts.has(k));
+      return { p, have: want.get(p.name)!.length - missing.length, missing };
     });
-    state = `${present.map((x) => `${x.p.name}: ${x.have}/${want.get(x.p.name)!.length} frames`).join(", ")}; consumer ${JSON.stringify(c)}`;
+    const uploadedAt = new Map(ok.map((a) => [a.key, new Date(a.at).toISOString()]));
+    state =
+      present.map((x) => `${x.p.name}: ${x.have}/${want.get(x.p.name)!.length} frames`).join(", ") +
+      `; consumer ${JSON.stringify(c)}; first missing (uploaded at): ${JSON.stringify(present.flatMap((x) => x.missing.slice(0, 5)).map((k) => [k, uploadedAt.get(k)]))}`;
     return present.every((x) => x.have === want.get(x.p.name)!.length) && c.pending === 0 && c.ackPending === 0;
   };
   await waitFor("every frame processed and the consumer drained", complete, opts.ms, () => `${state}\n${rig.output()}`);

@@ -28,6 +28,12 @@ export interface MinioOptions {
   secretKey?: string;
   /** readiness deadline, default 60 s */
   deadlineMs?: number;
+  /**
+   * more MinIO environment, e.g. `{ MINIO_SYNC_BOOT: "on", MINIO_API_SYNC_EVENTS: "on" }`: by default MinIO
+   * serves PUTs before it has loaded the buckets' notification rules (a PUT right after a restart sends no
+   * event), and queues events in memory before its queue dir (a SIGKILL loses them)
+   */
+  env?: Record<string, string>;
 }
 
 /** A running MinIO. Dispose it (or `stop()`) to kill it and delete its data. */
@@ -93,6 +99,7 @@ export async function startMinio(opts: MinioOptions = {}): Promise<MinioServer> 
       MINIO_NOTIFY_NATS_QUEUE_DIR_PRIMARY: queueDir,
     });
   }
+  Object.assign(env, opts.env);
 
   const launch = async (fixedPort?: number) => {
     const t0 = Date.now();
