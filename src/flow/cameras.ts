@@ -83,7 +83,7 @@ export class CameraRegistry {
 
   /**
    * Takes one processor report. Counts the frame once per event id (redeliveries are reported again),
-   * and a failure per pipeline the event was dead-lettered for (`rejected`, or an undecodable event).
+   * and a failure per pipeline the event was dead-lettered for (`dead-lettered`, or an undecodable event).
    * @returns the camera's row, or undefined when the event has no camera
    */
   recordEvent(e: ProcessedEvent): CameraRow | undefined {
@@ -96,7 +96,7 @@ export class CameraRegistry {
       cam.slots[cam.slot % SLOTS]!++;
     }
     if (e.key) cam.lastKey = e.key;
-    cam.failures += e.error ? 1 : e.matches.filter((m) => m.outcome === "rejected").length;
+    cam.failures += e.error ? 1 : e.matches.filter((m) => m.outcome === "dead-lettered" || m.outcome === "rejected").length;
     return this.#changed(cam);
   }
 

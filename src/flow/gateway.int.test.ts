@@ -13,7 +13,7 @@ import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { pino } from "pino";
 import { startNats, type NatsServer } from "../../test/harness/nats.js";
-import { REPO_ROOT } from "../../test/harness/util.js";
+import { REPO_ROOT, freePort } from "../../test/harness/util.js";
 import { FakeKubeApi } from "../../test/fakes/kube-api.js";
 import { loadConfig } from "../config/env.js";
 import { ensureIntake } from "../triggers/jetstream-setup.js";
@@ -329,12 +329,14 @@ describe("framegate serve with real NATS", () => {
 
   it("a gateway killed after the create but before the ack does not create a second Workflow", async () => {
     const e = await setup({ ackWait: "2s" });
+    const port = await freePort();
     const child = () =>
       spawn(process.execPath, ["--import", "tsx", join(REPO_ROOT, "src/cli/main.ts"), "serve"], {
         cwd: REPO_ROOT,
-        env: { ...process.env, ...e.env, FRAMEGATE_LOG_LEVEL: "warn" },
+        env: { ...process.env, ...e.env, FRAMEGATE_HTTP_PORT: String(port), FRAMEGATE_LOG_LEVEL: "warn" },
         stdio: ["ignore", "ignore", "pipe"],
       });
+    const healthy = () => until("the gateway to serve", () => fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false), 60_000);
     let first = child();
     let stderr = "";
     first.stderr.on("data", (d) => (stderr += String(d)));
@@ -347,7 +349,7 @@ describe("framegate serve with real NATS", () => {
           resolve();
         };
       });
-      await new Promise((r) => setTimeout(r, 1500));
+      await healthy();
       await publishMinio(e, "gate-09/2026/11/28/1.jpg", "etag-k");
       await killed;
       e.kube.onCreate = undefined;
@@ -363,5 +365,5 @@ describe("framegate serve with real NATS", () => {
       first.kill("SIGTERM");
       await teardown(e);
     }
-  }, 60_000);
+  }, 150_000);
 });

@@ -131,32 +131,31 @@ export class Processor {
 
     const { matcher, catalog } = this.#d.rules();
     const outcomes: Outcome[] = [];
+    const reports: { report: ProcessedEvent; outcomes: Outcome[] }[] = [];
     const work: Promise<void>[] = [];
     for (const ev of events) {
       const matches = matcher.match(ev);
       if (matches.length === 0) this.#d.metrics.eventsUnmatched.inc();
-      const report: ProcessedEvent = reportOf(ev, msg, matches);
-      const perEvent: Outcome[] = [];
+      const r = { report: reportOf(ev, msg, matches), outcomes: [] as Outcome[] };
+      reports.push(r);
       for (const m of matches) {
         this.#d.metrics.eventsMatched.inc({ pipeline: m.pipeline.name });
         work.push(
           this.submit(m, catalog, msg).then((o) => {
-            perEvent.push(o);
+            r.outcomes.push(o);
             outcomes.push(o);
           }),
         );
       }
-      void Promise.all(work).then(() => {
-        report.matches = perEvent.map((o) => ({
-          pipeline: o.pipeline,
-          workflow: o.workflow,
-          outcome: o.kind === "retry" ? "retrying" : o.kind === "skipped" ? o.reason : o.kind,
-        }));
-        this.#d.onEvent?.(report);
-      });
     }
     await Promise.all(work);
-    return this.decide(msg, outcomes, log);
+    const decision = await this.decide(msg, outcomes, log);
+    // reported after the decision, so a failure on the last delivery shows as dead-lettered
+    for (const { report, outcomes: os } of reports) {
+      report.matches = os.map((o) => ({ pipeline: o.pipeline, workflow: o.workflow, outcome: outcomeLabel(o, decision) }));
+      this.#d.onEvent?.(report);
+    }
+    return decision;
   }
 
   /** Turns the bytes of a stream message into events; throws BadEventError for anything else. */
@@ -343,4 +342,12 @@ function reportOf(ev: NormalizedEvent, msg: InboundMessage, matches: Match[]): P
 function eventTime(ev: NormalizedEvent, msg: InboundMessage): number {
   const t = Date.parse(ev.source === "minio" ? ev.eventTime : ev.receivedAt);
   return Number.isFinite(t) ? t : msg.timestampMs;
+}
+
+/** The word /api/events and the dashboard show for one pipeline of one event. */
+function outcomeLabel(o: Outcome, d: Decision): string {
+  if (o.kind === "skipped") return o.reason;
+  if (o.kind === "rejected") return "dead-lettered";
+  if (o.kind === "retry") return d.kind === "term" ? "dead-lettered" : "retrying";
+  return o.kind;
 }
