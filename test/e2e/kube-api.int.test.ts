@@ -182,7 +182,12 @@ spec:
       return c.pending === 0 && c.ackPending === 0;
     }, 60_000);
     const samples = await t.metrics();
-    expect(sumOf(samples, "framegate_workflows_total", { pipeline: name, outcome: "created" })).toBe(keys.length);
+    // a create the API server committed but never answered (killed mid-request) is retried and meets a 409:
+    // counted as "exists", so created + exists covers every frame and created never exceeds them
+    const created = sumOf(samples, "framegate_workflows_total", { pipeline: name, outcome: "created" });
+    const exists = sumOf(samples, "framegate_workflows_total", { pipeline: name, outcome: "exists" });
+    expect(created).toBeLessThanOrEqual(keys.length);
+    expect(created + exists).toBeGreaterThanOrEqual(keys.length);
     // the outage was seen and ridden out by retries, not by dead letters
     expect(sumOf(samples, "framegate_messages_naked_total")).toBeGreaterThan(0);
     expect(await t.deadLetters([name])).toEqual([]);
