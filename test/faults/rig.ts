@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CustomObjectsApi } from "@kubernetes/client-node";
-import { jetstreamManager } from "@nats-io/jetstream";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { DLQ_HEADERS } from "../../src/flow/dead-letter.js";
 import { installArgo, type ArgoInstall } from "../harness/argo.js";
@@ -175,6 +175,24 @@ export class FaultRig {
   async streamMessages(): Promise<number> {
     const jsm = await jetstreamManager(await this.#nc);
     return (await jsm.streams.info(this.env.FRAMEGATE_STREAM!)).state.messages;
+  }
+
+  /**
+   * Publishes a copy of intake message `seq` on its subject, without a message id: what MinIO does when it
+   * sends an event again (a queue-dir replay). Returns false when there is no such message.
+   */
+  async republish(seq: number): Promise<boolean> {
+    const nc = await this.#nc;
+    const m = await (await jetstreamManager(nc)).streams.getMessage(this.env.FRAMEGATE_STREAM!, { seq }).catch(() => null);
+    if (!m) return false;
+    await jetstream(nc).publish(m.subject, m.data);
+    return true;
+  }
+
+  /** Sequence of the last message in the intake stream. */
+  async lastSeq(): Promise<number> {
+    const jsm = await jetstreamManager(await this.#nc);
+    return (await jsm.streams.info(this.env.FRAMEGATE_STREAM!)).state.last_seq;
   }
 
   /** A NATS connection of the test (reconnects across nats-server restarts). */
