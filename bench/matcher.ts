@@ -9,7 +9,7 @@
  * two thirds are drawn from what some pipeline matches, one third matches nothing.
  * Targets: >= 200,000 events/s at 1,000 pipelines; 10,000 pipelines at most 2x slower than 10.
  *
- *   npm run bench -- matcher [--seconds 3] [--rounds 5] [--sizes 10,100,1000,10000] [--no-naive]
+ *   npm run bench -- matcher [--seconds 3] [--rounds 5] [--sizes 10,100,1000,10000] [--events 60000] [--no-naive]
  *   (--seconds: measured time per size and matcher, split into --rounds interleaved rounds)
  */
 import { parseArgs } from "node:util";
@@ -21,7 +21,6 @@ import type { ObjectEvent } from "../src/triggers/event.js";
 import { printTable } from "./table.js";
 
 const BUCKETS = 10;
-const EVENTS = Number(process.env.BENCH_EVENTS ?? 60_000);
 
 export function rng(seed: number): () => number {
   return () => {
@@ -125,9 +124,9 @@ function event(camera: string, frame: number, rand: () => number, seq: number): 
 }
 
 /** Two thirds drawn from the pipelines' witnesses, one third re-drawn until nothing matches. */
-export function generateEvents(gen: Generated[], indexed: Matcher, rand: () => number): ObjectEvent[] {
+export function generateEvents(gen: Generated[], indexed: Matcher, rand: () => number, count: number): ObjectEvent[] {
   const events: ObjectEvent[] = [];
-  while (events.length < EVENTS) {
+  while (events.length < count) {
     const seq = events.length;
     if (seq % 3 !== 2) {
       const g = gen[Math.floor(rand() * gen.length)]!;
@@ -190,6 +189,7 @@ export async function run(argv: string[]): Promise<void> {
       seconds: { type: "string", default: "3" },
       rounds: { type: "string", default: "5" },
       sizes: { type: "string", default: "10,100,1000,10000" },
+      events: { type: "string", default: "60000" },
       /** --no-naive: time only the indexed matcher (for profiling it) */
       naive: { type: "boolean", default: true },
     },
@@ -207,7 +207,7 @@ export async function run(argv: string[]): Promise<void> {
     const indexed = compileMatcher(pipelines);
     const buildMs = performance.now() - t0;
     const naive = compileNaiveMatcher(pipelines);
-    const events = generateEvents(gen, indexed, rand);
+    const events = generateEvents(gen, indexed, rand, Number(values.events));
     // sanity: both agree on a sample before either is timed
     for (const e of events.slice(0, 300)) {
       const a = indexed.match(e).map((x) => x.pipeline.name).join();
@@ -230,7 +230,7 @@ export async function run(argv: string[]): Promise<void> {
     }
   }
   process.stdout.write(
-    `matcher: ${fmt(EVENTS)} pre-generated events per size (1/3 match nothing); events per CPU-second of one process, ` +
+    `matcher: ${fmt(Number(values.events))} pre-generated events per size (1/3 match nothing); events per CPU-second of one process, ` +
       `best of ${rounds} rounds of ${(ms / 1000).toFixed(2)}s, sizes interleaved; node ${process.version}\n\n`,
   );
   printTable(

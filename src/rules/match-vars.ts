@@ -59,7 +59,7 @@ export function matchVars(v: ObjectVars, camera: string, captures: Record<string
     versionId: v.versionId,
     contentType: v.contentType,
   };
-  for (const name in captures) out[name] = captures[name]!;
+  for (const name in captures) if (name !== "camera") out[name] = captures[name]!; // camera: set above
   return out;
 }
 

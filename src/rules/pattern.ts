@@ -230,6 +230,7 @@ class KeyPattern implements CompiledPattern {
   private readonly literalHead: boolean;
   /** hot-path copies, so that matching reads this object rather than the arrays behind it */
   private readonly captureCount: number;
+  private readonly cameraOnly: boolean;
   private readonly lastSeg: Segment;
 
   constructor(
@@ -273,6 +274,7 @@ class KeyPattern implements CompiledPattern {
     this.literalSuffix = shared(suffix);
     this.leadingCapture = leading;
     this.captureCount = captures.length;
+    this.cameraOnly = captures.length === 1 && captures[0] === "camera";
     this.lastSeg = segs[segs.length - 1]!;
   }
 
@@ -280,6 +282,7 @@ class KeyPattern implements CompiledPattern {
     if (!key.startsWith(this.literalPrefix) || !key.endsWith(this.literalSuffix)) return null;
     if (this.firstAny === this.lastAny ? !this.matchOneAny(key) : !this.matchManyAnys(key)) return null;
     if (this.captureCount === 0) return NO_CAPTURES;
+    if (this.cameraOnly) return { camera: key.slice(caps[0], caps[1]) }; // the common case, one object shape
     const out: Record<string, string> = {};
     for (let i = 0; i < this.captureCount; i++) out[this.captures[i]!] = key.slice(caps[2 * i], caps[2 * i + 1]);
     return out;
