@@ -35,6 +35,15 @@ describe("notificationFilters", () => {
     expect(f.find((x) => x.bucket === "other")!.suffix).toBe(".png");
   });
 
+  it("uses the compiled pattern's literal suffix: a root thumb.jpg matches **/thumb.jpg", async () => {
+    const { compileKeyPattern } = await import("./pattern.js");
+    const pattern = compileKeyPattern("**/thumb.jpg");
+    expect(pattern.match("thumb.jpg")).not.toBeNull();
+    const p = { ...pipe("t", "raw", "**/thumb.jpg", ""), pattern };
+    const [f] = notificationFilters([p]);
+    expect("thumb.jpg".endsWith(f!.suffix)).toBe(true);
+  });
+
   it("drops the suffix when pipelines disagree", () => {
     const f = notificationFilters([pipe("a", "raw", "{camera}/*.jpg", ""), pipe("b", "raw", "{camera}/*.webp", "")]);
     expect(f[0]!.suffix).toBe("");

@@ -26,7 +26,8 @@ export function notificationFilters(pipelines: readonly CompiledPipeline[]): Buc
     const t = p.spec.trigger;
     if (t.source !== "minio") continue;
     const prefix = p.pattern?.literalPrefix ?? t.prefix ?? "";
-    const suffix = t.suffix ?? (t.key ? literalSuffix(t.key) : "");
+    // the compiled pattern knows its literal suffix exactly (`**/thumb.jpg` also matches a root `thumb.jpg`)
+    const suffix = p.pattern?.literalSuffix ?? t.suffix ?? (t.key ? literalSuffix(t.key) : "");
     const e = by.get(t.bucket) ?? { bucket: t.bucket, prefix: "", suffix: "", events: [], pipelines: [], prefixes: [], suffixes: [] };
     e.prefixes.push(prefix);
     e.suffixes.push(suffix);
