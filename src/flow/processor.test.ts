@@ -179,6 +179,23 @@ describe("Processor select stage", () => {
     expect(submitter.calls).toBe(1);
   });
 
+  it("maxInFlight: waiters woken together for one free slot take it one at a time", async () => {
+    const submitter = new FakeSubmitter();
+    let finished = 0;
+    const limits = new Limits({ unfinished: () => submitter.created.size - finished, has: () => true });
+    const { p } = processor(rules("{}", "{ maxInFlight: 2 }"), { limits, submitter });
+    const all = Array.from({ length: 6 }, (_, i) => p.handle(msg(`cam-14/${i}.jpg`)));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(submitter.created.size).toBe(2);
+    finished = 1; // one Workflow finished: one slot, four waiters
+    limits.changed();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(submitter.created.size).toBe(3);
+    finished = 6;
+    limits.changed();
+    expect((await Promise.all(all)).map((d) => d.kind)).toEqual(["ack", "ack", "ack", "ack", "ack", "ack"]);
+  });
+
   it("ratePerSecond: submissions are spread out", async () => {
     const { p, submitter } = processor(rules("{}", "{ ratePerSecond: 10 }"));
     const t0 = Date.now();

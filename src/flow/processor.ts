@@ -251,22 +251,22 @@ export class Processor {
     }
     if (name) wf.metadata.name = name;
     const { maxInFlight, ratePerSecond } = p.spec.limits;
-    if (maxInFlight !== undefined && this.limits.inFlight(pipeline) >= maxInFlight) {
+    const full = () => maxInFlight !== undefined && this.limits.inFlight(pipeline) >= maxInFlight;
+    let token = ratePerSecond === undefined;
+    // The slot is checked again after every wait and reserved with no await in between: waiters woken
+    // together for one free slot (or a slot taken while this one waited for a rate token) must not all take it.
+    while (full() || !token) {
       msg?.release?.();
-      this.#d.metrics.eventsWaiting.inc({ pipeline, reason: "in-flight" });
+      const reason = full() ? "in-flight" : "rate";
+      this.#d.metrics.eventsWaiting.inc({ pipeline, reason });
       try {
-        await this.limits.acquireSlot(pipeline, maxInFlight);
+        if (reason === "in-flight") await this.limits.acquireSlot(pipeline, maxInFlight);
+        else {
+          await this.limits.acquireToken(pipeline, ratePerSecond);
+          token = true;
+        }
       } finally {
-        this.#d.metrics.eventsWaiting.dec({ pipeline, reason: "in-flight" });
-      }
-    }
-    if (ratePerSecond !== undefined) {
-      msg?.release?.();
-      this.#d.metrics.eventsWaiting.inc({ pipeline, reason: "rate" });
-      try {
-        await this.limits.acquireToken(pipeline, ratePerSecond);
-      } finally {
-        this.#d.metrics.eventsWaiting.dec({ pipeline, reason: "rate" });
+        this.#d.metrics.eventsWaiting.dec({ pipeline, reason });
       }
     }
     const { namespace } = wf.metadata;
