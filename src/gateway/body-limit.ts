@@ -11,6 +11,20 @@ export function formatBytes(n: number): string {
   return `${n} bytes`;
 }
 
+/** Bytes kept free for the headers the gateway stores with a body (message id, event id, times, request id). */
+export const HEADER_ROOM_BYTES = 4096;
+
+/**
+ * The body limit the gateway can keep: a body is stored as one NATS message with its headers, and the
+ * server refuses anything over its `max_payload` (1 MiB by default, like FRAMEGATE_MAX_BODY_BYTES) — a
+ * body the gateway accepted but NATS refused would get a 503 that no retry can fix.
+ * @example effectiveBodyLimit(1048576, 1048576) // 1044480 (1020 KiB)
+ */
+export function effectiveBodyLimit(configured: number, natsMaxPayload: number | undefined): number {
+  if (!natsMaxPayload || natsMaxPayload <= 0) return configured;
+  return Math.max(0, Math.min(configured, natsMaxPayload - HEADER_ROOM_BYTES));
+}
+
 function tooLarge(max: number): HttpError {
   return new HttpError(413, `request body is larger than the limit of ${formatBytes(max)}; send a smaller body (large payloads belong in the object store, send their key)`);
 }

@@ -23,6 +23,7 @@ import { Limits } from "../../flow/limits.js";
 import { createGatewayApp } from "../../gateway/app.js";
 import { RecentEvents } from "../../gateway/recent-events.js";
 import { parseHookSecrets } from "../../gateway/hook-secrets.js";
+import { effectiveBodyLimit } from "../../gateway/body-limit.js";
 import { dryRun } from "../dry-run.js";
 import { RuleDrafts } from "../../gateway/rule-drafts.js";
 import { replay } from "../../triggers/replay.js";
@@ -150,6 +151,14 @@ export async function startGateway(cfg: Config, log: Logger, overrides: { kubeCo
   });
   await consumer.start();
 
+  const maxBodyBytes = effectiveBodyLimit(cfg.FRAMEGATE_MAX_BODY_BYTES, nc.info?.max_payload);
+  if (cfg.FRAMEGATE_MAX_BODY_BYTES > (nc.info?.max_payload ?? Infinity)) {
+    log.warn(
+      { configured: cfg.FRAMEGATE_MAX_BODY_BYTES, natsMaxPayload: nc.info?.max_payload, maxBodyBytes },
+      "FRAMEGATE_MAX_BODY_BYTES is more than NATS stores in one message (max_payload): larger bodies get 413; raise max_payload in nats-server to accept them",
+    );
+  }
+
   let kubeCheck = { at: 0, ok: false, detail: "not checked yet" };
   const app = createGatewayApp({
     publisher,
@@ -157,7 +166,7 @@ export async function startGateway(cfg: Config, log: Logger, overrides: { kubeCo
     hooks,
     minioWebhookToken: cfg.FRAMEGATE_MINIO_WEBHOOK_TOKEN,
     apiToken: cfg.FRAMEGATE_API_TOKEN,
-    maxBodyBytes: cfg.FRAMEGATE_MAX_BODY_BYTES,
+    maxBodyBytes,
     log,
     metrics,
     rules: () => ({ ruleSet: rules.current().ruleSet, issues: rules.issues, loadedAt: rules.current().loadedAt }),
