@@ -103,7 +103,15 @@ export class Batcher {
     if (!claim) return null;
     const rec = await this.d.store.get<BatchRecord>(stateKey.batch(pipeline, claim.value.batch));
     if (!rec) return null;
-    const matches = rec.value.frames.map((f) => this.d.rematch(pipeline, f)).filter((m): m is Match => m !== undefined);
+    // The record is written before its frames are claimed: a failure (or crash) in between leaves some
+    // unclaimed, and another batch may take them meanwhile. Claim the unclaimed ones now; leave the rest.
+    const frames: StoredFrame[] = [];
+    for (const f of rec.value.frames) {
+      const key = stateKey.member(pipeline, f.event.id);
+      if ((await this.d.store.create(key, { batch: claim.value.batch })) !== null) frames.push(f);
+      else if ((await this.d.store.get<{ batch: string }>(key))?.value.batch === claim.value.batch) frames.push(f);
+    }
+    const matches = frames.map((f) => this.d.rematch(pipeline, f)).filter((m): m is Match => m !== undefined);
     if (matches.length === 0) return { kind: "failed", error: new Error(`batch ${claim.value.batch}: pipeline ${pipeline} no longer exists`) };
     try {
       const r = await this.d.create(matches, claim.value.batch);
