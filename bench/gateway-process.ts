@@ -1,6 +1,6 @@
 /** @module bench/gateway-process — the gateway as its own process for benchmarks, and /proc readings of it. */
 import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { REPO_ROOT } from "../test/harness/util.js";
 
@@ -11,9 +11,15 @@ export function procStat(pid: number): { cpuS: number; rssMb: number } {
   return { cpuS: ticks / 100, rssMb: (Number(stat[21]) * 4096) / 1e6 };
 }
 
-/** Starts `framegate serve` with the given FRAMEGATE_* settings (plus KUBECONFIG). */
+/**
+ * Starts `framegate serve` with the given FRAMEGATE_* settings (plus KUBECONFIG), from the build in
+ * `dist/` as production runs it (`make bench` builds first; tsx's on-the-fly transpiling and source-mapped
+ * stacks would be measured otherwise).
+ */
 export function startGatewayProcess(env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, ["--import", "tsx", join(REPO_ROOT, "src/cli/main.ts"), "serve"], {
+  const built = join(REPO_ROOT, "dist/cli/main.js");
+  if (!existsSync(built)) throw new Error(`${built} is missing: run \`npm run build\` (make bench does) before benchmarking the gateway`);
+  return spawn(process.execPath, [built, "serve"], {
     cwd: REPO_ROOT,
     env: { ...process.env, FRAMEGATE_HTTP_PORT: "0", FRAMEGATE_LOG_LEVEL: "warn", FRAMEGATE_WATCH_RULES: "false", FRAMEGATE_SERVICES_DIR: join(REPO_ROOT, "services"), ...env },
     stdio: ["ignore", "ignore", "inherit"],

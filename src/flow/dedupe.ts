@@ -33,4 +33,13 @@ export class Dedupe {
   async done(pipeline: string, eventId: string, workflow: string, now = Date.now()): Promise<void> {
     await this.store.put<Mark>(stateKey.dedupe(pipeline, eventId), { state: "done", at: now, workflow });
   }
+
+  /**
+   * A done mark for a pipeline without a dedupe window, for replays only: written without waiting for
+   * the ack (one round trip less per Workflow). If it is lost, a replay re-creates that Workflow, which
+   * exists unless its TTL removed it.
+   */
+  doneUnacked(pipeline: string, eventId: string, workflow: string, now = Date.now()): void {
+    this.store.putUnacked<Mark>(stateKey.dedupe(pipeline, eventId), { state: "done", at: now, workflow });
+  }
 }

@@ -18,8 +18,11 @@ interface Pending {
   at: number;
 }
 
+/** Reservations of one pipeline, by `namespace/name` (O(1) add and remove at any volume). */
+type PendingSet = Map<string, Pending>;
+
 export class Limits {
-  readonly #pending = new Map<string, Pending[]>();
+  readonly #pending = new Map<string, PendingSet>();
   readonly #buckets = new Map<string, { tokens: number; at: number }>();
   readonly #waiters = new Set<() => void>();
   #timer?: NodeJS.Timeout;
@@ -28,7 +31,7 @@ export class Limits {
 
   /** Unfinished Workflows of the pipeline as this gateway counts them. */
   inFlight(pipeline: string): number {
-    return (this.status?.unfinished(pipeline) ?? 0) + this.pendingOf(pipeline).length;
+    return (this.status?.unfinished(pipeline) ?? 0) + (this.#pending.get(pipeline)?.size ?? 0);
   }
 
   /** Waits until the pipeline is under `max` unfinished Workflows, then reserves one slot. */
@@ -40,15 +43,13 @@ export class Limits {
   /** Records a Workflow this gateway created, counted until the informer reports it. */
   reserve(pipeline: string, namespace: string, name: string): void {
     const l = this.pendingOf(pipeline);
-    if (!l.some((p) => p.name === name && p.namespace === namespace)) l.push({ namespace, name, at: Date.now() });
+    const k = `${namespace}/${name}`;
+    if (!l.has(k)) l.set(k, { namespace, name, at: Date.now() });
   }
 
   /** Gives a reservation back (the create failed). */
   unreserve(pipeline: string, namespace: string, name: string): void {
-    const l = this.pendingOf(pipeline);
-    const i = l.findIndex((p) => p.name === name && p.namespace === namespace);
-    if (i >= 0) l.splice(i, 1);
-    this.wake();
+    if (this.#pending.get(pipeline)?.delete(`${namespace}/${name}`)) this.wake();
   }
 
   /** Waits for a token of the pipeline's rate. */
@@ -73,17 +74,14 @@ export class Limits {
   changed(): void {
     const now = Date.now();
     for (const l of this.#pending.values()) {
-      for (let i = l.length - 1; i >= 0; i--) {
-        const p = l[i]!;
-        if (this.status?.has?.(p.namespace, p.name) || now - p.at > this.reservationTtlMs) l.splice(i, 1);
-      }
+      for (const [k, p] of l) if (this.status?.has?.(p.namespace, p.name) || now - p.at > this.reservationTtlMs) l.delete(k);
     }
     this.wake();
   }
 
-  private pendingOf(pipeline: string): Pending[] {
+  private pendingOf(pipeline: string): PendingSet {
     let l = this.#pending.get(pipeline);
-    if (!l) this.#pending.set(pipeline, (l = []));
+    if (!l) this.#pending.set(pipeline, (l = new Map()));
     return l;
   }
 

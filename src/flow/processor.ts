@@ -220,7 +220,8 @@ export class Processor {
         r = await this.createWorkflow([m], undefined, msg);
       }
       // done marks for every single-event Workflow: what dedupe windows and replays check
-      if (sel.dedupe || !sel.batch) await this.#dedupe.done(pipeline, m.event.id, r.workflow);
+      if (sel.dedupe) await this.#dedupe.done(pipeline, m.event.id, r.workflow);
+      else if (!sel.batch) this.#dedupe.doneUnacked(pipeline, m.event.id, r.workflow);
       if (r.outcome === "created") metrics.latency.observe(Math.max(0, Date.now() - msg.timestampMs) / 1000);
       return { pipeline, workflow: r.workflow, kind: r.outcome };
     } catch (e) {
@@ -271,14 +272,16 @@ export class Processor {
     }
     const { namespace } = wf.metadata;
     const workflow = wf.metadata.name;
-    this.limits.reserve(pipeline, namespace, workflow);
+    // only pipelines with an in-flight limit need their fresh Workflows counted before the informer sees them
+    const counted = maxInFlight !== undefined;
+    if (counted) this.limits.reserve(pipeline, namespace, workflow);
     try {
       const outcome = await this.#d.submitter.create(wf);
-      if (outcome === "exists") this.limits.unreserve(pipeline, namespace, workflow);
+      if (outcome === "exists" && counted) this.limits.unreserve(pipeline, namespace, workflow);
       this.#d.metrics.workflows.inc({ pipeline, outcome });
       return { workflow, outcome };
     } catch (e) {
-      this.limits.unreserve(pipeline, namespace, workflow);
+      if (counted) this.limits.unreserve(pipeline, namespace, workflow);
       this.#d.metrics.workflows.inc({ pipeline, outcome: "failed" });
       throw e;
     }

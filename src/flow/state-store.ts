@@ -18,19 +18,30 @@ export interface StateStore {
   /** compare-and-set on `revision`; null when someone else wrote first */
   update<T>(key: string, value: T, revision: number): Promise<number | null>;
   put<T>(key: string, value: T): Promise<number>;
+  /** writes without waiting for the store's acknowledgement (best effort: a lost write is tolerable) */
+  putUnacked<T>(key: string, value: T): void;
 }
 
 const enc = new TextEncoder();
 
 /** JetStream KV; a failure to reach it is retryable (the message waits in the stream). */
 export class KvStateStore implements StateStore {
-  private constructor(private readonly kv: KV) {}
+  private constructor(
+    private readonly kv: KV,
+    private readonly nc: NatsConnection,
+    private readonly bucket: string,
+  ) {}
 
   /** Opens (creating if missing) the bucket; `ttlMs` bounds how long any mark is kept. */
   static async open(nc: NatsConnection, bucket: string, ttlMs: number): Promise<KvStateStore> {
     const kvm = new Kvm(nc);
     const kv = await kvm.create(bucket, { ttl: ttlMs, history: 1 });
-    return new KvStateStore(kv);
+    return new KvStateStore(kv, nc, bucket);
+  }
+
+  /** A KV bucket is a stream on `$KV.<bucket>.>`: a plain publish stores the value with no ack round trip. */
+  putUnacked<T>(key: string, value: T): void {
+    this.nc.publish(`$KV.${this.bucket}.${key}`, enc.encode(JSON.stringify(value)));
   }
 
   async get<T>(key: string): Promise<StateEntry<T> | null> {
@@ -96,6 +107,9 @@ export class MemoryStateStore implements StateStore {
   }
   async put<T>(key: string, value: T): Promise<number> {
     return this.set(key, value);
+  }
+  putUnacked<T>(key: string, value: T): void {
+    this.set(key, value);
   }
   private set(key: string, value: unknown): number {
     this.#rev += 1;
