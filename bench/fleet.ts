@@ -61,7 +61,7 @@ export async function run(argv: string[]): Promise<void> {
   writeFileSync(join(dir, "fleet.yaml"), RULES);
   writeFileSync(join(dir, "kubeconfig"), kube.kubeconfig());
   const names = { stream: "FRAMEGATE", dlqStream: "FRAMEGATE_DLQ", consumer: "framegate", minioSubject: "minio.events" };
-  await ensureIntake(nc, names, { ackWaitMs: 30_000, maxDeliver: 10 });
+  await ensureIntake(nc, names, { ackWaitMs: 30_000, maxDeliver: 10, maxAckPending: 10_000 });
   const gw = startGatewayProcess({ FRAMEGATE_NATS_URL: nats.url, FRAMEGATE_RULES_DIR: dir, FRAMEGATE_MAX_IN_FLIGHT: "256", KUBECONFIG: join(dir, "kubeconfig") });
   const count = () => {
     let batch = 0;
@@ -71,7 +71,8 @@ export async function run(argv: string[]): Promise<void> {
   };
   const settled = async () => {
     const ci = await jsm.consumers.info(names.stream, names.consumer);
-    return { acked: ci.ack_floor.stream_seq, pending: ci.num_pending + ci.num_ack_pending, ackPending: ci.num_ack_pending };
+    // settled = delivered and acked (the ack floor would wait for the oldest message held by a rate limit)
+    return { acked: ci.delivered.stream_seq - ci.num_ack_pending, pending: ci.num_pending + ci.num_ack_pending, ackPending: ci.num_ack_pending };
   };
   try {
     await new Promise((r) => setTimeout(r, 3000)); // gateway start-up

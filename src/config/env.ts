@@ -38,6 +38,8 @@ export const envSchema = z.object({
   FRAMEGATE_MAX_BODY_BYTES: int(1 << 20, 1024, 64 << 20),
   FRAMEGATE_MAX_IN_FLIGHT: int(64, 1, 10_000),
   FRAMEGATE_MAX_DELIVER: int(10, 2, 1000),
+  /** messages a gateway may hold unacked (waiting in batches or for limits): the backpressure bound, and its memory */
+  FRAMEGATE_MAX_ACK_PENDING: int(10_000, 100, 1_000_000),
   FRAMEGATE_ACK_WAIT: dur("30s"),
   FRAMEGATE_KUBE_TIMEOUT: dur("10s"),
   FRAMEGATE_ALLOWED_NAMESPACES: z

@@ -44,6 +44,8 @@ export class StreamConsumer {
   #busy = 0;
   #slots: (() => void)[] = [];
   #loop?: Promise<void>;
+  /** one timer for every in-flight message's progress acks (a timer per message costs memory at scale) */
+  #heartbeat?: NodeJS.Timeout;
   #stopping = false;
   #bound = false;
 
@@ -67,6 +69,11 @@ export class StreamConsumer {
     // Pull a little more than we process so the next message is already here when a slot frees.
     this.#messages = await c.consume({ max_messages: Math.max(this.#o.maxInFlight * 2, 10) });
     this.#bound = true;
+    // tell JetStream every message still in hand is being worked on, well before ack_wait runs out
+    this.#heartbeat = setInterval(() => {
+      for (const m of this.#inFlight.values()) m.working();
+    }, Math.max(1000, this.#o.ackWaitMs / 3));
+    this.#heartbeat.unref();
     this.#loop = this.run(this.#messages);
   }
 
@@ -100,8 +107,6 @@ export class StreamConsumer {
     this.#o.metrics.inFlight.set(this.#inFlight.size);
     // a redelivery's age includes its nak delay: only first deliveries measure the backlog
     if (m.info.deliveryCount === 1) this.#o.metrics.pickup.observe(Math.max(0, Date.now() - m.info.timestampNanos / 1e6) / 1000);
-    const heartbeat = setInterval(() => m.working(), Math.max(1000, this.#o.ackWaitMs / 3));
-    heartbeat.unref();
     this.#o
       .handle(inbound(m, release))
       .catch((e: unknown): Decision => {
@@ -110,7 +115,6 @@ export class StreamConsumer {
       })
       .then((d) => this.settle(m, d))
       .finally(() => {
-        clearInterval(heartbeat);
         this.#inFlight.delete(key);
         this.#o.metrics.inFlight.set(this.#inFlight.size);
         release();
@@ -145,6 +149,7 @@ export class StreamConsumer {
     while (this.#inFlight.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     for (const m of this.#inFlight.values()) m.nak();
     await this.#loop?.catch(() => undefined);
+    clearInterval(this.#heartbeat);
     this.#bound = false;
   }
 }

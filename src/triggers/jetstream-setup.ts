@@ -47,7 +47,7 @@ export function consumerConfig(n: IntakeNames, opts: { ackWaitMs: number; maxDel
     deliver_policy: DeliverPolicy.All,
     ack_wait: opts.ackWaitMs * NS_PER_MS,
     max_deliver: opts.maxDeliver,
-    max_ack_pending: opts.maxAckPending ?? 20_000,
+    max_ack_pending: opts.maxAckPending ?? 10_000,
   };
 }
 
@@ -55,7 +55,7 @@ export function consumerConfig(n: IntakeNames, opts: { ackWaitMs: number; maxDel
 export async function ensureIntake(
   nc: NatsConnection,
   n: IntakeNames,
-  opts: { ackWaitMs: number; maxDeliver: number },
+  opts: { ackWaitMs: number; maxDeliver: number; maxAckPending?: number },
 ): Promise<string[]> {
   const jsm = await jetstreamManager(nc);
   const done: string[] = [];

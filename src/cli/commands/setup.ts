@@ -54,7 +54,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
     const done = await ensureIntake(
       nc,
       { stream: cfg.FRAMEGATE_STREAM, dlqStream: cfg.FRAMEGATE_DLQ_STREAM, consumer: cfg.FRAMEGATE_CONSUMER, minioSubject: cfg.FRAMEGATE_MINIO_SUBJECT },
-      { ackWaitMs: cfg.FRAMEGATE_ACK_WAIT, maxDeliver: cfg.FRAMEGATE_MAX_DELIVER },
+      { ackWaitMs: cfg.FRAMEGATE_ACK_WAIT, maxDeliver: cfg.FRAMEGATE_MAX_DELIVER, maxAckPending: cfg.FRAMEGATE_MAX_ACK_PENDING },
     );
     for (const d of done) io.out(`jetstream: ${d}\n`);
   } finally {
