@@ -52,9 +52,9 @@ test-unit: deps
 test-int: deps tools build detect-venv browser
 	$(TOOLS_ENV); npx vitest run int.test
 
-## bench: benchmarks (placeholder: runs `npm run bench`)
+## bench: every benchmark, each printing its table (one: npm run bench -- matcher|gateway|stack|fleet)
 bench: deps tools build
-	$(TOOLS_ENV); npm run bench
+	$(TOOLS_ENV); npm run bench -- all
 
 ## demo: the whole local stack + `framegate setup`/`serve` with pipelines/ + a synthetic camera fleet, live
 ##       progress; Ctrl-C stops everything. Options: make demo ARGS="--cameras 5 --fps 1 --duration 60" (docs/demo.md)

@@ -1,5 +1,6 @@
 /**
- * @module bench/run — runs one benchmark by name: `npm run bench -- <name> [options]`.
+ * @module bench/run — runs one benchmark by name: `npm run bench -- <name> [options]`, or every one
+ * in turn with their defaults: `npm run bench -- all` (what `make bench` does).
  * Each entry is a module exporting `run(argv)`; add new benchmarks to BENCHES.
  */
 
@@ -11,10 +12,17 @@ const BENCHES: Record<string, { about: string; load: () => Promise<{ run(argv: s
 };
 
 const [name, ...argv] = process.argv.slice(2);
+if (name === "all") {
+  for (const [n, b] of Object.entries(BENCHES)) {
+    process.stdout.write(`\n## ${n}: ${b.about}\n\n`);
+    await (await b.load()).run([]);
+  }
+  process.exit(0);
+}
 const bench = name === undefined ? undefined : BENCHES[name];
 if (!bench) {
   const list = Object.entries(BENCHES).map(([n, b]) => `  ${n.padEnd(10)} ${b.about}`).join("\n");
-  process.stderr.write(`${name === undefined ? "which benchmark?" : `unknown benchmark "${name}"`} — run: npm run bench -- <name>\n${list}\n`);
+  process.stderr.write(`${name === undefined ? "which benchmark?" : `unknown benchmark "${name}"`} — run: npm run bench -- <name> (or all)\n${list}\n`);
   process.exit(2);
 }
 await (await bench.load()).run(argv);
