@@ -7,6 +7,7 @@ import { Client as MinioClient, NotificationConfig, QueueConfig } from "minio";
 import { loadConfig, type Config } from "../../config/env.js";
 import { ConfigError } from "../../lib/errors.js";
 import { ensureIntake } from "../../triggers/jetstream-setup.js";
+import { KvStateStore } from "../../flow/state-store.js";
 import { notificationFilters } from "../../rules/notification-filters.js";
 import { CliError, EXIT, parseFlags, type Command } from "../command.js";
 import { flagPath, loadRuleSet } from "../dry-run.js";
@@ -16,7 +17,8 @@ const usage = `framegate setup [--rules DIR] [--services DIR] [--skip-minio]
 
 Creates (or updates) what the gateway needs, and is safe to run again:
   - JetStream: stream FRAMEGATE_STREAM (MinIO subject + framegate.hooks.>), dead-letter stream
-    FRAMEGATE_DLQ_STREAM (framegate.dlq.>), durable consumer FRAMEGATE_CONSUMER;
+    FRAMEGATE_DLQ_STREAM (framegate.dlq.>), durable consumer FRAMEGATE_CONSUMER, and the key-value
+    bucket FRAMEGATE_KV_BUCKET (dedupe marks, sample clocks, batch membership);
   - MinIO (when FRAMEGATE_MINIO_ENDPOINT is set): the notification of every bucket a rule watches,
     sent to the NATS target FRAMEGATE_MINIO_NOTIFY_ARN, filtered by the rules' prefixes/suffixes.
 Settings come from the same FRAMEGATE_* variables as \`framegate serve\`.`;
@@ -57,6 +59,8 @@ async function run(args: string[], io: CliIo): Promise<number> {
       { ackWaitMs: cfg.FRAMEGATE_ACK_WAIT, maxDeliver: cfg.FRAMEGATE_MAX_DELIVER, maxAckPending: cfg.FRAMEGATE_MAX_ACK_PENDING },
     );
     for (const d of done) io.out(`jetstream: ${d}\n`);
+    await KvStateStore.open(nc, cfg.FRAMEGATE_KV_BUCKET, cfg.FRAMEGATE_STATE_TTL);
+    io.out(`jetstream: key-value bucket ${cfg.FRAMEGATE_KV_BUCKET} ready (marks kept ${Math.round(cfg.FRAMEGATE_STATE_TTL / 3_600_000)}h)\n`);
   } finally {
     await nc.close();
   }
