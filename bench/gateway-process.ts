@@ -19,7 +19,8 @@ export function procStat(pid: number): { cpuS: number; rssMb: number } {
 export function startGatewayProcess(env: Record<string, string>): ChildProcess {
   const built = join(REPO_ROOT, "dist/cli/main.js");
   if (!existsSync(built)) throw new Error(`${built} is missing: run \`npm run build\` (make bench does) before benchmarking the gateway`);
-  return spawn(process.execPath, [built, "serve"], {
+  // the heap cap the Deployment sets (k8s/base/gateway/deployment.yaml NODE_OPTIONS)
+  return spawn(process.execPath, ["--max-old-space-size=192", built, "serve"], {
     cwd: REPO_ROOT,
     env: { ...process.env, FRAMEGATE_HTTP_PORT: "0", FRAMEGATE_LOG_LEVEL: "warn", FRAMEGATE_WATCH_RULES: "false", FRAMEGATE_SERVICES_DIR: join(REPO_ROOT, "services"), ...env },
     stdio: ["ignore", "ignore", "inherit"],
