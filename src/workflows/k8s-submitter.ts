@@ -36,20 +36,46 @@ export async function keepAliveAgent(kc: KubeConfig, maxSockets: number): Promis
   });
 }
 
+/**
+ * The kubeconfig's credentials as request headers, recomputed every `ttlMs` (token files and exec
+ * plugins rotate; the client's own method recomputes them, and builds a new agent, on every request).
+ */
+export class CachedKubeAuth {
+  #headers?: Record<string, string>;
+  #at = 0;
+  constructor(private readonly kc: KubeConfig, private readonly ttlMs = 30_000) {}
+
+  async headers(): Promise<Record<string, string>> {
+    if (this.#headers && Date.now() - this.#at < this.ttlMs) return this.#headers;
+    const opts: https.RequestOptions & { headers?: Record<string, string> } = {};
+    await this.kc.applyToHTTPSOptions(opts);
+    const h: Record<string, string> = {};
+    for (const [k, v] of Object.entries(opts.headers ?? {})) h[k] = String(v);
+    if (typeof opts.auth === "string" && !h["Authorization"]) h["Authorization"] = `Basic ${Buffer.from(opts.auth).toString("base64")}`;
+    this.#headers = h;
+    this.#at = Date.now();
+    return h;
+  }
+}
+
 export class KubeWorkflowSubmitter implements WorkflowSubmitter {
   readonly #api: CustomObjectsApi;
   readonly #agent: http.Agent;
+  readonly #auth: CachedKubeAuth;
   readonly #opts: KubeSubmitterOptions;
 
-  private constructor(api: CustomObjectsApi, agent: http.Agent, opts: KubeSubmitterOptions) {
+  private constructor(api: CustomObjectsApi, agent: http.Agent, auth: CachedKubeAuth, opts: KubeSubmitterOptions) {
     this.#api = api;
     this.#agent = agent;
+    this.#auth = auth;
     this.#opts = opts;
   }
 
   static async create(kc: KubeConfig, opts: KubeSubmitterOptions): Promise<KubeWorkflowSubmitter> {
     const agent = await keepAliveAgent(kc, opts.maxSockets ?? 64);
-    return new KubeWorkflowSubmitter(kc.makeApiClient(CustomObjectsApi), agent, opts);
+    const auth = new CachedKubeAuth(kc);
+    await auth.headers(); // fail early on a kubeconfig whose credentials cannot be loaded
+    return new KubeWorkflowSubmitter(kc.makeApiClient(CustomObjectsApi), agent, auth, opts);
   }
 
   async create(wf: Workflow, signal?: AbortSignal): Promise<SubmitOutcome> {
@@ -66,7 +92,7 @@ export class KubeWorkflowSubmitter implements WorkflowSubmitter {
     try {
       await this.#api.createNamespacedCustomObject(
         { group: "argoproj.io", version: "v1alpha1", namespace: ns, plural: "workflows", body: wf },
-        requestOptions(agent, sig),
+        requestOptions(agent, sig, this.#auth),
       );
       return "created";
     } catch (e) {
@@ -81,7 +107,7 @@ export class KubeWorkflowSubmitter implements WorkflowSubmitter {
     const ns = this.#opts.allowedNamespaces[0] ?? "argo";
     await this.#api.listNamespacedCustomObject(
       { group: "argoproj.io", version: "v1alpha1", namespace: ns, plural: "workflows", limit: 1 },
-      requestOptions(this.#agent, AbortSignal.timeout(this.#opts.timeoutMs)),
+      requestOptions(this.#agent, AbortSignal.timeout(this.#opts.timeoutMs), this.#auth),
     );
   }
 
@@ -90,9 +116,18 @@ export class KubeWorkflowSubmitter implements WorkflowSubmitter {
   }
 }
 
-/** Per-request options: the shared keep-alive agent and an abort signal, set after the client's own auth. */
-function requestOptions(agent: http.Agent, signal: AbortSignal) {
+/** Per-request options: cached credentials, the shared keep-alive agent and an abort signal. */
+function requestOptions(agent: http.Agent, signal: AbortSignal, auth: CachedKubeAuth) {
   return {
+    authMethods: {
+      default: {
+        getName: () => "framegate-cached-kubeconfig",
+        applySecurityAuthentication: async (ctx: RequestContext) => {
+          for (const [k, v] of Object.entries(await auth.headers())) ctx.setHeaderParam(k, v);
+          ctx.setAgent(agent);
+        },
+      },
+    },
     middleware: [
       {
         pre: (ctx: RequestContext) => {
