@@ -293,6 +293,30 @@ describe("framegate serve with real NATS", () => {
     }
   });
 
+  it("two replicas share the consumer, and each one's /api/events shows every event", async () => {
+    const e = await setup();
+    const kc = new KubeConfig();
+    kc.loadFromString(e.kube.kubeconfig());
+    const other = await startGateway(loadConfig(e.env), pino({ level: "silent" }), { kubeConfig: kc });
+    try {
+      await startIn(e);
+      for (let i = 0; i < 40; i++) await publishMinio(e, `gate-2${i % 4}/2026/11/28/${i}.jpg`, `etag-${i}`);
+      await until("40 workflows", () => e.kube.workflows.size === 40);
+      for (const gw of [e.gw!, other]) {
+        await until("every event on this replica", async () => {
+          const r = (await (await fetch(`http://127.0.0.1:${gw.port}/api/events?limit=100`)).json()) as { events: unknown[] };
+          return r.events.length === 40;
+        });
+        const cams = (await (await fetch(`http://127.0.0.1:${gw.port}/api/cameras`)).json()) as { cameras: { camera: string; frames: number }[] };
+        expect(cams.cameras.map((c) => c.camera).sort()).toEqual(["gate-20", "gate-21", "gate-22", "gate-23"]);
+        expect(cams.cameras.reduce((a, c) => a + c.frames, 0)).toBe(40);
+      }
+    } finally {
+      await other.stop();
+      await teardown(e);
+    }
+  });
+
   it("accepts a signed webhook, answers 202 after JetStream stored it, and submits its Workflow", async () => {
     const e = await setup();
     try {

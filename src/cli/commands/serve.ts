@@ -27,6 +27,8 @@ import { effectiveBodyLimit } from "../../gateway/body-limit.js";
 import { dryRun } from "../dry-run.js";
 import { RuleDrafts } from "../../gateway/rule-drafts.js";
 import { replay } from "../../triggers/replay.js";
+import { StatusBus } from "../../triggers/status-bus.js";
+import type { ProcessedEvent } from "../../flow/processor.js";
 import { parseEventInput } from "../../triggers/parse-input.js";
 import type { Command } from "../command.js";
 import type { CliIo } from "../io.js";
@@ -124,6 +126,12 @@ export async function startGateway(cfg: Config, log: Logger, overrides: { kubeCo
   const publisher = new JetStreamPublisher(nc);
   const state = await KvStateStore.open(nc, cfg.FRAMEGATE_KV_BUCKET, cfg.FRAMEGATE_STATE_TTL);
   const recent = new RecentEvents();
+  // every replica's reports reach every replica, so each one's /api and dashboard show the whole fleet
+  const bus = new StatusBus<ProcessedEvent>(nc, log, `framegate.status.${cfg.FRAMEGATE_STREAM}`);
+  bus.subscribe((e) => {
+    recent.push(e);
+    status.recordEvent(e);
+  });
   const processor = new Processor({
     replayWindowMs: cfg.FRAMEGATE_STATE_TTL,
     rules: () => rules.current(),
@@ -133,10 +141,7 @@ export async function startGateway(cfg: Config, log: Logger, overrides: { kubeCo
     log,
     minioSubject: cfg.FRAMEGATE_MINIO_SUBJECT,
     maxDeliver: cfg.FRAMEGATE_MAX_DELIVER,
-    onEvent: (e) => {
-      recent.push(e);
-      status.recordEvent(e);
-    },
+    onEvent: (e) => bus.publish(e),
     state,
     limits,
   });
@@ -217,6 +222,7 @@ export async function startGateway(cfg: Config, log: Logger, overrides: { kubeCo
     async stop() {
       // first: it ends open /api/stream responses, which server.close would otherwise wait for
       await status.stop();
+      bus.close();
       await new Promise<void>((r) => server.close(() => r()));
       const stopping = consumer.stop(cfg.FRAMEGATE_SHUTDOWN_TIMEOUT);
       processor.close();
