@@ -168,24 +168,7 @@ export class PipelineUnderTest {
   }
 }
 
-/** Polls `check` every 250 ms until it returns a value that is not undefined/false; throws after `ms` with `what` and the last state. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, ms: number, state?: () => string): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v !== undefined && v !== false) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) {
-      const why = last instanceof Error ? `; last error: ${last.message}` : "";
-      throw new Error(`${what} did not happen within ${ms} ms${why}${state ? `; ${state()}` : ""}`);
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+export { waitFor } from "../harness/wait.js";
 
 /** The value of a Workflow argument. */
 export function parameter(wf: WorkflowObject, name: string): string | undefined {

@@ -228,24 +228,7 @@ function describeExit(gw: GatewayProcess): string {
   return !e ? "running" : e.signal ? `killed by ${e.signal}` : `exited ${e.code}`;
 }
 
-/** Polls `check` every 300 ms until it returns something other than undefined/false; throws after `ms` with `what` and `state()`. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, ms: number, state?: () => string): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v !== undefined && v !== false) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) {
-      const why = last instanceof Error ? `; last error: ${last.message}` : "";
-      throw new Error(`${what} did not happen within ${ms} ms${why}${state ? `; ${state()}` : ""}`);
-    }
-    await sleep(300);
-  }
-}
+export { waitFor } from "../harness/wait.js";
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
