@@ -269,7 +269,7 @@ async function requireWiring(): Promise<void> {
   const missing = [
     !settings.validate && "validateRules",
     !settings.composer && "drafts (a RuleDrafts from src/gateway/rule-drafts.ts)",
-    (await get("/api/cameras")).status === 503 && "the live status (workflows, cameras, status from createStatus in src/flow/status.ts)",
+    (await get("/api/cameras")).status === 503 && "the live status (workflows, cameras, status from createStatus in src/status/live-status.ts)",
   ].filter(Boolean);
   if (missing.length) throw new Error(`startGateway (src/cli/commands/serve.ts) does not pass ${missing.join("; ")} to createGatewayApp: the dashboard needs them`);
 }

@@ -15,6 +15,7 @@ import type { Catalog, Match, Matcher } from "../rules/types.js";
 import type { Workflow, WorkflowSubmitter } from "../workflows/types.js";
 import { renderWorkflow } from "../workflows/render.js";
 import type { DeadLetter } from "./dead-letter.js";
+import type { ProcessedEvent } from "../status/processed-event.js";
 import { durationMs } from "../lib/duration.js";
 import { renderTemplate } from "../rules/template.js";
 import { workflowName } from "../workflows/name.js";
@@ -29,25 +30,6 @@ import { backoffMs, type Decision, type InboundMessage } from "../triggers/decis
 export interface ActiveRules {
   matcher: Matcher;
   catalog: Catalog;
-}
-
-/** What became of one event, reported for /api/events, cameras and the dashboard. */
-export interface ProcessedEvent {
-  /** JetStream stream sequence of the message */
-  seq?: number;
-  /** ISO time MinIO saw the object, or the gateway received the webhook */
-  receivedAt: string;
-  source: "minio" | "webhook";
-  /** the normalized event's id (`bucket/key@etag`, or the webhook's id) */
-  id: string;
-  bucket?: string;
-  key?: string;
-  hook?: string;
-  camera?: string;
-  /** per matched pipeline: the Workflow and the outcome (created, exists, duplicate, sampled, rejected, retrying); empty when none matched */
-  matches: { pipeline: string; workflow?: string; outcome: string }[];
-  /** why the event could not be processed (bad event) */
-  error?: string;
 }
 
 export interface ProcessorDeps {

@@ -3,8 +3,8 @@
  * and `serve` passes the real publisher, rule store, matcher and processor state.
  */
 import type { Logger } from "pino";
-import type { CameraRow } from "../flow/cameras.js";
-import type { StatusSource } from "../flow/status-feed.js";
+import type { CameraRow } from "../status/cameras.js";
+import type { StatusSource } from "../status/status-feed.js";
 import type { Issue } from "../lib/errors.js";
 import type { Metrics } from "../lib/metrics.js";
 import type { RuleSet } from "../rules/types.js";
@@ -13,7 +13,7 @@ import type { EventPublisher } from "../triggers/stream.js";
 import type { Workflow } from "../workflows/types.js";
 import type { WorkflowStatus } from "../workflows/workflow-status.js";
 import type { DashboardOptions } from "./dashboard.js";
-import type { RecentEvents } from "./recent-events.js";
+import type { RecentEvents } from "../status/recent-events.js";
 import type { RuleDraftsApi } from "./rule-drafts.js";
 
 /** How one integration proves it is itself: an HMAC-SHA256 signature of the body, or a bearer token. */
@@ -111,7 +111,7 @@ export interface GatewayDeps {
   stream?: StreamSettings;
 }
 
-/** What the API reads of the camera registry (flow/cameras.ts). */
+/** What the API reads of the camera registry (status/cameras.ts). */
 export interface CameraRegistryView {
   /** rows, the latest seen first */
   list(limit?: number): CameraRow[];

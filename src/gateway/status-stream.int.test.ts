@@ -5,7 +5,7 @@
 import { connect, type AddressInfo, type Socket } from "node:net";
 import { serve, type ServerType } from "@hono/node-server";
 import { afterEach, describe, expect, it } from "vitest";
-import { StatusFeed } from "../flow/status-feed.js";
+import { StatusFeed } from "../status/status-feed.js";
 import { makeDeps } from "../../test/fakes/gateway-deps.js";
 import { createGatewayApp } from "./app.js";
 import type { StreamSettings } from "./deps.js";

@@ -13,7 +13,7 @@
 import type { Context } from "hono";
 import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
-import type { StatusMessage } from "../flow/status-feed.js";
+import type { StatusMessage } from "../status/status-feed.js";
 import { requireBearerOrQueryToken } from "./auth.js";
 import type { ResolvedGatewayDeps } from "./deps.js";
 import { HttpError } from "./http-error.js";

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { CameraRegistry } from "../flow/cameras.js";
-import type { ProcessedEvent } from "../flow/processor.js";
-import { linkStatus } from "../flow/status.js";
-import { StatusFeed } from "../flow/status-feed.js";
+import { CameraRegistry } from "../status/cameras.js";
+import type { ProcessedEvent } from "../status/processed-event.js";
+import { linkStatus } from "../status/live-status.js";
+import { StatusFeed } from "../status/status-feed.js";
 import { serviceSchema } from "../rules/catalog-schema.js";
 import type { RuleSet } from "../rules/types.js";
 import { WorkflowIndex } from "../workflows/workflow-index.js";

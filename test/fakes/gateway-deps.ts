@@ -3,7 +3,7 @@ import { pino } from "pino";
 import { createMetrics } from "../../src/lib/metrics.js";
 import type { GatewayDeps } from "../../src/gateway/deps.js";
 import { parseHookSecrets } from "../../src/gateway/hook-secrets.js";
-import { RecentEvents } from "../../src/gateway/recent-events.js";
+import { RecentEvents } from "../../src/status/recent-events.js";
 import type { EventPublisher } from "../../src/triggers/stream.js";
 
 export interface Published {

@@ -3,14 +3,14 @@
  * from src/, erased by the bundler), so the page and the API cannot drift apart unnoticed.
  */
 import type { PipelineSummary } from "../../../src/gateway/pipeline-summary.js";
-import type { RecentEvent, RecentMatch as RecentMatchItem } from "../../../src/gateway/recent-events.js";
+import type { RecentEvent, RecentMatch as RecentMatchItem } from "../../../src/status/recent-events.js";
 import type { PipelineStats, StatsBody } from "../../../src/gateway/stats.js";
 import type { DraftMiss } from "../../../src/gateway/rule-drafts.js";
 import type { DryRunMatch } from "../../../src/gateway/deps.js";
 import type { Issue } from "../../../src/lib/errors.js";
 import type { ServiceParamSummary, ServiceSummary } from "../../../src/gateway/service-summary.js";
 import type { WorkflowView } from "../../../src/gateway/status.js";
-import type { CameraRow } from "../../../src/flow/cameras.js";
+import type { CameraRow } from "../../../src/status/cameras.js";
 import type { PhaseCounts } from "../../../src/workflows/workflow-status.js";
 import type { NormalizedEvent } from "../../../src/triggers/event.js";
 

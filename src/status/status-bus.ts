@@ -1,5 +1,5 @@
 /**
- * @module triggers/status-bus — shares what each replica's processor did with every replica, over core
+ * @module status/status-bus — shares what each replica's processor did with every replica, over core
  * NATS (`framegate.status.<stream>` in `serve`; no stream stores it). Replicas split the messages of one
  * durable consumer between them; without this, `/api/events`, `/api/cameras` and the dashboard would
  * show only the events the answering replica happened to process.

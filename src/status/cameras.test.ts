@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { WorkflowChange, WorkflowRow } from "../workflows/workflow-status.js";
 import { CameraRegistry, type CameraRow } from "./cameras.js";
-import type { ProcessedEvent } from "./processor.js";
+import type { ProcessedEvent } from "./processed-event.js";
 
 const T0 = Date.parse("2024-05-01T12:00:00.000Z");
 

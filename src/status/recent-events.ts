@@ -1,9 +1,9 @@
 /**
- * @module gateway/recent-events — a bounded ring buffer of what the processor did with the latest events,
+ * @module status/recent-events — a bounded ring buffer of what the processor did with the latest events,
  * for `GET /api/events` and the dashboard. Memory stays fixed however many events flow through.
  */
 
-import type { ProcessedEvent } from "../flow/processor.js";
+import type { ProcessedEvent } from "./processed-event.js";
 
 /** What happened to an event for one pipeline it matched. */
 export type RecentMatch = ProcessedEvent["matches"][number];

@@ -1,12 +1,12 @@
 /**
- * @module flow/cameras — every camera the gateway has seen, with its traffic: first and last seen, frames,
+ * @module status/cameras — every camera the gateway has seen, with its traffic: first and last seen, frames,
  * frames in the last minute, Workflows and failures. Fed by the processor's reports and the Workflow
  * informer's changes; a camera appears the moment its first event is processed. Bounded: past
  * `capacity` cameras the one seen longest ago is forgotten.
  */
 import type { WorkflowChange } from "../workflows/workflow-status.js";
 import { phaseClass } from "../workflows/workflow-status.js";
-import type { ProcessedEvent } from "./processor.js";
+import type { ProcessedEvent } from "./processed-event.js";
 
 /** One camera as `GET /api/cameras` and the dashboard show it. */
 export interface CameraRow {

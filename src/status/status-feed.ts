@@ -1,11 +1,11 @@
 /**
- * @module flow/status-feed — the live status messages (`event`, `camera`, `workflow`) fanned out to
+ * @module status/status-feed — the live status messages (`event`, `camera`, `workflow`) fanned out to
  * subscribers such as `GET /api/stream`. Publishing is synchronous and never blocks on a subscriber:
  * each one buffers (and bounds) what it cannot deliver at once.
  */
 import type { WorkflowChange } from "../workflows/workflow-status.js";
 import type { CameraRow } from "./cameras.js";
-import type { ProcessedEvent } from "./processor.js";
+import type { ProcessedEvent } from "./processed-event.js";
 
 /** One live update. */
 export type StatusMessage =

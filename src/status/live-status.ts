@@ -1,5 +1,5 @@
 /**
- * @module flow/status — the gateway's live status, wired in one place: the Workflow informer, the camera
+ * @module status/live-status — the gateway's live status, wired in one place: the Workflow informer, the camera
  * registry fed by the processor's reports and the informer's changes, and the feed `GET /api/stream`
  * reads. `serve` creates it with {@link createStatus}; tests link fakes with {@link linkStatus}.
  */
@@ -8,7 +8,7 @@ import type { Logger } from "pino";
 import { WorkflowInformer } from "../workflows/informer.js";
 import type { WorkflowStatus } from "../workflows/workflow-status.js";
 import { CameraRegistry } from "./cameras.js";
-import type { ProcessedEvent } from "./processor.js";
+import type { ProcessedEvent } from "./processed-event.js";
 import { StatusFeed } from "./status-feed.js";
 
 /** The camera registry and the feed, linked to a {@link WorkflowStatus}. */
