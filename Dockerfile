@@ -1,8 +1,9 @@
 # @module Dockerfile — the gateway image, ghcr.io/framegate/gateway: `framegate serve` by default; the
 # same image runs `framegate setup` (k8s job framegate-setup) and the other subcommands.
-# Build context: the repository root. Base image pinned by tag.
+# Build context: the repository root. Base image pinned by tag: the Node that scripts/tools.sh pins for make
+# and CI (test/build/node-runtime.test.ts keeps them one).
 
-FROM node:20.20.2-bookworm-slim AS build
+FROM node:24.22.3-bookworm-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -11,7 +12,7 @@ RUN npm run build && npm prune --omit=dev --no-audit --no-fund \
  && mkdir -p /catalog && cp pipelines/*.yaml --parents /catalog/ \
  && for f in services/*/service.yaml; do cp --parents "$f" /catalog/; done
 
-FROM node:20.20.2-bookworm-slim
+FROM node:24.22.3-bookworm-slim
 ENV NODE_ENV=production \
     FRAMEGATE_RULES_DIR=/app/pipelines \
     FRAMEGATE_SERVICES_DIR=/app/services

@@ -1,9 +1,15 @@
 # framegate — build, test and tool targets. `make test` sets up everything itself on a fresh machine
-# (Node 20, Go >= 1.24 and apt reachable): npm ci, the pinned servers (scripts/tools.sh), tsc, vitest.
+# (any npm, Go >= 1.24 and apt reachable): the pinned Node 24, npm ci, the pinned servers (scripts/tools.sh),
+# tsc, vitest.
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 .DEFAULT_GOAL := build
-.PHONY: deps tools build typecheck test test-unit test-int bench demo clean detect-venv browser
+.PHONY: node deps tools build typecheck test test-unit test-int bench demo clean detect-venv browser
+
+# Every recipe runs node, npm and npx under the pinned Node from the tool cache (`make node` fetches it);
+# the system's npm runs under it too, as its launcher asks PATH for `node`.
+NODE_DIR := $(shell scripts/tools.sh node-dir)
+export PATH := $(NODE_DIR)/bin:$(PATH)
 
 # node_modules is reinstalled (npm ci) when it is missing or was installed from another package-lock.json
 # (content hash in node_modules/.framegate-lock-sha; mtimes lie after a checkout)
@@ -11,8 +17,12 @@ LOCK_STAMP := node_modules/.framegate-lock-sha
 # FRAMEGATE_* binary paths for the test harness (test/harness/util.ts reads the same list)
 TOOLS_ENV = eval "$$(scripts/tools.sh env)"
 
+## node: the pinned Node (scripts/tools.sh node; ~/.cache/framegate/node-v<version>/, seconds once cached)
+node:
+	@scripts/tools.sh node
+
 ## deps: node_modules, reinstalled with `npm ci` when missing or stale
-deps:
+deps: node
 	@want="$$(sha256sum package-lock.json | cut -d' ' -f1)"; \
 	if [[ ! -d node_modules || "$$(cat $(LOCK_STAMP) 2>/dev/null)" != "$$want" ]]; then \
 	  echo "npm ci (node_modules missing or installed from another package-lock.json)" >&2; \

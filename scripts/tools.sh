@@ -2,10 +2,15 @@
 # @module scripts/tools.sh — install or build every server the tests and the demo run, pinned, cached
 # outside the clone in $FRAMEGATE_TOOLS_CACHE (default ~/.cache/framegate). A second run takes seconds.
 #
-# usage: scripts/tools.sh [all|nats|minio|etcd|kube|argo|kwok|chromium|env]
-#   env  prints `export FRAMEGATE_<TOOL>=path` lines for the harness (after `all`).
+# usage: scripts/tools.sh [all|node|nats|minio|etcd|kube|argo|kwok|actionlint|chromium|env|node-dir]
+#   env       prints a PATH line that puts the pinned Node first, and `export FRAMEGATE_<TOOL>=path` lines for
+#             the harness (after `all`).
+#   node-dir  prints the pinned Node's directory (its bin/ holds `node`; the Makefile puts it first on PATH).
 set -euo pipefail
 
+NODE_VERSION=24.22.3  # the current LTS, from the npm registry's node-linux-<arch> package
+NODE_SHA512_X64=KHsob+Fv9YerATvYujMbiyJqnRCvLtrcr/eTNqRqiOSGp97EOiRP1yP47+knGgQ/xnc3XY8xzkW587dlZzNqRA==
+NODE_SHA512_ARM64=IZx0J52/1NDwAsY2iyWR9nlPIYuYviTWetjj8+ElvYQh2+XRhLfCfkbFEF/2O5vGI2hcUbyPNHV+nz342FbJXw==
 NATS_VERSION=v2.11.10
 MINIO_VERSION=v0.0.0-20260212201848-7aac2a2c5b7c
 K8S_VERSION=v1.32.9
@@ -16,6 +21,39 @@ ETCD_DEBIAN=3.4.23
 CACHE="${FRAMEGATE_TOOLS_CACHE:-$HOME/.cache/framegate}"
 mkdir -p "$CACHE"
 log() { printf '[tools %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+
+# Node: the tarball of node-linux-<arch>@NODE_VERSION, fetched with `npm pack` (so it also lands in npm's
+# cache), checked against the pinned sha512 and unpacked into node-vX.Y.Z/ (bin/node and the licence; the C
+# headers and docs are left out). Any npm can fetch it; the system npm then runs under this Node via PATH.
+node_dir() { echo "$CACHE/node-v$NODE_VERSION"; }
+tool_node() {
+  local dir; dir="$(node_dir)"
+  if [[ -x "$dir/bin/node" ]]; then return 0; fi
+  local arch want
+  case "$(uname -m)" in
+    x86_64|amd64) arch=x64; want="$NODE_SHA512_X64" ;;
+    aarch64|arm64) arch=arm64; want="$NODE_SHA512_ARM64" ;;
+    *) log "no pinned Node for $(uname -m): only x86_64 and aarch64 are packaged here"; exit 1 ;;
+  esac
+  command -v npm >/dev/null || { log "npm is not installed: it fetches the pinned Node (apt-get install npm)"; exit 1; }
+  local tmp="$dir.tmp"
+  log "fetching Node $NODE_VERSION (node-linux-$arch from the npm registry; cached in $dir)"
+  rm -rf "$tmp" && mkdir -p "$tmp"
+  (cd "$tmp" && npm pack --silent "node-linux-$arch@$NODE_VERSION" >/dev/null)
+  local tgz="$tmp/node-linux-$arch-$NODE_VERSION.tgz" got
+  # the pins are npm's integrity strings (base64); compare as hex with coreutils alone
+  want="$(base64 -d <<<"$want" | od -An -v -tx1 | tr -d ' \n')"
+  got="$(sha512sum "$tgz" | cut -d' ' -f1)"
+  if [[ "$got" != "$want" ]]; then
+    log "node-linux-$arch@$NODE_VERSION: sha512 $got is not the pinned $want; refusing it"; rm -rf "$tmp"; exit 1
+  fi
+  tar -xzf "$tgz" -C "$tmp" --strip-components=1 package/bin/node package/LICENSE
+  rm "$tgz"
+  got="$("$tmp/bin/node" --version)"
+  if [[ "$got" != "v$NODE_VERSION" ]]; then log "$tmp/bin/node says $got, not v$NODE_VERSION"; exit 1; fi
+  rm -rf "$dir" && mv "$tmp" "$dir"
+  log "Node $got ready in $dir"
+}
 
 need_go() {
   command -v go >/dev/null || { log "go is not installed: install Go >= 1.24 (https://go.dev/doc/install)"; exit 1; }
@@ -142,6 +180,7 @@ tool_chromium() {
 }
 
 env_lines() {
+  echo "export PATH=$(node_dir)/bin:\$PATH"
   echo "export FRAMEGATE_NATS_SERVER=$CACHE/nats-server-$NATS_VERSION/nats-server"
   echo "export FRAMEGATE_MINIO=$CACHE/minio-$MINIO_VERSION/minio"
   echo "export FRAMEGATE_ETCD=$CACHE/etcd-$ETCD_DEBIAN/etcd"
@@ -154,9 +193,10 @@ env_lines() {
 }
 
 case "${1:-all}" in
-  all) tool_nats; tool_etcd; tool_minio; tool_kube; tool_argo; tool_kwok; log "all tools ready in $CACHE" ;;
+  all) tool_node; tool_nats; tool_etcd; tool_minio; tool_kube; tool_argo; tool_kwok; log "all tools ready in $CACHE" ;;
+  node) tool_node ;; node-dir) node_dir ;;
   nats) tool_nats ;; minio) tool_minio ;; etcd) tool_etcd ;; kube) tool_kube ;; argo) tool_argo ;;
   kwok) tool_kwok ;; chromium) tool_chromium ;;
   env) env_lines ;;
-  *) echo "usage: $0 [all|nats|minio|etcd|kube|argo|kwok|chromium|env]" >&2; exit 2 ;;
+  *) echo "usage: $0 [all|node|nats|minio|etcd|kube|argo|kwok|actionlint|chromium|env|node-dir]" >&2; exit 2 ;;
 esac
