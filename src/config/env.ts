@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { ConfigError } from "../lib/errors.js";
 import { DURATION_RE, durationMs } from "../lib/duration.js";
+import { DEFAULT_MINIO_SUBJECT } from "../triggers/wire.js";
 
 const int = (def: number, min = 1, max = Number.MAX_SAFE_INTEGER) =>
   z.coerce.number({ error: "must be a whole number" }).int("must be a whole number").min(min).max(max).default(def);
@@ -26,7 +27,7 @@ export const envSchema = z.object({
   FRAMEGATE_KV_BUCKET: z.string().regex(/^[A-Za-z0-9_-]+$/).default("framegate-state"),
   /** how long flow-control marks (dedupe, sample, batch membership) are kept: at least the longest dedupe window */
   FRAMEGATE_STATE_TTL: dur("7d"),
-  FRAMEGATE_MINIO_SUBJECT: z.string().min(1).default("minio.events"),
+  FRAMEGATE_MINIO_SUBJECT: z.string().min(1).default(DEFAULT_MINIO_SUBJECT),
   FRAMEGATE_RULES_DIR: z.string().default("pipelines"),
   FRAMEGATE_SERVICES_DIR: z.string().default("services"),
   FRAMEGATE_HTTP_HOST: z.string().default("127.0.0.1"),

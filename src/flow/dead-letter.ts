@@ -3,21 +3,11 @@
  * reason, so nothing is silently dropped; `framegate replay` re-drives these copies.
  */
 import type { EventPublisher } from "../triggers/stream.js";
-import { DLQ_SUBJECT_PREFIX } from "../triggers/jetstream-setup.js";
+import { DLQ_HEADERS, EVENT_HEADERS, HEADERS, dlqSubject } from "../triggers/wire.js";
 import type { InboundMessage } from "../triggers/decision.js";
 
 /** Why a message went to the dead-letter stream; also the last subject token. */
 export type DeadLetterKind = "bad-event" | "rejected" | "exhausted";
-
-export const DLQ_HEADERS = {
-  reason: "Framegate-Dlq-Reason",
-  kind: "Framegate-Dlq-Kind",
-  subject: "Framegate-Original-Subject",
-  seq: "Framegate-Original-Seq",
-  pipeline: "Framegate-Pipeline",
-  at: "Framegate-Dead-Lettered-At",
-  deliveries: "Framegate-Deliveries",
-} as const;
 
 export interface DeadLetter {
   send(msg: InboundMessage, kind: DeadLetterKind, reason: string, pipeline?: string): Promise<void>;
@@ -37,11 +27,13 @@ export class StreamDeadLetter implements DeadLetter {
       [DLQ_HEADERS.deliveries]: String(msg.deliveryCount),
     };
     if (pipeline) headers[DLQ_HEADERS.pipeline] = pipeline;
-    for (const h of ["Framegate-Event-Id", "Framegate-Received-At", "Nats-Msg-Id"]) {
+    for (const h of EVENT_HEADERS) {
       const v = msg.header(h);
-      if (v) headers[h === "Nats-Msg-Id" ? "Framegate-Original-Msg-Id" : h] = v;
+      if (v) headers[h] = v;
     }
-    await this.publisher.publish(`${DLQ_SUBJECT_PREFIX}${kind}`, msg.data, {
+    const msgId = msg.header(HEADERS.msgId);
+    if (msgId) headers[DLQ_HEADERS.msgId] = msgId;
+    await this.publisher.publish(dlqSubject(kind), msg.data, {
       msgId: `dlq-${msg.seq}-${pipeline ?? "*"}`,
       headers,
     });

@@ -5,7 +5,7 @@ import { loadRulesFromText } from "../rules/loader.js";
 import { compileMatcher } from "../rules/matcher.js";
 import { createMetrics } from "../lib/metrics.js";
 import { NonRetriableError } from "../lib/errors.js";
-import type { InboundMessage } from "../triggers/decision.js";
+import { decodeMessage } from "../triggers/wire.js";
 import type { Workflow, WorkflowSubmitter } from "../workflows/types.js";
 import { Processor } from "./processor.js";
 import { MemoryStateStore } from "./state-store.js";
@@ -53,7 +53,7 @@ class FakeSubmitter implements WorkflowSubmitter {
 }
 
 let seq = 0;
-function msg(key: string, etag = `e-${key}`, eventTime = "2026-11-28T12:00:00.000Z", deliveryCount = 1): InboundMessage & { released: boolean } {
+function msg(key: string, etag = `e-${key}`, eventTime = "2026-11-28T12:00:00.000Z", deliveryCount = 1) {
   seq += 1;
   const body = JSON.stringify({
     EventName: "s3:ObjectCreated:Put",
@@ -73,7 +73,7 @@ function msg(key: string, etag = `e-${key}`, eventTime = "2026-11-28T12:00:00.00
       m.released = true;
     },
   };
-  return m;
+  return decodeMessage(m, "minio.events");
 }
 
 function processor(r: ReturnType<typeof rules>, opts: { limits?: Limits; submitter?: FakeSubmitter; state?: MemoryStateStore } = {}) {
@@ -81,7 +81,7 @@ function processor(r: ReturnType<typeof rules>, opts: { limits?: Limits; submitt
   const dead: { kind: string; reason: string }[] = [];
   const deadLetter: DeadLetter = { send: async (_m, kind, reason) => void dead.push({ kind, reason }) };
   const metrics = createMetrics({ defaultMetrics: false });
-  const p = new Processor({ rules: () => r, submitter, deadLetter, metrics, log: pino({ level: "silent" }), minioSubject: "minio.events", maxDeliver: 5, state: opts.state ?? new MemoryStateStore(), limits: opts.limits });
+  const p = new Processor({ rules: () => r, submitter, deadLetter, metrics, log: pino({ level: "silent" }), maxDeliver: 5, state: opts.state ?? new MemoryStateStore(), limits: opts.limits });
   return { p, submitter, dead, metrics };
 }
 

@@ -1,16 +1,15 @@
 /**
  * @module flow/processor — one stream message in, one Decision out:
- * decode -> match -> (select) -> render -> create, with failures classified by what JetStream must do.
+ * (decoded events, from the consumer) -> match -> (select) -> render -> create, with failures classified by what JetStream must do.
  * Acked only when every matched pipeline has its Workflow (created now, or already there) or a final
  * decision (dead-lettered). Deterministic Workflow names make a redelivery harmless.
  */
 import type { Logger } from "pino";
-import { BadEventError, NonRetriableError, RetryAfterError } from "../lib/errors.js";
+import { NonRetriableError, RetryAfterError } from "../lib/errors.js";
 import type { Metrics } from "../lib/metrics.js";
 import type { NormalizedEvent } from "../triggers/event.js";
-import { createHookEvent } from "../triggers/hook-event.js";
-import { parseMinioNotificationText } from "../triggers/minio-event.js";
-import { HOOK_SUBJECT_PREFIX } from "../triggers/jetstream-setup.js";
+import type { DecodedMessage } from "../triggers/wire.js";
+import { HEADERS } from "../triggers/wire.js";
 import type { Catalog, Match, Matcher } from "../rules/types.js";
 import type { Workflow, WorkflowSubmitter } from "../workflows/types.js";
 import { renderWorkflow } from "../workflows/render.js";
@@ -38,7 +37,6 @@ export interface ProcessorDeps {
   deadLetter: DeadLetter;
   metrics: Metrics;
   log: Logger;
-  minioSubject: string;
   /** the consumer's max_deliver: on the last delivery a retryable failure is dead-lettered instead */
   maxDeliver: number;
   onEvent?(e: ProcessedEvent): void;
@@ -51,17 +49,11 @@ export interface ProcessorDeps {
   replayWindowMs?: number;
 }
 
-/** Header `framegate replay` sets on re-driven messages. */
-export { REPLAY_HEADER } from "../triggers/replay.js";
-import { REPLAY_HEADER } from "../triggers/replay.js";
-
 type Outcome =
   | { pipeline: string; workflow: string; kind: "created" | "exists" }
   | { pipeline: string; workflow?: string; kind: "skipped"; reason: "duplicate" | "sampled" }
   | { pipeline: string; workflow?: string; kind: "rejected"; error: Error; reason: string }
   | { pipeline: string; workflow?: string; kind: "retry"; error: Error; reason: string; afterMs?: number };
-
-const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 export class Processor {
   readonly #d: ProcessorDeps;
@@ -96,18 +88,16 @@ export class Processor {
     this.#batcher.abandonAll(new RetryAfterError("gateway shutting down", 0, { reason: "shutdown" }));
   }
 
-  /** Handles one message; never throws (every failure becomes a Decision). */
-  async handle(msg: InboundMessage): Promise<Decision> {
+  /** Handles one decoded message; never throws (every failure becomes a Decision). */
+  async handle(msg: DecodedMessage): Promise<Decision> {
     const log = this.#d.log.child({ seq: msg.seq, subject: msg.subject, delivery: msg.deliveryCount });
-    let events: NormalizedEvent[];
-    try {
-      events = this.decode(msg);
-    } catch (e) {
-      const reason = e instanceof BadEventError ? e.message : `could not decode: ${(e as Error).message}`;
+    if (!msg.decoded.ok) {
+      const reason = msg.decoded.error.message;
       log.warn({ reason }, "bad event, dead-lettering");
-      this.#d.onEvent?.({ seq: msg.seq, receivedAt: new Date(msg.timestampMs).toISOString(), source: msg.subject === this.#d.minioSubject ? "minio" : "webhook", id: `seq-${msg.seq}`, matches: [], error: reason });
+      this.#d.onEvent?.({ seq: msg.seq, receivedAt: new Date(msg.timestampMs).toISOString(), source: msg.decoded.source, id: `seq-${msg.seq}`, matches: [], error: reason });
       return this.deadLetter(msg, "bad-event", reason, undefined, log);
     }
+    const events = msg.decoded.events;
     const source = events[0]?.source ?? "minio";
     this.#d.metrics.eventsReceived.inc({ source }, events.length);
 
@@ -140,41 +130,12 @@ export class Processor {
     return decision;
   }
 
-  /** Turns the bytes of a stream message into events; throws BadEventError for anything else. */
-  decode(msg: InboundMessage): NormalizedEvent[] {
-    let text: string;
-    try {
-      text = utf8.decode(msg.data);
-    } catch {
-      throw new BadEventError("the message is not valid UTF-8 text: events are JSON", msg.subject);
-    }
-    if (msg.subject === this.#d.minioSubject) return parseMinioNotificationText(text, { subject: msg.subject });
-    if (msg.subject.startsWith(HOOK_SUBJECT_PREFIX)) {
-      const hook = msg.subject.slice(HOOK_SUBJECT_PREFIX.length);
-      let body: unknown;
-      try {
-        body = JSON.parse(text);
-      } catch (e) {
-        throw new BadEventError(`hook "${hook}": body is not JSON: ${(e as Error).message}`, msg.subject);
-      }
-      return [
-        createHookEvent({
-          hook,
-          body,
-          id: msg.header("Framegate-Event-Id") ?? msg.header("Nats-Msg-Id"),
-          receivedAt: msg.header("Framegate-Received-At") ?? new Date(msg.timestampMs).toISOString(),
-        }),
-      ];
-    }
-    throw new BadEventError(`no event source publishes on "${msg.subject}": expected ${this.#d.minioSubject} or ${HOOK_SUBJECT_PREFIX}<hook>`, msg.subject);
-  }
-
   /** select (dedupe, sample, batch) then limits, render and create, for one pipeline of one event. */
   private async submit(m: Match, catalog: Catalog, msg: InboundMessage): Promise<Outcome> {
     const pipeline = m.pipeline.name;
     const sel = m.pipeline.spec.select;
     const metrics = this.#d.metrics;
-    const replay = msg.header(REPLAY_HEADER) !== undefined;
+    const replay = msg.header(HEADERS.replay) !== undefined;
     // a replay never redoes work that succeeded: every pipeline is checked against its done marks
     const dedupeMs = sel.dedupe ? durationMs(sel.dedupe) : replay ? (this.#d.replayWindowMs ?? 7 * 86_400_000) : undefined;
     try {

@@ -10,6 +10,7 @@ import type { Metrics } from "../lib/metrics.js";
 import type { RuleSet } from "../rules/types.js";
 import type { NormalizedEvent } from "../triggers/event.js";
 import type { EventPublisher } from "../triggers/stream.js";
+import { DEFAULT_MINIO_SUBJECT } from "../triggers/wire.js";
 import type { Workflow } from "../workflows/types.js";
 import type { WorkflowStatus } from "../workflows/workflow-status.js";
 import type { DashboardOptions } from "./dashboard.js";
@@ -130,15 +131,10 @@ export interface StreamSettings {
 
 /** Defaults for the optional settings. */
 export const GATEWAY_DEFAULTS = {
-  minioSubject: "minio.events",
+  minioSubject: DEFAULT_MINIO_SUBJECT,
   maxBodyBytes: 1024 * 1024,
   maxHeaderBytes: 16 * 1024,
 } as const;
-
-/** The subject an integration's events are published on. */
-export function hookSubject(name: string): string {
-  return `framegate.hooks.${name}`;
-}
 
 /** {@link GatewayDeps} with every default filled in. */
 export type ResolvedGatewayDeps = GatewayDeps & {

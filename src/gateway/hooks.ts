@@ -8,9 +8,10 @@ import { BadEventError } from "../lib/errors.js";
 import { parseMinioNotification } from "../triggers/minio-event.js";
 import { parseSignature, SIGNATURE_HEADER, verifyBearer, verifyMinioAuthorization, verifySignature } from "./auth.js";
 import { bodyText, parseJsonObject, readBodyCapped } from "./body-limit.js";
-import { hookSubject, type ResolvedGatewayDeps } from "./deps.js";
+import { encodeIntake, hookSubject } from "../triggers/wire.js";
+import type { ResolvedGatewayDeps } from "./deps.js";
 import { HttpError } from "./http-error.js";
-import { HEADER_EVENT_ID, HEADER_RECEIVED_AT, HEADER_REQUEST_ID, publishOrUnavailable, sha256Hex } from "./publish.js";
+import { publishOrUnavailable, sha256Hex } from "./publish.js";
 import type { GatewayEnv } from "./request-context.js";
 
 /** Longest `Idempotency-Key` accepted. */
@@ -57,7 +58,7 @@ export function hookRoutes(deps: ResolvedGatewayDeps): Hono<GatewayEnv> {
     const log = c.get("log");
     const res = await publishOrUnavailable(deps.publisher, log, deps.minioSubject, body, {
       msgId: id,
-      headers: { [HEADER_RECEIVED_AT]: new Date().toISOString(), [HEADER_EVENT_ID]: id, [HEADER_REQUEST_ID]: c.get("requestId") },
+      headers: encodeIntake({ eventId: id, requestId: c.get("requestId") }),
     });
     log.info({ hook: "minio", id, seq: res.seq, duplicate: res.duplicate, records }, "minio notification accepted");
     return c.json({ id, duplicate: res.duplicate }, 202);
@@ -89,7 +90,7 @@ export function hookRoutes(deps: ResolvedGatewayDeps): Hono<GatewayEnv> {
     const log = c.get("log");
     const res = await publishOrUnavailable(deps.publisher, log, hookSubject(hook.name), body, {
       msgId,
-      headers: { [HEADER_RECEIVED_AT]: new Date().toISOString(), [HEADER_EVENT_ID]: id, [HEADER_REQUEST_ID]: c.get("requestId") },
+      headers: encodeIntake({ eventId: id, requestId: c.get("requestId") }),
     });
     log.info({ hook: hook.name, id, seq: res.seq, duplicate: res.duplicate }, "hook accepted");
     return c.json({ id, duplicate: res.duplicate }, 202);

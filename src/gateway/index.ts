@@ -3,5 +3,4 @@ export { createGatewayApp } from "./app.js";
 export * from "./deps.js";
 export { parseHookSecrets, StaticHookRegistry, RESERVED_HOOK_NAMES } from "./hook-secrets.js";
 export { signBody, SIGNATURE_HEADER } from "./auth.js";
-export { HEADER_EVENT_ID, HEADER_RECEIVED_AT, HEADER_REQUEST_ID } from "./publish.js";
 export type { GatewayEnv } from "./request-context.js";

@@ -11,11 +11,6 @@ import { HttpError } from "./http-error.js";
 /** Seconds a client is told to wait after a 503. */
 export const RETRY_AFTER_SECONDS = 5;
 
-/** Headers the consumer reads from a webhook message. */
-export const HEADER_RECEIVED_AT = "Framegate-Received-At";
-export const HEADER_EVENT_ID = "Framegate-Event-Id";
-export const HEADER_REQUEST_ID = "Framegate-Request-Id";
-
 /** Hex SHA-256 of the given parts, in order. */
 export function sha256Hex(...parts: (string | Uint8Array)[]): string {
   const h = createHash("sha256");

@@ -1,6 +1,6 @@
 /**
- * @module triggers/consumer — the durable pull consumer: pulls, hands each message to the handler with
- * bounded concurrency, and maps the handler's Decision to JetStream in this one place.
+ * @module triggers/consumer — the durable pull consumer: pulls, decodes (wire.ts), hands each message and
+ * its events to the handler with bounded concurrency, and maps the handler's Decision to JetStream in this one place.
  * Several gateway replicas bind the same durable consumer; JetStream spreads messages among them.
  */
 import type { NatsConnection } from "@nats-io/transport-node";
@@ -8,6 +8,7 @@ import { jetstream, type ConsumerMessages, type JsMsg } from "@nats-io/jetstream
 import type { Logger } from "pino";
 import type { Metrics } from "../lib/metrics.js";
 import type { Decision, InboundMessage } from "./decision.js";
+import { decodeMessage, type DecodedMessage } from "./wire.js";
 
 export interface ConsumerOptions {
   stream: string;
@@ -16,9 +17,12 @@ export interface ConsumerOptions {
   maxInFlight: number;
   /** ack_wait of the consumer; long handlers send working() at a third of it */
   ackWaitMs: number;
+  /** the subject MinIO's notifications arrive on; the others are `framegate.hooks.<hook>` */
+  minioSubject: string;
   log: Logger;
   metrics: Metrics;
-  handle(msg: InboundMessage): Promise<Decision>;
+  /** gets every message decoded (wire.ts): its events, or why it has none */
+  handle(msg: DecodedMessage): Promise<Decision>;
 }
 
 /** Adapts a JsMsg to the handler's view of a message. */
@@ -108,7 +112,7 @@ export class StreamConsumer {
     // a redelivery's age includes its nak delay: only first deliveries measure the backlog
     if (m.info.deliveryCount === 1) this.#o.metrics.pickup.observe(Math.max(0, Date.now() - m.info.timestampNanos / 1e6) / 1000);
     this.#o
-      .handle(inbound(m, release))
+      .handle(decodeMessage(inbound(m, release), this.#o.minioSubject))
       .catch((e: unknown): Decision => {
         this.#o.log.error({ seq: m.seq, err: (e as Error).message }, "handler failed unexpectedly; will retry");
         return { kind: "nak", delayMs: 5000, reason: "handler error" };

@@ -5,6 +5,7 @@
 import type { NatsConnection } from "@nats-io/transport-node";
 import { AckPolicy, DeliverPolicy, RetentionPolicy, StorageType, jetstreamManager } from "@nats-io/jetstream";
 import { FramegateError } from "../lib/errors.js";
+import { DLQ_SUBJECT_PREFIX, HOOK_SUBJECT_PREFIX } from "./wire.js";
 
 export interface IntakeNames {
   stream: string;
@@ -13,8 +14,6 @@ export interface IntakeNames {
   minioSubject: string;
 }
 
-export const HOOK_SUBJECT_PREFIX = "framegate.hooks.";
-export const DLQ_SUBJECT_PREFIX = "framegate.dlq.";
 const NS_PER_MS = 1_000_000;
 
 /** Stream settings: JetStream's duplicate window is what turns Nats-Msg-Id into at-most-once intake. */

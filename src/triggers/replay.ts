@@ -8,8 +8,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { headers as natsHeaders } from "@nats-io/transport-node";
 import { jetstream, jetstreamManager, type StoredMsg } from "@nats-io/jetstream";
 import { FramegateError } from "../lib/errors.js";
-
-export const REPLAY_HEADER = "Framegate-Replay";
+import { DLQ_HEADERS, EVENT_HEADERS, HEADERS } from "./wire.js";
 
 export interface ReplayFilter {
   /** "dlq": the dead-letter stream; "range": the intake stream between `since` and `until` */
@@ -72,10 +71,10 @@ export async function replay(
     const h = m.header;
     const item: ReplayItem = {
       seq: m.seq,
-      subject: f.from === "dlq" ? h.get("Framegate-Original-Subject") : m.subject,
-      kind: f.from === "dlq" ? h.get("Framegate-Dlq-Kind") || undefined : undefined,
-      pipeline: h.get("Framegate-Pipeline") || undefined,
-      reason: h.get("Framegate-Dlq-Reason") || undefined,
+      subject: f.from === "dlq" ? h.get(DLQ_HEADERS.subject) : m.subject,
+      kind: f.from === "dlq" ? h.get(DLQ_HEADERS.kind) || undefined : undefined,
+      pipeline: h.get(DLQ_HEADERS.pipeline) || undefined,
+      reason: h.get(DLQ_HEADERS.reason) || undefined,
       at: m.time.toISOString(),
     };
     if (f.kind && item.kind !== f.kind) continue;
@@ -83,8 +82,8 @@ export async function replay(
     if (!item.subject) continue;
     if (!f.dryRun) {
       const hdrs = natsHeaders();
-      hdrs.set(REPLAY_HEADER, `${stream}:${m.seq}`);
-      for (const k of ["Framegate-Event-Id", "Framegate-Received-At"]) {
+      hdrs.set(HEADERS.replay, `${stream}:${m.seq}`);
+      for (const k of EVENT_HEADERS) {
         const v = h.get(k);
         if (v) hdrs.set(k, v);
       }

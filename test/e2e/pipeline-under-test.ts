@@ -13,7 +13,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { pino } from "pino";
 import { startGateway, type RunningGateway } from "../../src/cli/commands/serve.js";
 import { loadConfig } from "../../src/config/env.js";
-import { DLQ_HEADERS } from "../../src/flow/dead-letter.js";
+import { DLQ_HEADERS } from "../../src/triggers/wire.js";
 import { framegateEnv, runFramegate } from "../harness/framegate.js";
 import { RingBuffer } from "../harness/process.js";
 import { parsePrometheusText, type Sample } from "../harness/prometheus-text.js";

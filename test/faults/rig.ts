@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { CustomObjectsApi } from "@kubernetes/client-node";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { DLQ_HEADERS } from "../../src/flow/dead-letter.js";
+import { DLQ_HEADERS } from "../../src/triggers/wire.js";
 import { installArgo, type ArgoInstall } from "../harness/argo.js";
 import { framegateEnv, runFramegate, startGatewayProcess, type GatewayProcess } from "../harness/framegate.js";
 import { parsePrometheusText, type Sample } from "../harness/prometheus-text.js";

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { connect, type NatsConnection, type NodeConnectionOptions } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { dlqStreamConfig, streamConfig } from "../../src/triggers/jetstream-setup.js";
+import { DEFAULT_MINIO_SUBJECT } from "../../src/triggers/wire.js";
 import { HarnessError, ManagedProcess } from "./process.js";
 import { HOST, httpStatus, makeTempDir, progress, since, toolPath } from "./util.js";
 
@@ -174,7 +175,7 @@ export async function createIntakeStreams(
   const n: IntakeStreams = {
     stream: names.stream ?? "FRAMEGATE",
     dlqStream: names.dlqStream ?? "FRAMEGATE_DLQ",
-    minioSubject: names.minioSubject ?? "minio.events",
+    minioSubject: names.minioSubject ?? DEFAULT_MINIO_SUBJECT,
   };
   const own = "monitorUrl" in nats ? await nats.connect() : undefined;
   const nc = own ?? (nats as NatsConnection);

@@ -139,7 +139,6 @@ export async function startGateway(cfg: Config, log: Logger, overrides: { kubeCo
     deadLetter: new StreamDeadLetter(publisher),
     metrics,
     log,
-    minioSubject: cfg.FRAMEGATE_MINIO_SUBJECT,
     maxDeliver: cfg.FRAMEGATE_MAX_DELIVER,
     onEvent: (e) => bus.publish(e),
     state,
@@ -148,6 +147,7 @@ export async function startGateway(cfg: Config, log: Logger, overrides: { kubeCo
   const consumer = new StreamConsumer(nc, {
     stream: cfg.FRAMEGATE_STREAM,
     consumer: cfg.FRAMEGATE_CONSUMER,
+    minioSubject: cfg.FRAMEGATE_MINIO_SUBJECT,
     maxInFlight: cfg.FRAMEGATE_MAX_IN_FLIGHT,
     ackWaitMs: cfg.FRAMEGATE_ACK_WAIT,
     log,
