@@ -38,12 +38,13 @@ tools:
 build: deps
 	npm run build
 
-## typecheck: src, tests, services and benchmarks
+## typecheck: everything in TypeScript (tsconfig.test.json: src, tests, web, benches, scripts, services, k8s,
+##            vitest.config.ts) under the pinned Node's types
 typecheck: deps
 	npx tsc -p tsconfig.test.json --noEmit
 
-## test: every test, unit and integration (the harness starts real servers)
-test: deps tools build detect-venv browser
+## test: type-check everything, then every test, unit and integration (the harness starts real servers)
+test: deps typecheck tools build detect-venv browser
 	$(TOOLS_ENV); npx vitest run
 
 ## detect-venv: the detect service's Python venv (~/.cache/framegate/venv-detect-<hash>)
