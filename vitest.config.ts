@@ -1,4 +1,5 @@
 import { defineConfig } from "vitest/config";
+import { DurationsReporter } from "./test/reporters/durations.js";
 
 export default defineConfig({
   test: {
@@ -6,5 +7,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 120_000,
     pool: "forks",
+    // the default output, then the time budget: per-file durations, slowest first (test/reporters/durations.ts)
+    reporters: ["default", new DurationsReporter(25)],
   },
 });
