@@ -21,6 +21,15 @@ interface Pending {
 /** Reservations of one pipeline, by `namespace/name` (O(1) add and remove at any volume). */
 type PendingSet = Map<string, Pending>;
 
+/** A pipeline's `spec.limits`. */
+export interface PipelineLimits {
+  maxInFlight?: number;
+  ratePerSecond?: number;
+}
+
+/** Why a create waits. */
+export type WaitReason = "in-flight" | "rate";
+
 export class Limits {
   readonly #pending = new Map<string, PendingSet>();
   readonly #buckets = new Map<string, { tokens: number; at: number }>();
@@ -38,6 +47,44 @@ export class Limits {
   async acquireSlot(pipeline: string, max: number | undefined, signal?: AbortSignal): Promise<void> {
     if (max === undefined) return;
     while (this.inFlight(pipeline) >= max) await this.wait(250, signal);
+  }
+
+  /**
+   * Waits until `pipeline` is under its `maxInFlight` and has a token of its `ratePerSecond`, then, when it
+   * has a `maxInFlight`, reserves the slot for `workflow` (give it back with {@link unreserve} when the
+   * create does not create). `onWait` is called as each wait starts and what it returns as the wait ends
+   * (release the consumer's slot, count the waiters). Returns whether it reserved.
+   * @example
+   * const reserved = await limits.admit("people", { maxInFlight: 20 }, { namespace, name });
+   */
+  async admit(
+    pipeline: string,
+    limits: PipelineLimits,
+    workflow: { namespace: string; name: string },
+    onWait?: (reason: WaitReason) => () => void,
+  ): Promise<boolean> {
+    const { maxInFlight, ratePerSecond } = limits;
+    const full = () => maxInFlight !== undefined && this.inFlight(pipeline) >= maxInFlight;
+    let token = ratePerSecond === undefined;
+    // The slot is checked again after every wait and reserved with no await in between: waiters woken
+    // together for one free slot (or a slot taken while this one waited for a rate token) must not all take it.
+    while (full() || !token) {
+      const reason: WaitReason = full() ? "in-flight" : "rate";
+      const done = onWait?.(reason);
+      try {
+        if (reason === "in-flight") await this.acquireSlot(pipeline, maxInFlight);
+        else {
+          await this.acquireToken(pipeline, ratePerSecond);
+          token = true;
+        }
+      } finally {
+        done?.();
+      }
+    }
+    // only pipelines with an in-flight limit need their fresh Workflows counted before the informer sees them
+    if (maxInFlight === undefined) return false;
+    this.reserve(pipeline, workflow.namespace, workflow.name);
+    return true;
   }
 
   /** Records a Workflow this gateway created, counted until the informer reports it. */

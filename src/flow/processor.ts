@@ -15,7 +15,7 @@ import type { Workflow, WorkflowSubmitter } from "../workflows/types.js";
 import { renderWorkflow } from "../workflows/render.js";
 import type { DeadLetter } from "./dead-letter.js";
 import type { ProcessedEvent } from "../status/processed-event.js";
-import { durationMs } from "../lib/duration.js";
+import { badEventReport, eventReport, settleReport, type PipelineOutcome } from "../status/event-report.js";
 import { renderTemplate } from "../rules/template.js";
 import { workflowName } from "../workflows/name.js";
 import { Batcher } from "./batcher.js";
@@ -49,11 +49,7 @@ export interface ProcessorDeps {
   replayWindowMs?: number;
 }
 
-type Outcome =
-  | { pipeline: string; workflow: string; kind: "created" | "exists" }
-  | { pipeline: string; workflow?: string; kind: "skipped"; reason: "duplicate" | "sampled" }
-  | { pipeline: string; workflow?: string; kind: "rejected"; error: Error; reason: string }
-  | { pipeline: string; workflow?: string; kind: "retry"; error: Error; reason: string; afterMs?: number };
+type Outcome = PipelineOutcome;
 
 export class Processor {
   readonly #d: ProcessorDeps;
@@ -94,7 +90,7 @@ export class Processor {
     if (!msg.decoded.ok) {
       const reason = msg.decoded.error.message;
       log.warn({ reason }, "bad event, dead-lettering");
-      this.#d.onEvent?.({ seq: msg.seq, receivedAt: new Date(msg.timestampMs).toISOString(), source: msg.decoded.source, id: `seq-${msg.seq}`, matches: [], error: reason });
+      this.#d.onEvent?.(badEventReport(msg, msg.decoded.source, reason));
       return this.deadLetter(msg, "bad-event", reason, undefined, log);
     }
     const events = msg.decoded.events;
@@ -108,7 +104,7 @@ export class Processor {
     for (const ev of events) {
       const matches = matcher.match(ev);
       if (matches.length === 0) this.#d.metrics.eventsUnmatched.inc();
-      const r = { report: reportOf(ev, msg, matches), outcomes: [] as Outcome[] };
+      const r = { report: eventReport(ev, msg, matches), outcomes: [] as Outcome[] };
       reports.push(r);
       for (const m of matches) {
         this.#d.metrics.eventsMatched.inc({ pipeline: m.pipeline.name });
@@ -123,10 +119,7 @@ export class Processor {
     await Promise.all(work);
     const decision = await this.decide(msg, outcomes, log);
     // reported after the decision, so a failure on the last delivery shows as dead-lettered
-    for (const { report, outcomes: os } of reports) {
-      report.matches = os.map((o) => ({ pipeline: o.pipeline, workflow: o.workflow, outcome: outcomeLabel(o, decision) }));
-      this.#d.onEvent?.(report);
-    }
+    for (const { report, outcomes: os } of reports) this.#d.onEvent?.(settleReport(report, os, decision));
     return decision;
   }
 
@@ -137,21 +130,22 @@ export class Processor {
     const metrics = this.#d.metrics;
     const replay = msg.header(HEADERS.replay) !== undefined;
     // a replay never redoes work that succeeded: every pipeline is checked against its done marks
-    const dedupeMs = sel.dedupe ? durationMs(sel.dedupe) : replay ? (this.#d.replayWindowMs ?? 7 * 86_400_000) : undefined;
+    const { dedupeMs: windowMs, sampleMs, batchWindowMs } = m.pipeline.durations;
+    const dedupeMs = windowMs !== undefined ? windowMs : replay ? (this.#d.replayWindowMs ?? 7 * 86_400_000) : undefined;
     try {
       if (dedupeMs !== undefined && (await this.#dedupe.check(pipeline, m.event.id, dedupeMs)) === "duplicate") {
         metrics.eventsSkipped.inc({ pipeline, reason: "duplicate" });
         return { pipeline, kind: "skipped", reason: "duplicate" };
       }
       const partition = renderTemplate(m.pipeline.by, m.vars);
-      if (sel.sample && !(await this.#sampler.admit(pipeline, partition, m.event.id, durationMs(sel.sample), eventTime(m.event, msg)))) {
+      if (sampleMs !== undefined && !(await this.#sampler.admit(pipeline, partition, m.event.id, sampleMs, eventTime(m.event, msg)))) {
         metrics.eventsSkipped.inc({ pipeline, reason: "sampled" });
         return { pipeline, kind: "skipped", reason: "sampled" };
       }
       let r: { workflow: string; outcome: "created" | "exists" };
-      if (sel.batch) {
+      if (sel.batch && batchWindowMs !== undefined) {
         msg.release?.();
-        const b = await this.#batcher.add(m, partition, sel.batch.size, durationMs(sel.batch.window), { checkClaim: msg.deliveryCount > 1, replay });
+        const b = await this.#batcher.add(m, partition, sel.batch.size, batchWindowMs, { checkClaim: msg.deliveryCount > 1, replay });
         if (b.kind === "failed") throw b.error;
         if (b.kind === "duplicate") {
           metrics.eventsSkipped.inc({ pipeline, reason: "duplicate" });
@@ -194,30 +188,13 @@ export class Processor {
       throw new NonRetriableError(`pipeline ${pipeline}: cannot render the Workflow: ${(e as Error).message}`, pipeline, { cause: e });
     }
     if (name) wf.metadata.name = name;
-    const { maxInFlight, ratePerSecond } = p.spec.limits;
-    const full = () => maxInFlight !== undefined && this.limits.inFlight(pipeline) >= maxInFlight;
-    let token = ratePerSecond === undefined;
-    // The slot is checked again after every wait and reserved with no await in between: waiters woken
-    // together for one free slot (or a slot taken while this one waited for a rate token) must not all take it.
-    while (full() || !token) {
-      msg?.release?.();
-      const reason = full() ? "in-flight" : "rate";
-      this.#d.metrics.eventsWaiting.inc({ pipeline, reason });
-      try {
-        if (reason === "in-flight") await this.limits.acquireSlot(pipeline, maxInFlight);
-        else {
-          await this.limits.acquireToken(pipeline, ratePerSecond);
-          token = true;
-        }
-      } finally {
-        this.#d.metrics.eventsWaiting.dec({ pipeline, reason });
-      }
-    }
     const { namespace } = wf.metadata;
     const workflow = wf.metadata.name;
-    // only pipelines with an in-flight limit need their fresh Workflows counted before the informer sees them
-    const counted = maxInFlight !== undefined;
-    if (counted) this.limits.reserve(pipeline, namespace, workflow);
+    const counted = await this.limits.admit(pipeline, p.spec.limits, { namespace, name: workflow }, (reason) => {
+      msg?.release?.();
+      this.#d.metrics.eventsWaiting.inc({ pipeline, reason });
+      return () => this.#d.metrics.eventsWaiting.dec({ pipeline, reason });
+    });
     try {
       const outcome = await this.#d.submitter.create(wf);
       if (outcome === "exists" && counted) this.limits.unreserve(pipeline, namespace, workflow);
@@ -276,24 +253,8 @@ export class Processor {
   }
 }
 
-function reportOf(ev: NormalizedEvent, msg: InboundMessage, matches: Match[]): ProcessedEvent {
-  const camera = matches.find((m) => m.camera)?.camera ?? (ev.source === "minio" ? ev.metadata["camera"] : undefined);
-  if (ev.source === "minio") {
-    return { seq: msg.seq, receivedAt: ev.eventTime || new Date(msg.timestampMs).toISOString(), source: "minio", id: ev.id, bucket: ev.bucket, key: ev.key, camera, matches: [] };
-  }
-  return { seq: msg.seq, receivedAt: ev.receivedAt, source: "webhook", id: ev.id, hook: ev.hook, camera, matches: [] };
-}
-
 /** Event time for sampling: when the camera's frame landed (MinIO) or the hook was received. */
 function eventTime(ev: NormalizedEvent, msg: InboundMessage): number {
   const t = Date.parse(ev.source === "minio" ? ev.eventTime : ev.receivedAt);
   return Number.isFinite(t) ? t : msg.timestampMs;
-}
-
-/** The word /api/events and the dashboard show for one pipeline of one event. */
-function outcomeLabel(o: Outcome, d: Decision): string {
-  if (o.kind === "skipped") return o.reason;
-  if (o.kind === "rejected") return "dead-lettered";
-  if (o.kind === "retry") return d.kind === "term" ? "dead-lettered" : "retrying";
-  return o.kind;
 }

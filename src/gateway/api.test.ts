@@ -2,13 +2,14 @@ import { describe, expect, it } from "vitest";
 import { BadEventError, type Issue } from "../lib/errors.js";
 import type { CompiledPipeline, RuleSet } from "../rules/types.js";
 import { pipelineSchema } from "../rules/schema.js";
+import { selectDurations } from "../rules/compile-pipeline.js";
 import { makeDeps } from "../../test/fakes/gateway-deps.js";
 import { createGatewayApp } from "./app.js";
 import type { MatchResult } from "./deps.js";
 
 function compiled(doc: unknown, file: string, by: string): CompiledPipeline {
   const pipeline = pipelineSchema.parse(doc);
-  return { name: pipeline.metadata.name, file, spec: pipeline.spec, pipeline, by };
+  return { name: pipeline.metadata.name, file, spec: pipeline.spec, pipeline, by, durations: selectDurations(pipeline.spec.select) };
 }
 
 const detect = compiled(

@@ -1,10 +1,11 @@
 /**
  * @module rules/compile-pipeline — a validated pipeline turned into what the hot path needs:
- * its compiled key pattern and its effective partition template.
+ * its compiled key pattern, its effective partition template and its `select:` durations in milliseconds.
  */
 import { compileTriggerPattern } from "./pattern.js";
-import type { Pipeline, Trigger } from "./schema.js";
-import type { CompiledPattern, CompiledPipeline } from "./types.js";
+import { durationMs } from "../lib/duration.js";
+import type { Pipeline, Select, Trigger } from "./schema.js";
+import type { CompiledPattern, CompiledPipeline, SelectDurations } from "./types.js";
 
 /**
  * The partition template when `select.by` is not set.
@@ -21,6 +22,18 @@ export function defaultPartition(trigger: Trigger): string {
 }
 
 /**
+ * The `select:` durations in milliseconds, parsed once (the schema has checked their form).
+ * @example selectDurations({ sample: "5s" }) // { sampleMs: 5000 }
+ */
+export function selectDurations(select: Select): SelectDurations {
+  const d: SelectDurations = {};
+  if (select.dedupe !== undefined) d.dedupeMs = durationMs(select.dedupe);
+  if (select.sample !== undefined) d.sampleMs = durationMs(select.sample);
+  if (select.batch !== undefined) d.batchWindowMs = durationMs(select.batch.window);
+  return d;
+}
+
+/**
  * Compiles one validated pipeline. `pattern` may be passed when the caller compiled it already;
  * otherwise it is compiled here and an invalid key pattern throws {@link PatternError}.
  * @example compilePipeline(pipelineSchema.parse(doc), "pipelines/people.yaml")
@@ -33,6 +46,7 @@ export function compilePipeline(pipeline: Pipeline, file: string, opts: { line?:
     spec: pipeline.spec,
     pipeline,
     by: pipeline.spec.select.by ?? defaultPartition(trigger),
+    durations: selectDurations(pipeline.spec.select),
   };
   if (opts.line !== undefined) compiled.line = opts.line;
   if (trigger.source === "minio") compiled.pattern = opts.pattern ?? compileTriggerPattern(trigger);

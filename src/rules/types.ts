@@ -32,6 +32,15 @@ export interface CompiledPipeline {
   pattern?: CompiledPattern;
   /** effective partition template (`select.by` or its default) */
   by: string;
+  /** the `select:` durations, parsed once at load */
+  durations: SelectDurations;
+}
+
+/** `spec.select`'s durations in milliseconds (undefined when not set). */
+export interface SelectDurations {
+  dedupeMs?: number;
+  sampleMs?: number;
+  batchWindowMs?: number;
 }
 
 export type Catalog = Map<string, Service>;
