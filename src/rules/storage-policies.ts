@@ -1,0 +1,71 @@
+/**
+ * @module rules/storage-policies — the MinIO policies of framegate's identities, derived from the rules so
+ * they stay in step with them: a pipeline that adds a trigger or output bucket widens the steps' and the
+ * gateway's policy the next time `framegate setup` runs, and nothing else does. Pure: tested without MinIO.
+ *
+ * - steps (Secret `framegate-minio` of the Workflows' namespace): read the trigger buckets and `models`,
+ *   read and write the output buckets (a step with `after` reads the output of the one before); no delete,
+ *   no write outside the output buckets.
+ * - gateway: the trigger buckets' notification configuration and listing (the reconciliation sweep), and
+ *   reading the output buckets (results).
+ * - artifacts: Argo's artifact repository and log archive, its bucket only.
+ * Every identity may ask a bucket it uses for its location: the `minio` clients (JS and Python) do that
+ * before the first request unless given a region.
+ */
+import { allow, bucketArn, objectsArn, policyOf, type PolicyDocument } from "../storage/policy.js";
+import type { CompiledPipeline } from "./types.js";
+
+/** Names of the policies (and default names of the users) `framegate setup` maintains. */
+export const POLICY_NAMES = { steps: "framegate-steps", gateway: "framegate-gateway", artifacts: "framegate-artifacts" } as const;
+
+export type ServiceIdentity = keyof typeof POLICY_NAMES;
+
+/** Buckets that are not in the rules. */
+export interface StorageBuckets {
+  /** models the steps read (detect's ONNX files), default `models` */
+  models?: string;
+  /** Argo's artifact repository, default `argo-artifacts` */
+  artifacts?: string;
+  /** always writable by the steps, default `processed` */
+  processed?: string;
+}
+
+/** The policies, and the buckets they were derived from (for `framegate setup`'s report). */
+export interface StoragePolicies {
+  policies: Record<ServiceIdentity, PolicyDocument>;
+  triggerBuckets: string[];
+  outputBuckets: string[];
+  readBuckets: string[];
+}
+
+const sorted = (xs: Iterable<string>) => [...new Set(xs)].sort();
+
+/**
+ * @example storagePolicies(ruleSet.pipelines).policies.steps // read raw + models, write processed
+ */
+export function storagePolicies(pipelines: readonly CompiledPipeline[], buckets: StorageBuckets = {}): StoragePolicies {
+  const models = buckets.models ?? "models";
+  const artifacts = buckets.artifacts ?? "argo-artifacts";
+  const triggerBuckets = sorted(pipelines.flatMap((p) => (p.spec.trigger.source === "minio" ? [p.spec.trigger.bucket] : [])));
+  const outputBuckets = sorted([buckets.processed ?? "processed", ...pipelines.map((p) => p.spec.workflow.outputBucket)]);
+  const readBuckets = sorted([...triggerBuckets, models]);
+
+  const steps = policyOf([
+    allow(["s3:GetBucketLocation"], sorted([...readBuckets, ...outputBuckets]).map(bucketArn)),
+    allow(["s3:ListBucket"], readBuckets.map(bucketArn)),
+    allow(["s3:GetObject"], sorted([...readBuckets, ...outputBuckets]).map((b) => objectsArn(b))),
+    allow(["s3:PutObject"], outputBuckets.map((b) => objectsArn(b))),
+  ]);
+  const gateway = policyOf([
+    allow(["s3:GetBucketLocation"], sorted([...triggerBuckets, ...outputBuckets]).map(bucketArn)),
+    allow(["s3:GetBucketNotification", "s3:PutBucketNotification", "s3:ListBucket"], triggerBuckets.map(bucketArn)),
+    allow(["s3:ListBucket"], outputBuckets.map(bucketArn)),
+    allow(["s3:GetObject"], outputBuckets.map((b) => objectsArn(b))),
+  ]);
+  const argo = policyOf([
+    allow(["s3:GetBucketLocation", "s3:ListBucket"], [bucketArn(artifacts)]),
+    // Argo's artifact garbage collection deletes what it archived
+    allow(["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], [objectsArn(artifacts)]),
+  ]);
+  return { policies: { steps, gateway, artifacts: argo }, triggerBuckets, outputBuckets, readBuckets };
+}
