@@ -37,11 +37,12 @@ type Options = NonNullable<ParseArgsConfig["options"]>;
 
 /**
  * `node:util` parseArgs, strict, with `--help`/`-h` added and its errors turned into a usage CliError.
+ * Positional arguments are refused unless `opts.positionals` (then they are in `positionals`).
  * @example const { values } = parseFlags("validate", args, { rules: { type: "string", default: "pipelines" } })
  */
-export function parseFlags<O extends Options>(command: string, args: string[], options: O) {
+export function parseFlags<O extends Options>(command: string, args: string[], options: O, opts: { positionals?: boolean } = {}) {
   try {
-    return parseArgs({ args, options: { ...options, help: { type: "boolean", short: "h" } }, strict: true, allowPositionals: false });
+    return parseArgs({ args, options: { ...options, help: { type: "boolean", short: "h" } }, strict: true, allowPositionals: opts.positionals ?? false });
   } catch (err) {
     throw new CliError(`framegate ${command}: ${(err as Error).message.split("\n")[0]} — run "framegate ${command} --help"`, EXIT.usage);
   }

@@ -16,6 +16,8 @@ const bool = (def: boolean) =>
     .enum(["true", "false", "1", "0", "yes", "no"], { error: "must be true or false" })
     .default(def ? "true" : "false")
     .transform((v) => v === "true" || v === "1" || v === "yes");
+const minioAccessKey = z.string().min(3, "must be a MinIO access key (at least 3 characters)").regex(/^[^=,\s]+$/, "may not contain '=', ',' or spaces").optional();
+const minioSecretKey = z.string().min(8, "must be a MinIO secret key (at least 8 characters; generate one with `openssl rand -hex 24`)").optional();
 const optionalSecret = z.string().min(16, "must be at least 16 characters (generate one with `openssl rand -hex 32`)").optional();
 
 export const envSchema = z.object({
@@ -58,6 +60,16 @@ export const envSchema = z.object({
   FRAMEGATE_MINIO_ACCESS_KEY: z.string().optional(),
   FRAMEGATE_MINIO_SECRET_KEY: z.string().optional(),
   FRAMEGATE_MINIO_NOTIFY_ARN: z.string().default("arn:minio:sqs::PRIMARY:nats"),
+  /** identities `framegate setup` creates with the root key above (each pair optional: without it only the policy is written) */
+  FRAMEGATE_MINIO_STEPS_ACCESS_KEY: minioAccessKey,
+  FRAMEGATE_MINIO_STEPS_SECRET_KEY: minioSecretKey,
+  FRAMEGATE_MINIO_GATEWAY_ACCESS_KEY: minioAccessKey,
+  FRAMEGATE_MINIO_GATEWAY_SECRET_KEY: minioSecretKey,
+  FRAMEGATE_MINIO_ARTIFACTS_ACCESS_KEY: minioAccessKey,
+  FRAMEGATE_MINIO_ARTIFACTS_SECRET_KEY: minioSecretKey,
+  /** buckets in the identities' policies that the rules do not name */
+  FRAMEGATE_MINIO_MODELS_BUCKET: z.string().min(3).default("models"),
+  FRAMEGATE_MINIO_ARTIFACTS_BUCKET: z.string().min(3).default("argo-artifacts"),
 });
 
 export type Config = z.infer<typeof envSchema>;

@@ -11,6 +11,7 @@ import { KvStateStore } from "../../flow/state-store.js";
 import { notificationFilters } from "../../rules/notification-filters.js";
 import { CliError, EXIT, parseFlags, type Command } from "../command.js";
 import { flagPath, loadRuleSet } from "../dry-run.js";
+import { ensureServiceIdentities, minioAdminFromConfig } from "../storage-identities.js";
 import type { CliIo } from "../io.js";
 
 const usage = `framegate setup [--rules DIR] [--services DIR] [--skip-minio]
@@ -19,8 +20,11 @@ Creates (or updates) what the gateway needs, and is safe to run again:
   - JetStream: stream FRAMEGATE_STREAM (MinIO subject + framegate.hooks.>), dead-letter stream
     FRAMEGATE_DLQ_STREAM (framegate.dlq.>), durable consumer FRAMEGATE_CONSUMER, and the key-value
     bucket FRAMEGATE_KV_BUCKET (dedupe marks, sample clocks, batch membership);
-  - MinIO (when FRAMEGATE_MINIO_ENDPOINT is set): the notification of every bucket a rule watches,
-    sent to the NATS target FRAMEGATE_MINIO_NOTIFY_ARN, filtered by the rules' prefixes/suffixes.
+  - MinIO (when FRAMEGATE_MINIO_ENDPOINT is set; FRAMEGATE_MINIO_ACCESS_KEY/SECRET_KEY are its root user):
+    the notification of every bucket a rule watches, sent to the NATS target FRAMEGATE_MINIO_NOTIFY_ARN,
+    filtered by the rules' prefixes/suffixes; the output buckets the rules name; and the policies
+    framegate-steps, framegate-gateway and framegate-artifacts derived from the rules, each attached to
+    its user when FRAMEGATE_MINIO_{STEPS,GATEWAY,ARTIFACTS}_{ACCESS,SECRET}_KEY are set.
 Settings come from the same FRAMEGATE_* variables as \`framegate serve\`.`;
 
 export const command: Command = { usage, run };
@@ -98,5 +102,13 @@ async function run(args: string[], io: CliIo): Promise<number> {
     }
     io.out(`minio: bucket ${f.bucket} -> ${cfg.FRAMEGATE_MINIO_NOTIFY_ARN} events=${f.events.join(",")} prefix="${f.prefix}" suffix="${f.suffix}" (pipelines: ${f.pipelines.join(", ")})\n`);
   }
+  // the steps may write the output buckets but not create them
+  for (const b of new Set(ruleSet.pipelines.map((p) => p.spec.workflow.outputBucket))) {
+    if (!(await minio.bucketExists(b))) {
+      await minio.makeBucket(b);
+      io.out(`minio: bucket ${b} created (output bucket)\n`);
+    }
+  }
+  await ensureServiceIdentities(minioAdminFromConfig(cfg, "setup"), cfg, ruleSet, io);
   return EXIT.ok;
 }
