@@ -4,7 +4,7 @@
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 .DEFAULT_GOAL := build
-.PHONY: node deps tools build typecheck test test-unit test-int bench demo clean detect-venv browser
+.PHONY: node deps tools build typecheck lint-workflows test test-unit test-int bench demo clean detect-venv browser
 
 # Every recipe runs node, npm and npx under the pinned Node from the tool cache (`make node` fetches it);
 # the system's npm runs under it too, as its launcher asks PATH for `node`.
@@ -43,8 +43,14 @@ build: deps
 typecheck: deps
 	npx tsc -p tsconfig.test.json --noEmit
 
-## test: type-check everything, then every test, unit and integration (the harness starts real servers)
-test: deps typecheck tools build detect-venv browser
+## lint-workflows: actionlint over .github/workflows (shellcheck on their run: blocks), built by scripts/tools.sh
+lint-workflows:
+	@scripts/tools.sh actionlint
+	$(TOOLS_ENV); "$$FRAMEGATE_ACTIONLINT" -shellcheck="$$(type -P shellcheck)" -pyflakes= .github/workflows/*.yml
+
+## test: type-check everything and lint the workflows, then every test, unit and integration (the harness
+##       starts real servers)
+test: deps typecheck lint-workflows tools build detect-venv browser
 	$(TOOLS_ENV); npx vitest run
 
 ## detect-venv: the detect service's Python venv (~/.cache/framegate/venv-detect-<hash>)

@@ -16,6 +16,7 @@ MINIO_VERSION=v0.0.0-20260212201848-7aac2a2c5b7c
 K8S_VERSION=v1.32.9
 ARGO_VERSION=v3.6.18  # v3.6.19 is not on the Go module proxy (403 "not available")
 KWOK_VERSION=v0.7.0
+ACTIONLINT_VERSION=v1.7.12  # lints .github/workflows (make lint-workflows), with Debian's shellcheck for run: blocks
 ETCD_DEBIAN=3.4.23
 
 CACHE="${FRAMEGATE_TOOLS_CACHE:-$HOME/.cache/framegate}"
@@ -53,6 +54,13 @@ tool_node() {
   if [[ "$got" != "v$NODE_VERSION" ]]; then log "$tmp/bin/node says $got, not v$NODE_VERSION"; exit 1; fi
   rm -rf "$dir" && mv "$tmp" "$dir"
   log "Node $got ready in $dir"
+}
+
+# apt_install PKG...: Debian packages, as root or through sudo; `apt-get update` only when the lists lack them.
+apt_install() {
+  local sudo=""; [[ $(id -u) -eq 0 ]] || sudo="sudo"
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q "$@" >/dev/null 2>&1 || {
+    $sudo apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q "$@" >/dev/null; }
 }
 
 need_go() {
@@ -115,15 +123,17 @@ tool_argo() {
     "$m/cmd/argo" "$m/cmd/workflow-controller"
 }
 tool_kwok() { go_install "$CACHE/kwok-$KWOK_VERSION" "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION"; }
+tool_actionlint() {
+  go_install "$CACHE/actionlint-$ACTIONLINT_VERSION" "github.com/rhysd/actionlint/cmd/actionlint@$ACTIONLINT_VERSION"
+  if ! type -P shellcheck >/dev/null; then log "installing Debian's shellcheck (actionlint checks run: blocks with it)"; apt_install shellcheck; fi
+}
 
 tool_etcd() {
   local dir="$CACHE/etcd-$ETCD_DEBIAN"
   if [[ -x "$dir/etcd" ]]; then return 0; fi
   if ! type -P etcd >/dev/null; then
     log "installing Debian's etcd-server ($ETCD_DEBIAN)"
-    if [[ $(id -u) -eq 0 ]]; then SUDO=""; else SUDO="sudo"; fi
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q etcd-server >/dev/null 2>&1 || {
-      $SUDO apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q etcd-server >/dev/null; }
+    apt_install etcd-server
   fi
   mkdir -p "$dir" && ln -sf "$(type -P etcd)" "$dir/etcd"
 }
@@ -174,9 +184,7 @@ GO
 tool_chromium() {
   if type -P chromium >/dev/null; then return 0; fi
   log "installing Debian's chromium (browser tests)"
-  if [[ $(id -u) -eq 0 ]]; then SUDO=""; else SUDO="sudo"; fi
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q chromium >/dev/null 2>&1 || {
-    $SUDO apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q chromium >/dev/null; }
+  apt_install chromium
 }
 
 env_lines() {
@@ -190,13 +198,14 @@ env_lines() {
   echo "export FRAMEGATE_ARGO=$CACHE/argo-$ARGO_VERSION/argo"
   echo "export FRAMEGATE_WORKFLOW_CONTROLLER=$CACHE/argo-$ARGO_VERSION/workflow-controller"
   echo "export FRAMEGATE_KWOK=$CACHE/kwok-$KWOK_VERSION/kwok"
+  echo "export FRAMEGATE_ACTIONLINT=$CACHE/actionlint-$ACTIONLINT_VERSION/actionlint"
 }
 
 case "${1:-all}" in
-  all) tool_node; tool_nats; tool_etcd; tool_minio; tool_kube; tool_argo; tool_kwok; log "all tools ready in $CACHE" ;;
+  all) tool_node; tool_nats; tool_etcd; tool_minio; tool_kube; tool_argo; tool_kwok; tool_actionlint; log "all tools ready in $CACHE" ;;
   node) tool_node ;; node-dir) node_dir ;;
   nats) tool_nats ;; minio) tool_minio ;; etcd) tool_etcd ;; kube) tool_kube ;; argo) tool_argo ;;
-  kwok) tool_kwok ;; chromium) tool_chromium ;;
+  kwok) tool_kwok ;; actionlint) tool_actionlint ;; chromium) tool_chromium ;;
   env) env_lines ;;
   *) echo "usage: $0 [all|node|nats|minio|etcd|kube|argo|kwok|actionlint|chromium|env|node-dir]" >&2; exit 2 ;;
 esac

@@ -1,7 +1,7 @@
 /**
  * @module test/build/node-runtime.test — one Node everywhere: the version scripts/tools.sh pins (what `make`
  * and `.ci/run` run under) is the one the images start from, `engines` and `@types/node` name its major, and
- * the suite itself runs under it.
+ * the suite itself runs under it (and so does the GitHub workflow).
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -43,6 +43,11 @@ describe("the Node runtime", () => {
       expect(major(types)).toBe(major(pinned));
     });
   }
+
+  it(".github/workflows/test.yml sets up the same Node (its npm fetches the pinned one)", () => {
+    const versions = [...read(".github/workflows/test.yml").matchAll(/^\s*node-version:\s*"?([^"\s]+)"?/gm)].map((m) => m[1]);
+    expect(versions).toEqual([pinned]);
+  });
 
   it("runs this suite", () => {
     // `make test` and .ci/run put the pinned Node first on PATH; an older system Node fails here
