@@ -10,11 +10,13 @@ import { pino, type Logger } from "pino";
 import { loadConfig, type Config } from "../../config/env.js";
 import { ConfigError, RuleError, FramegateError } from "../../lib/errors.js";
 import { createMetrics } from "../../lib/metrics.js";
+import { CleanupStack } from "../../lib/cleanup-stack.js";
 import { RuleStore } from "../../rules/rule-store.js";
 import { verifyIntake } from "../../triggers/jetstream-setup.js";
 import { JetStreamPublisher } from "../../triggers/jetstream-publisher.js";
 import { StreamConsumer } from "../../triggers/consumer.js";
 import { KubeWorkflowSubmitter } from "../../workflows/k8s-submitter.js";
+import { checkKubeConfig, kubeTarget } from "../../workflows/kube-config.js";
 import { StreamDeadLetter } from "../../flow/dead-letter.js";
 import { Processor } from "../../flow/processor.js";
 import { KvStateStore } from "../../flow/state-store.js";
@@ -87,10 +89,32 @@ export interface RunningGateway {
   stop(): Promise<void>;
 }
 
-/** Starts everything; used by `serve` and by tests that run the gateway in-process. */
+/**
+ * Starts everything; used by `serve` and by tests that run the gateway in-process. What it opens is put on
+ * a cleanup stack: a failure half-way closes it again (nothing left open keeps the process alive), and
+ * `stop()` closes the same stack.
+ */
 export async function startGateway(cfg: Config, log: Logger, overrides: { kubeConfig?: KubeConfig } = {}): Promise<RunningGateway> {
+  const cleanup = new CleanupStack(log);
+  try {
+    return await openGateway(cfg, log, overrides, cleanup);
+  } catch (e) {
+    await cleanup.close();
+    log.info("start-up failed; closed what was opened");
+    throw e;
+  }
+}
+
+async function openGateway(cfg: Config, log: Logger, overrides: { kubeConfig?: KubeConfig }, cleanup: CleanupStack): Promise<RunningGateway> {
+  // the kubeconfig first: reading it opens nothing, and a wrong one should fail before anything waits
+  const kc = overrides.kubeConfig ?? new KubeConfig();
+  if (!overrides.kubeConfig) kc.loadFromDefault();
+  checkKubeConfig(kc);
+  const kube = kubeTarget(kc);
+
   const metrics = createMetrics();
   const rules = await RuleStore.open({ rulesDir: cfg.FRAMEGATE_RULES_DIR, servicesDir: cfg.FRAMEGATE_SERVICES_DIR, log, metrics });
+  cleanup.defer("rule watchers", () => rules.close());
   if (cfg.FRAMEGATE_WATCH_RULES) rules.watch();
   // the composer's drafts: validated by the same loader as `framegate validate`, saved only when allowed
   const drafts = new RuleDrafts({
@@ -103,31 +127,38 @@ export async function startGateway(cfg: Config, log: Logger, overrides: { kubeCo
   const hooks = parseHookSecrets(cfg.FRAMEGATE_HOOK_SECRETS ? readFileSync(cfg.FRAMEGATE_HOOK_SECRETS, "utf8") : "");
 
   let nc: NatsConnection;
+  log.info({ nats: cfg.FRAMEGATE_NATS_URL }, "start-up: connecting to NATS");
   try {
     nc = await connect({ servers: cfg.FRAMEGATE_NATS_URL.split(","), name: "framegate-gateway", maxReconnectAttempts: -1, reconnectTimeWait: 1000 });
   } catch (e) {
     throw new FramegateError(`cannot connect to NATS at ${cfg.FRAMEGATE_NATS_URL}: ${(e as Error).message} — is nats-server running with JetStream (-js)?`, { cause: e });
   }
+  cleanup.defer("NATS connection", () => nc.drain().catch(() => nc.close()));
   const names = { stream: cfg.FRAMEGATE_STREAM, dlqStream: cfg.FRAMEGATE_DLQ_STREAM, consumer: cfg.FRAMEGATE_CONSUMER, minioSubject: cfg.FRAMEGATE_MINIO_SUBJECT };
+  log.info(names, "start-up: checking the JetStream streams and consumer");
   await verifyIntake(nc, names);
 
-  const kc = overrides.kubeConfig ?? new KubeConfig();
-  if (!overrides.kubeConfig) kc.loadFromDefault();
+  log.info(kube, "start-up: loading the Kubernetes credentials");
   const submitter = await KubeWorkflowSubmitter.create(kc, {
     timeoutMs: cfg.FRAMEGATE_KUBE_TIMEOUT,
     allowedNamespaces: cfg.FRAMEGATE_ALLOWED_NAMESPACES,
     maxSockets: Math.min(cfg.FRAMEGATE_MAX_IN_FLIGHT, 256),
   });
+  cleanup.defer("Kubernetes client", () => submitter.close());
   // Workflow informer (maxInFlight, /api/workflows), camera registry and the live feed
   const status = createStatus({ kc, namespaces: cfg.FRAMEGATE_ALLOWED_NAMESPACES, log });
+  cleanup.defer("Workflow informer", () => status.stop());
+  log.info({ ...kube, namespaces: cfg.FRAMEGATE_ALLOWED_NAMESPACES }, "start-up: listing the Workflows (the informer retries until the API server answers)");
   await status.start();
   const limits = new Limits(status.workflows);
   status.workflows.onChange(() => limits.changed());
   const publisher = new JetStreamPublisher(nc);
+  log.info({ bucket: cfg.FRAMEGATE_KV_BUCKET }, "start-up: opening the flow-control state (JetStream KV)");
   const state = await KvStateStore.open(nc, cfg.FRAMEGATE_KV_BUCKET, cfg.FRAMEGATE_STATE_TTL);
   const recent = new RecentEvents();
   // every replica's reports reach every replica, so each one's /api and dashboard show the whole fleet
   const bus = new StatusBus<ProcessedEvent>(nc, log, `framegate.status.${cfg.FRAMEGATE_STREAM}`);
+  cleanup.defer("status bus", () => bus.close());
   bus.subscribe((e) => {
     recent.push(e);
     status.recordEvent(e);
@@ -154,6 +185,13 @@ export async function startGateway(cfg: Config, log: Logger, overrides: { kubeCo
     metrics,
     handle: (m) => processor.handle(m),
   });
+  cleanup.defer("consumer", async () => {
+    // in-flight messages finish (or are nakked at the deadline); frames waiting in batches go back at once
+    const stopping = consumer.stop(cfg.FRAMEGATE_SHUTDOWN_TIMEOUT);
+    processor.close();
+    await stopping;
+  });
+  log.info({ stream: cfg.FRAMEGATE_STREAM, consumer: cfg.FRAMEGATE_CONSUMER }, "start-up: binding the durable consumer");
   await consumer.start();
 
   const maxBodyBytes = effectiveBodyLimit(cfg.FRAMEGATE_MAX_BODY_BYTES, nc.info?.max_payload);
@@ -210,26 +248,27 @@ export async function startGateway(cfg: Config, log: Logger, overrides: { kubeCo
     },
   });
 
-  const server: ServerType = await new Promise((resolve) => {
-    const s = serveHttp({ fetch: app.fetch, hostname: cfg.FRAMEGATE_HTTP_HOST, port: cfg.FRAMEGATE_HTTP_PORT, serverOptions: { maxHeaderSize: 16 * 1024, requestTimeout: 30_000 } }, () => resolve(s));
-  });
+  log.info({ host: cfg.FRAMEGATE_HTTP_HOST, port: cfg.FRAMEGATE_HTTP_PORT }, "start-up: opening the HTTP port");
+  const server = await listen(app.fetch, cfg);
+  cleanup.defer("HTTP server", () => new Promise<void>((r) => server.close(() => r())));
+  // closed before the HTTP server: it ends open /api/stream responses, which server.close would otherwise wait for
+  cleanup.defer("live streams", () => status.feed.close());
   const addr = server.address();
   const port = typeof addr === "object" && addr ? addr.port : cfg.FRAMEGATE_HTTP_PORT;
   log.info({ host: cfg.FRAMEGATE_HTTP_HOST, port, pipelines: rules.current().ruleSet.pipelines.length }, "framegate serving");
 
-  return {
-    port,
-    async stop() {
-      // first: it ends open /api/stream responses, which server.close would otherwise wait for
-      await status.stop();
-      bus.close();
-      await new Promise<void>((r) => server.close(() => r()));
-      const stopping = consumer.stop(cfg.FRAMEGATE_SHUTDOWN_TIMEOUT);
-      processor.close();
-      await stopping;
-      rules.close();
-      submitter.close();
-      await nc.drain().catch(() => undefined);
-    },
-  };
+  return { port, stop: () => cleanup.close() };
+}
+
+/** Listens on FRAMEGATE_HTTP_HOST:PORT; rejects when the port cannot be had (in use, not allowed). */
+function listen(fetch: (req: Request) => Response | Promise<Response>, cfg: Config): Promise<ServerType> {
+  return new Promise((resolve, reject) => {
+    const s = serveHttp({ fetch, hostname: cfg.FRAMEGATE_HTTP_HOST, port: cfg.FRAMEGATE_HTTP_PORT, serverOptions: { maxHeaderSize: 16 * 1024, requestTimeout: 30_000 } }, () => {
+      s.off("error", failed);
+      resolve(s);
+    });
+    const failed = (e: Error) =>
+      reject(new FramegateError(`cannot listen on ${cfg.FRAMEGATE_HTTP_HOST}:${cfg.FRAMEGATE_HTTP_PORT}: ${e.message} — set FRAMEGATE_HTTP_PORT to a free port`, { cause: e }));
+    s.once("error", failed);
+  });
 }

@@ -1,0 +1,86 @@
+/**
+ * `framegate serve` as a process: a start-up that fails after the rule watchers and the NATS connection
+ * opened exits 1 (it used to hang on them), and a kubeconfig on plain http:// says what to set.
+ */
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ensureIntake } from "../triggers/jetstream-setup.js";
+import { runFramegate } from "../../test/harness/framegate.js";
+import { makeTempDir, startNats, type NatsServer, type TempDir } from "../../test/harness/index.js";
+import { REPO_ROOT } from "../../test/harness/util.js";
+
+let nats: NatsServer;
+let dir: TempDir;
+
+beforeAll(async () => {
+  nats = await startNats();
+  dir = makeTempDir("fg-serve-startup-");
+}, 60_000);
+
+afterAll(async () => {
+  await nats?.stop();
+  dir?.remove();
+});
+
+function env(stream: string, more: Record<string, string> = {}): Record<string, string> {
+  return {
+    FRAMEGATE_NATS_URL: nats.url,
+    FRAMEGATE_STREAM: stream,
+    FRAMEGATE_DLQ_STREAM: `${stream}_DLQ`,
+    FRAMEGATE_RULES_DIR: join(REPO_ROOT, "pipelines"),
+    FRAMEGATE_SERVICES_DIR: join(REPO_ROOT, "services"),
+    FRAMEGATE_HTTP_PORT: "0",
+    FRAMEGATE_WATCH_RULES: "true",
+    FRAMEGATE_LOG_LEVEL: "info",
+    ...more,
+  };
+}
+
+/** A kubeconfig for `kubectl proxy`: plain http, no credentials. */
+function proxyKubeconfig(skipTlsVerify: boolean): string {
+  const path = join(dir.path, `proxy-${skipTlsVerify}.yaml`);
+  writeFileSync(
+    path,
+    `apiVersion: v1
+kind: Config
+clusters:
+- name: proxy
+  cluster: { server: "http://127.0.0.1:1"${skipTlsVerify ? ", insecure-skip-tls-verify: true" : ""} }
+contexts:
+- name: proxy
+  context: { cluster: proxy, user: proxy }
+current-context: proxy
+users:
+- name: proxy
+  user: {}
+`,
+  );
+  return path;
+}
+
+describe("framegate serve start-up", () => {
+  it("exits 1 when the streams are missing, closing the NATS connection and rule watchers it opened", async () => {
+    const t0 = Date.now();
+    const r = await runFramegate(["serve"], env("STARTUP_MISSING", { KUBECONFIG: proxyKubeconfig(true) }), 30_000);
+    expect(r.stderr).toContain("framegate serve: JetStream is missing stream STARTUP_MISSING, stream STARTUP_MISSING_DLQ: run `framegate setup`");
+    expect(r.code).toBe(1);
+    expect(Date.now() - t0).toBeLessThan(20_000);
+    // each stage that waits says what it waits for
+    expect(r.stdout).toMatch(new RegExp(`"nats":"${nats.url.replace(/[.]/g, "\\.")}".*"msg":"start-up: connecting to NATS"`));
+    expect(r.stdout).toContain('"msg":"start-up: checking the JetStream streams and consumer"');
+    expect(r.stdout).toContain('"msg":"start-up failed; closed what was opened"');
+  }, 40_000);
+
+  it("explains a kubeconfig on plain http:// (kubectl proxy) instead of an internal error, and exits 1", async () => {
+    const nc = await nats.connect();
+    await ensureIntake(nc, { stream: "STARTUP_HTTP", dlqStream: "STARTUP_HTTP_DLQ", consumer: "framegate", minioSubject: "startup.http" }, { ackWaitMs: 30_000, maxDeliver: 5 });
+    await nc.close();
+    const kubeconfig = proxyKubeconfig(false);
+    const r = await runFramegate(["serve"], env("STARTUP_HTTP", { KUBECONFIG: kubeconfig, FRAMEGATE_MINIO_SUBJECT: "startup.http" }), 30_000);
+    expect(r.stderr).not.toContain("internal error");
+    expect(r.stderr).toContain('the kubeconfig\'s cluster "proxy" is plain http://127.0.0.1:1');
+    expect(r.stderr).toContain("insecure-skip-tls-verify: true");
+    expect(r.code).toBe(1);
+  }, 40_000);
+});
