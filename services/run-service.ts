@@ -3,6 +3,7 @@
  * service contract (env only, as Argo would), against the harness MinIO, and collect its JSON-line logs.
  */
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import type { MinioServer } from "../test/harness/minio.js";
 
 /** How a service run ended. */
@@ -13,6 +14,10 @@ export interface ServiceRun {
   /** stdout lines that were not JSON (the contract says there should be none) */
   strayStdout: string[];
   stderr: string;
+  /** the process's peak resident memory in KiB (VmHWM, sampled every 5 ms until it exits) */
+  peakRssKb: number;
+  /** wall-clock milliseconds from spawn to exit */
+  ms: number;
 }
 
 /** Inputs and outputs of one run; `params` become `FRAMEGATE_PARAM_<NAME>`. */
@@ -54,21 +59,37 @@ export function runService(spec: ServiceRunSpec): Promise<ServiceRun> {
   for (const [k, v] of Object.entries(spec.params ?? {})) env[`FRAMEGATE_PARAM_${k.toUpperCase()}`] = v;
   Object.assign(env, spec.env);
   return new Promise((resolve, reject) => {
+    const started = performance.now();
     const child = spawn(spec.command, spec.args, { cwd: spec.cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    // VmHWM is the kernel's high-water mark of the process's RSS: it only grows, so the last sample
+    // before exit is the peak up to then
+    let peakRssKb = 0;
+    const sample = () => {
+      try {
+        const kb = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"))?.[1];
+        if (kb) peakRssKb = Math.max(peakRssKb, Number(kb));
+      } catch {
+        // gone already
+      }
+    };
+    const sampler = setInterval(sample, 5);
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (b: Buffer) => (stdout += b.toString("utf8")));
     child.stderr.on("data", (b: Buffer) => (stderr += b.toString("utf8")));
     const timer = setTimeout(() => {
+      clearInterval(sampler);
       child.kill("SIGKILL");
       reject(new Error(`${spec.command} ${spec.args.join(" ")} did not finish within ${spec.timeoutMs ?? 60_000} ms\nstdout:\n${stdout}\nstderr:\n${stderr}`));
     }, spec.timeoutMs ?? 60_000);
     child.once("error", (e) => {
       clearTimeout(timer);
+      clearInterval(sampler);
       reject(e);
     });
     child.once("close", (code) => {
       clearTimeout(timer);
+      clearInterval(sampler);
       const logs: Array<Record<string, unknown>> = [];
       const strayStdout: string[] = [];
       for (const line of stdout.split("\n").filter((l) => l.trim())) {
@@ -80,7 +101,7 @@ export function runService(spec: ServiceRunSpec): Promise<ServiceRun> {
           strayStdout.push(line);
         }
       }
-      resolve({ code, logs, strayStdout, stderr });
+      resolve({ code, logs, strayStdout, stderr, peakRssKb, ms: Math.round(performance.now() - started) });
     });
   });
 }

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startMinio, type MinioServer } from "../../test/harness/minio.js";
+import { jpegBomb, pngBomb } from "../../test/fixtures/image-bombs.js";
 import { freePort, REPO_ROOT } from "../../test/harness/util.js";
 import { describeRun, objectExists, readObject, runService, type ServiceRunSpec } from "../run-service.js";
 
@@ -96,6 +97,47 @@ describe("resize service", () => {
     const err = r.logs.find((l) => l.level === "error");
     expect(err?.msg).toMatch(/is not an image sharp can decode/);
     expect(err?.retriable).toBe(false);
+  });
+
+  // A decoder that trusted these headers would allocate 7.5 GB (50,000 x 50,000 x 3 bytes). The caps stop
+  // them at the header: exit 2 within milliseconds of starting, at the memory of an idle process.
+  const MAX_RSS_KB = 250 * 1024; // the catalog's limit is 512Mi; measured ~130 MiB here, most of it node + tsx + sharp
+  it.each([
+    ["PNG", "png", async () => pngBomb(50_000, 50_000)],
+    ["JPEG", "jpg", async () => jpegBomb(await frame(64, 48), 50_000, 50_000)],
+  ])("exits 2 quickly and within its memory for a %s decompression bomb (50,000 x 50,000 declared)", async (_kind, ext, make) => {
+    const bomb = await make();
+    expect(bomb.length).toBeLessThan(4096);
+    const key = await put(`${prefix}/gate-5/bomb.${ext}`, bomb);
+    const out = `p/resize/${key}`;
+    const r = await resize({ inputKeys: [key], outputKeys: [out], params: { width: "640" } }); // default maxPixels
+    expect(r.code, describeRun(r)).toBe(2);
+    expect(await objectExists(minio, "processed", out)).toBe(false);
+    const err = r.logs.find((l) => l.level === "error")!;
+    expect(err).toMatchObject({ limit: "maxPixels", max: 40_000_000, retriable: false });
+    expect(err.msg).toMatch(/declares more than maxPixels \(40000000\) pixels/);
+    const started = Date.parse(r.logs.find((l) => l.msg === "starting")!.time as string);
+    const refusedMs = Date.parse(err.time as string) - started;
+    console.log(`resize ${_kind} bomb: refused ${refusedMs} ms after start, process ${r.ms} ms, peak RSS ${Math.round(r.peakRssKb / 1024)} MiB`);
+    expect(refusedMs).toBeLessThan(300);
+    expect(r.peakRssKb).toBeGreaterThan(0);
+    expect(r.peakRssKb).toBeLessThan(MAX_RSS_KB);
+  });
+
+  it("refuses an object over maxInputBytes without reading it, and resizes it once the cap allows", async () => {
+    const img = await frame(320, 240);
+    const key = await put(`${prefix}/gate-6/big.jpg`, img);
+    const out = `p/resize/${key}`;
+    const r = await resize({ inputKeys: [key], outputKeys: [out], params: { width: "64", maxInputBytes: String(img.length - 1) } });
+    expect(r.code, describeRun(r)).toBe(2);
+    expect(r.logs.find((l) => l.level === "error")).toMatchObject({ limit: "maxInputBytes", max: img.length - 1, actual: img.length, retriable: false });
+    expect(await objectExists(minio, "processed", out)).toBe(false);
+
+    const ok = await resize({ inputKeys: [key], outputKeys: [out], params: { width: "64", maxInputBytes: String(img.length), maxPixels: String(320 * 240) } });
+    expect(ok.code, describeRun(ok)).toBe(0);
+    const tight = await resize({ inputKeys: [key], outputKeys: [out], params: { width: "64", maxPixels: String(320 * 240 - 1) } });
+    expect(tight.code, describeRun(tight)).toBe(2);
+    expect(tight.logs.find((l) => l.level === "error")).toMatchObject({ limit: "maxPixels", max: 320 * 240 - 1 });
   });
 
   it("exits 2 for a missing object but still writes the other outputs of the batch", async () => {

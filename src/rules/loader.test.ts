@@ -233,7 +233,7 @@ describe("loadRulesFromText: cross-checks", () => {
       "",
     ].join("\n");
     expect(problems(load(doc("p", "    bucket: raw\n    key: \"{camera}/{height}/*.jpg\"\n", wf)))).toEqual([
-      'pipelines/t.yaml:13:19: spec.workflow.steps[0].params.widht: "widht" is not a parameter of service "resize" — did you mean "width"? Its parameters: width, height, fit, format, quality',
+      'pipelines/t.yaml:13:19: spec.workflow.steps[0].params.widht: "widht" is not a parameter of service "resize" — did you mean "width"? Its parameters: width, height, fit, format, quality, maxInputBytes, maxPixels',
       'pipelines/t.yaml:13:34: spec.workflow.steps[0].params.fit: must be one of cover, contain, fill, inside, outside, got "covr"',
       'pipelines/t.yaml:13:49: spec.workflow.steps[0].params.quality: must be a whole number, got "high"',
     ]);

@@ -8,6 +8,8 @@ import { BadInputError, type MinioEndpoint } from "./contract.js";
 
 /** Reads and writes objects; tests and `main.ts` pass the MinIO one from {@link minioStore}. */
 export interface ObjectStore {
+  /** The object's size in bytes. Throws {@link BadInputError} if the object or bucket does not exist. */
+  size(bucket: string, key: string): Promise<number>;
   /** A stream of the object's bytes. Throws {@link BadInputError} if the object or bucket does not exist. */
   get(bucket: string, key: string): Promise<Readable>;
   /** Uploads `size` bytes from `body`. Throws {@link BadInputError} if the bucket does not exist. */
@@ -43,6 +45,13 @@ function translate(err: unknown, op: "read" | "write", bucket: string, key: stri
 export function minioStore(endpoint: MinioEndpoint): ObjectStore {
   const client = new Minio.Client({ ...endpoint, partSize: 16 * 1024 * 1024 });
   return {
+    async size(bucket, key) {
+      try {
+        return (await client.statObject(bucket, key)).size;
+      } catch (err) {
+        throw translate(err, "read", bucket, key);
+      }
+    },
     async get(bucket, key) {
       try {
         return await client.getObject(bucket, key);

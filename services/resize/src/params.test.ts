@@ -11,6 +11,8 @@ describe("readParams", () => {
       fit: "inside",
       format: "jpeg",
       quality: 85,
+      maxInputBytes: 25 * 1024 * 1024,
+      maxPixels: 40_000_000,
     });
   });
 
@@ -26,6 +28,15 @@ describe("readParams", () => {
     expect(msg).toMatch(/^FRAMEGATE_PARAM_WIDTH: .*whole number/m);
     expect(msg).toMatch(/^FRAMEGATE_PARAM_FIT: .*cover, contain, fill, inside, outside/m);
     expect(msg).toMatch(/^FRAMEGATE_PARAM_QUALITY: .*1 to 100/m);
+  });
+
+  it("reads the input caps, and refuses caps that are not positive whole numbers", () => {
+    expect(readParams({ FRAMEGATE_PARAM_WIDTH: "1", FRAMEGATE_PARAM_MAXINPUTBYTES: "1000", FRAMEGATE_PARAM_MAXPIXELS: "2500" })).toMatchObject({
+      maxInputBytes: 1000,
+      maxPixels: 2500,
+    });
+    expect(() => readParams({ FRAMEGATE_PARAM_WIDTH: "1", FRAMEGATE_PARAM_MAXINPUTBYTES: "0" })).toThrow(/^FRAMEGATE_PARAM_MAXINPUTBYTES: .*must be at least 1/m);
+    expect(() => readParams({ FRAMEGATE_PARAM_WIDTH: "1", FRAMEGATE_PARAM_MAXPIXELS: "lots" })).toThrow(/^FRAMEGATE_PARAM_MAXPIXELS: .*must be a whole number of pixels/m);
   });
 
   it("needs a width or a height", () => {

@@ -24,6 +24,22 @@ const dimension = (name: string) =>
       .optional(),
   );
 
+/** A positive whole-number limit with a default (`""` = the default). */
+const limit = (name: string, def: number, max: number, unit: string) =>
+  z.preprocess(
+    unsetIfEmpty,
+    z.coerce
+      .number({ error: `FRAMEGATE_PARAM_${name} must be a whole number of ${unit}` })
+      .int(`FRAMEGATE_PARAM_${name} must be a whole number of ${unit}`)
+      .min(1, `FRAMEGATE_PARAM_${name} must be at least 1`)
+      .max(max, `FRAMEGATE_PARAM_${name} must be at most ${max}`)
+      .default(def),
+  );
+
+/** Defaults of the input caps (also in service.yaml): 25 MiB, 40 megapixels (an 8K frame is 33). */
+export const DEFAULT_MAX_INPUT_BYTES = 25 * 1024 * 1024;
+export const DEFAULT_MAX_PIXELS = 40_000_000;
+
 const paramsSchema = z
   .object({
     FRAMEGATE_PARAM_WIDTH: dimension("WIDTH"),
@@ -47,6 +63,8 @@ const paramsSchema = z
         .max(100, "FRAMEGATE_PARAM_QUALITY must be a whole number from 1 to 100")
         .default(85),
     ),
+    FRAMEGATE_PARAM_MAXINPUTBYTES: limit("MAXINPUTBYTES", DEFAULT_MAX_INPUT_BYTES, 1024 * 1024 * 1024, "bytes"),
+    FRAMEGATE_PARAM_MAXPIXELS: limit("MAXPIXELS", DEFAULT_MAX_PIXELS, 1_000_000_000, "pixels"),
   })
   .refine((p) => p.FRAMEGATE_PARAM_WIDTH !== undefined || p.FRAMEGATE_PARAM_HEIGHT !== undefined, {
     message: "set FRAMEGATE_PARAM_WIDTH, FRAMEGATE_PARAM_HEIGHT or both: with neither there is nothing to resize to",
@@ -60,6 +78,10 @@ export interface ResizeParams {
   /** output encoding; undefined: chosen per output key by {@link formatFor} */
   format: Format | undefined;
   quality: number;
+  /** objects larger than this are refused before they are read */
+  maxInputBytes: number;
+  /** images whose header declares more pixels (width x height) are refused before they are decoded */
+  maxPixels: number;
 }
 
 /** Reads and validates the parameters; throws {@link BadInputError} with one `NAME: message` line per problem. */
@@ -75,6 +97,8 @@ export function readParams(env: NodeJS.ProcessEnv): ResizeParams {
     fit: p.FRAMEGATE_PARAM_FIT,
     format: p.FRAMEGATE_PARAM_FORMAT,
     quality: p.FRAMEGATE_PARAM_QUALITY,
+    maxInputBytes: p.FRAMEGATE_PARAM_MAXINPUTBYTES,
+    maxPixels: p.FRAMEGATE_PARAM_MAXPIXELS,
   };
 }
 

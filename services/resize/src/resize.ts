@@ -9,6 +9,7 @@
 import type { Readable } from "node:stream";
 import sharp from "sharp";
 import { BadInputError } from "./contract.js";
+import { byteCap, isPixelLimit, tooManyBytes, tooManyPixels } from "./limits.js";
 import type { ObjectStore } from "./object-store.js";
 import { contentType, formatFor, type ResizeParams } from "./params.js";
 
@@ -31,7 +32,8 @@ export interface ResizeJob {
 /** Builds the sharp pipeline for `params`, writing `format`. Exported for unit tests. */
 export function transformer(params: ResizeParams, format: ReturnType<typeof formatFor>): sharp.Sharp {
   // failOn "error": a truncated or corrupt frame fails here (exit 2) instead of being written half grey.
-  const t = sharp({ failOn: "error", sequentialRead: true })
+  // limitInputPixels: sharp compares the header's width x height with it before decoding anything
+  const t = sharp({ failOn: "error", sequentialRead: true, limitInputPixels: params.maxPixels })
     .rotate() // camera frames carry EXIF orientation; bake it in before resizing
     .resize({ width: params.width, height: params.height, fit: params.fit });
   return format === "png" ? t.png() : t.toFormat(format, { quality: params.quality });
@@ -39,11 +41,16 @@ export function transformer(params: ResizeParams, format: ReturnType<typeof form
 
 /**
  * Resizes `job.inputKey` into `job.outputKey`. Throws {@link BadInputError} for input that is not an
- * image or does not exist; any other error is a failure that a retry may fix.
+ * image or does not exist, and its subclass InputLimitError for one over a cap (limits.ts); any other
+ * error is a failure that a retry may fix.
  */
 export async function resizeObject(store: ObjectStore, params: ResizeParams, job: ResizeJob): Promise<ResizeResult> {
   const format = formatFor(params.format, job.outputKey);
+  const where = `${job.inputBucket}/${job.inputKey}`;
+  const bytes = await store.size(job.inputBucket, job.inputKey);
+  if (bytes > params.maxInputBytes) throw tooManyBytes(where, bytes, params.maxInputBytes);
   const source: Readable = await store.get(job.inputBucket, job.inputKey);
+  const cap = byteCap(where, params.maxInputBytes);
   const t = transformer(params, format);
 
   const info = await new Promise<sharp.OutputInfo>((resolve, reject) => {
@@ -55,10 +62,18 @@ export async function resizeObject(store: ObjectStore, params: ResizeParams, job
       t.destroy(err);
       reject(new Error(`reading ${job.inputBucket}/${job.inputKey} failed mid-stream: ${err.message} (a retry may fix this)`, { cause: err }));
     });
+    cap.on("error", (err) => {
+      if (settled) return;
+      settled = true;
+      source.destroy();
+      t.destroy();
+      reject(err);
+    });
     t.on("error", (err) => {
       if (settled) return;
       settled = true;
       source.destroy();
+      if (isPixelLimit(err)) return reject(tooManyPixels(where, params.maxPixels, err));
       reject(
         new BadInputError(
           `${job.inputBucket}/${job.inputKey} is not an image sharp can decode (${err.message}): upload a JPEG, PNG, WebP, AVIF, TIFF or GIF`,
@@ -70,7 +85,7 @@ export async function resizeObject(store: ObjectStore, params: ResizeParams, job
       settled = true;
       resolve(info);
     });
-    source.pipe(t);
+    source.pipe(cap).pipe(t);
     // sharp starts encoding on the first read; read(0) asks for it without taking any data out
     t.read(0);
   });

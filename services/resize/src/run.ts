@@ -1,6 +1,7 @@
 /** @module resize/run — one run of the service over every input key, with the contract's exit codes. */
 import type { Logger } from "pino";
 import { BadInputError, type Contract } from "./contract.js";
+import { InputLimitError } from "./limits.js";
 import type { ObjectStore } from "./object-store.js";
 import type { ResizeParams } from "./params.js";
 import { resizeObject } from "./resize.js";
@@ -32,7 +33,8 @@ export async function run(store: ObjectStore, contract: Contract, params: Resize
       const e = err instanceof Error ? err : new Error(String(err));
       if (e instanceof BadInputError) bad++;
       else failed++;
-      log.error({ input: `${contract.inputBucket}/${inputKey}`, err: e, retriable: !(e instanceof BadInputError) }, e.message);
+      const limit = e instanceof InputLimitError ? e.fields : {};
+      log.error({ input: `${contract.inputBucket}/${inputKey}`, ...limit, err: e, retriable: !(e instanceof BadInputError) }, e.message);
     }
   }
   const code = failed > 0 ? ExitCode.retry : bad > 0 ? ExitCode.badInput : ExitCode.ok;
