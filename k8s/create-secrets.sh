@@ -3,8 +3,13 @@
 # (nothing is written to disk or to the repository). Idempotent: a Secret that exists is left as it is,
 # so re-running never rotates credentials behind MinIO's back.
 #
-#   framegate/framegate-minio  endpoint, accessKey, secretKey   MinIO's root user; `framegate setup`
-#   argo/framegate-minio       the same values                  Workflow steps, Argo's artifact repository
+#   framegate/framegate-minio            endpoint, accessKey, secretKey   MinIO's root user: MinIO itself,
+#                                                                         the bucket Job, `framegate setup`
+#   framegate/framegate-minio-steps      endpoint, accessKey, secretKey   user framegate-steps (Workflow steps)
+#   argo/framegate-minio                 the same values                  what Workflow steps read (MINIO_*)
+#   framegate/framegate-minio-artifacts  endpoint, accessKey, secretKey   user framegate-artifacts
+#   argo/framegate-minio-artifacts       the same values                  Argo's artifact repository + log archive
+#   framegate/framegate-minio-gateway    endpoint, accessKey, secretKey   user framegate-gateway (the gateway)
 #   framegate/framegate-api    apiToken, minioWebhookToken      bearer tokens of /api and /hooks/minio
 #   framegate/framegate-hooks  hooks                            FRAMEGATE_HOOK_SECRETS file: one HMAC secret
 #                                                               for the example hook motion-alerts
@@ -34,13 +39,40 @@ else
     --from-literal=endpoint="$endpoint" --from-literal=accessKey="$access" --from-literal=secretKey="$secret"
 fi
 
-# Workflows read the same credentials in their own namespace (a Pod can only use Secrets of its namespace)
-if exists argo framegate-minio; then
-  echo "argo/framegate-minio exists: kept"
-else
-  "$kubectl" -n argo create secret generic framegate-minio \
-    --from-literal=endpoint="$endpoint" --from-literal=accessKey="$access" --from-literal=secretKey="$secret"
-fi
+# MinIO identities, one per consumer: `framegate setup` (job framegate-setup, with the root user above)
+# creates each user with these credentials and a policy derived from the rules. The Secrets in framegate
+# are the source; Pods in argo read copies there (a Pod can only use Secrets of its own namespace).
+get() { "$kubectl" -n "$1" get secret "$2" -o jsonpath="{.data.$3}" | base64 -d; }
+identity() { # identity NAME: sets id_access/id_secret from framegate/framegate-minio-NAME, creating it if missing
+  if exists framegate "framegate-minio-$1"; then
+    echo "framegate/framegate-minio-$1 exists: kept"
+    id_access="$(get framegate "framegate-minio-$1" accessKey)"
+    id_secret="$(get framegate "framegate-minio-$1" secretKey)"
+  else
+    id_access="framegate-$1"
+    id_secret="$(rand 20)"
+    "$kubectl" -n framegate create secret generic "framegate-minio-$1" \
+      --from-literal=endpoint="$endpoint" --from-literal=accessKey="$id_access" --from-literal=secretKey="$id_secret"
+  fi
+}
+copy_to_argo() { # copy_to_argo NAME: argo/NAME with endpoint/accessKey/secretKey = id_access/id_secret
+  if exists argo "$1" && [ "$(get argo "$1" accessKey)" = "$id_access" ] && [ "$(get argo "$1" secretKey)" = "$id_secret" ]; then
+    echo "argo/$1 exists: kept"
+    return
+  fi
+  if exists argo "$1"; then
+    # an older install put MinIO's root user here; Workflow pods now get their own identity
+    echo "argo/$1 held other credentials (MinIO's root user before identities): replaced by user $id_access"
+    "$kubectl" -n argo delete secret "$1" >/dev/null
+  fi
+  "$kubectl" -n argo create secret generic "$1" \
+    --from-literal=endpoint="$endpoint" --from-literal=accessKey="$id_access" --from-literal=secretKey="$id_secret"
+}
+identity steps     # Workflow steps: the service contract's MINIO_* (argo/framegate-minio)
+copy_to_argo framegate-minio
+identity artifacts # Argo's artifact repository and log archive (argo/framegate-minio-artifacts)
+copy_to_argo framegate-minio-artifacts
+identity gateway   # the gateway (framegate/framegate-minio-gateway)
 
 if exists framegate framegate-api; then
   echo "framegate/framegate-api exists: kept"

@@ -253,6 +253,27 @@ describe.each(OVERLAYS)("overlay %s", (overlay) => {
     const minioSecret = JSON.parse((await kubectl(["-n", "argo", "get", "secret", "framegate-minio", "-o", "json"])).out) as { data: Record<string, string> };
     expect(Buffer.from(minioSecret.data.endpoint!, "base64").toString()).toBe("http://minio.framegate.svc.cluster.local:9000");
 
+    // Workflow steps and Argo's archive each get their own MinIO user, never the root one
+    const secretOf = async (ns: string, name: string) =>
+      Object.fromEntries(
+        Object.entries((JSON.parse((await kubectl(["-n", ns, "get", "secret", name, "-o", "json"])).out) as { data: Record<string, string> }).data).map(
+          ([key, v]) => [key, Buffer.from(v, "base64").toString()],
+        ),
+      );
+    const root = await secretOf("framegate", "framegate-minio");
+    const steps = await secretOf("argo", "framegate-minio");
+    expect(steps.accessKey).toBe("framegate-steps");
+    expect(steps.secretKey).not.toBe(root.secretKey);
+    expect(await secretOf("framegate", "framegate-minio-steps")).toEqual(steps);
+    expect((await secretOf("argo", "framegate-minio-artifacts")).accessKey).toBe("framegate-artifacts");
+    expect((await secretOf("framegate", "framegate-minio-gateway")).accessKey).toBe("framegate-gateway");
+    // an install from before identities has the root user in argo/framegate-minio: the script replaces it
+    await kubectl(["-n", "argo", "delete", "secret", "framegate-minio"]);
+    await kubectl(["-n", "argo", "create", "secret", "generic", "framegate-minio", `--from-literal=endpoint=${root.endpoint}`, `--from-literal=accessKey=${root.accessKey}`, `--from-literal=secretKey=${root.secretKey}`]);
+    const upgrade = await run("bash", [join(K8S, "create-secrets.sh")], { env });
+    expect(upgrade.stdout).toMatch(/argo\/framegate-minio held other credentials .*replaced by user framegate-steps/);
+    expect(await secretOf("argo", "framegate-minio")).toEqual(steps);
+
     const file = join(work, `${overlay}.yaml`);
     writeFileSync(file, yaml);
     const r = await kubectl(["apply", "--dry-run=server", "--validate=strict", "-f", file]);

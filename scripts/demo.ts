@@ -15,7 +15,7 @@ import { parseAllDocuments } from "yaml";
 import { applyObjects } from "../test/harness/kube.js";
 import { framegateEnv, runFramegate, startGatewayProcess, type GatewayProcess } from "../test/harness/framegate.js";
 import { startStack, type FullStack } from "../test/harness/stack.js";
-import { CameraFleet } from "../test/harness/synthetic-camera.js";
+import { CameraFleet, cameraClients, fleetCameraIds } from "../test/harness/synthetic-camera.js";
 import { REPO_ROOT, httpStatus, toolPath } from "../test/harness/util.js";
 import { Display } from "./demo/display.js";
 import { StatusReader, type DemoStatus } from "./demo/status.js";
@@ -128,10 +128,13 @@ async function main(): Promise<number> {
     gateway = await startGatewayProcess(env);
     say(`framegate serve at ${gateway.url} (pid ${gateway.pid}), as ServiceAccount argo/framegate-gateway; rules from ${o.rulesDir}`);
     for (let i = 0; i < 60 && (await httpStatus(`${gateway.url}/readyz`)) !== 200; i++) await new Promise((r) => setTimeout(r, 500));
-    say(`MinIO ${stack.minio.endpoint} (${stack.minio.accessKey} / ${stack.minio.secretKey}), NATS ${stack.nats.url}`);
+    say(`MinIO ${stack.minio.endpoint} (root: ${stack.minio.accessKey} / ${stack.minio.secretKey}; Workflow steps use user ${stack.minio.identities.steps.accessKey}), NATS ${stack.nats.url}`);
     say(`kubectl: ${toolPath("KUBECTL")} --kubeconfig ${stack.kube.kubeconfigPath} -n ${stack.argo.namespace} get workflows`);
 
-    fleet = new CameraFleet({ client: stack.minio.client, bucket: "raw", cameras: o.cameras, fps: o.fps });
+    const cameraIds = fleetCameraIds(o.cameras);
+    const clients = await cameraClients(stack.minio, cameraIds, "raw");
+    say(`${cameraIds.length} camera identities (MinIO users with policy framegate-camera-<id>, each allowed only to PUT under raw/<id>/), as \`framegate cameras add\` makes them`);
+    fleet = new CameraFleet({ client: stack.minio.client, clientFor: (c) => clients.get(c)!, bucket: "raw", cameras: cameraIds, fps: o.fps });
     const reader = new StatusReader({
       gatewayUrl: gateway.url,
       kubeConfig: stack.kube.kubeConfig(),

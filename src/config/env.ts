@@ -16,7 +16,7 @@ const bool = (def: boolean) =>
     .enum(["true", "false", "1", "0", "yes", "no"], { error: "must be true or false" })
     .default(def ? "true" : "false")
     .transform((v) => v === "true" || v === "1" || v === "yes");
-const minioAccessKey = z.string().min(3, "must be a MinIO access key (at least 3 characters)").regex(/^[^=,\s]+$/, "may not contain '=', ',' or spaces").optional();
+const minioAccessKey = z.string().min(3, "must be a MinIO access key (3-20 characters)").max(20, "must be a MinIO access key (3-20 characters)").regex(/^[^=,\s]+$/, "may not contain '=', ',' or spaces").optional();
 const minioSecretKey = z.string().min(8, "must be a MinIO secret key (at least 8 characters; generate one with `openssl rand -hex 24`)").optional();
 const optionalSecret = z.string().min(16, "must be at least 16 characters (generate one with `openssl rand -hex 32`)").optional();
 

@@ -12,6 +12,7 @@ describe("translateAdminError", () => {
     [404, "XMinioAdminNoSuchUser", StorageNotFoundError, /framegate cameras list/],
     [404, "XMinioAdminNoSuchPolicy", StorageNotFoundError, /framegate setup/],
     [400, "XMinioAdminConfigBadJSON", StorageRequestError, /could not decrypt or parse/],
+    [400, "XMinioAdminInvalidAccessKey", StorageRequestError, /3-20 characters/],
     [503, "XMinioServerNotInitialized", StorageUnavailableError, /retry shortly/],
     [500, "InternalError", StorageUnavailableError, /retry shortly/],
   ] as const)("%i %s", (status, code, cls, hint) => {

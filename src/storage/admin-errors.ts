@@ -38,7 +38,7 @@ export class StorageUnavailableError extends StorageAdminError {
   override name = "StorageUnavailableError";
 }
 
-const ACCESS = new Set(["AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "XMinioAdminInvalidAccessKey", "RequestTimeTooSkewed"]);
+const ACCESS = new Set(["AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "RequestTimeTooSkewed"]);
 const NOT_FOUND = new Set(["XMinioAdminNoSuchUser", "XMinioAdminNoSuchPolicy", "XMinioAdminNoSuchGroup"]);
 
 /** Per code: why it happened and how to fix it, where MinIO's message alone does not say. */
@@ -51,7 +51,7 @@ const HINTS: Record<string, string> = {
     "MinIO could not decrypt or parse the encrypted request body: it is encrypted with the caller's secret key, so check that FRAMEGATE_MINIO_SECRET_KEY belongs to FRAMEGATE_MINIO_ACCESS_KEY",
   XMinioAdminNoSuchUser: "no such user: `framegate cameras list` shows the camera identities",
   XMinioAdminNoSuchPolicy: "no such policy: `framegate setup` creates framegate's policies",
-  XMinioAdminInvalidAccessKey: "access keys are at least 3 characters and may not contain '=' or ','",
+  XMinioAdminInvalidAccessKey: "access keys are 3-20 characters and may not contain '=' or ','",
   XMinioAdminInvalidSecretKey: "secret keys are at least 8 characters",
   XMinioAdminResourceInvalidArgument: "a name begins or ends with a space",
   XMinioIAMActionNotAllowed: "MinIO does not allow this on that user (the root user, your own user, or a temporary/service account)",

@@ -48,6 +48,9 @@ describe("make demo", () => {
       expect(out).not.toContain("\x1b[");
       expect(out).toMatch(/^\[00:\d\d\] uploaded=\d+ received=\d+ .*people-detect matched=\d+/m);
       expect(out).toContain("framegate setup: minio: bucket raw -> arn:minio:sqs::PRIMARY:nats");
+      // the steps and the cameras run with their own MinIO identities, not the root user
+      expect(out).toMatch(/framegate setup: minio: identity steps: user framegate-steps, policy framegate-steps: read models, raw; read\+write processed/);
+      expect(out).toMatch(/3 camera identities \(MinIO users with policy framegate-camera-<id>/);
 
       const line = out.split("\n").find((l) => l.startsWith("demo summary: "));
       expect(line, out.slice(-4000)).toBeDefined();

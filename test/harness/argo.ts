@@ -29,15 +29,20 @@ export const ARGO_CRDS_DIR = join(REPO_ROOT, "test/harness/argo-crds");
 export const GATEWAY_SA = "framegate-gateway";
 /** ServiceAccount Workflow pods run as (`spec.serviceAccountName`). */
 export const RUNNER_SA = "framegate-runner";
-/** Secret with the MinIO `endpoint`, `accessKey`, `secretKey` (service contract and artifact repository). */
+/** Secret with the MinIO `endpoint`, `accessKey`, `secretKey` of the steps' user (the service contract's MINIO_*). */
 export const MINIO_SECRET = "framegate-minio";
+/** Secret with the artifact repository's user (Argo's log archive), as k8s/create-secrets.sh names it. */
+export const MINIO_ARTIFACTS_SECRET = "framegate-minio-artifacts";
 
 /** Options of {@link installArgo} and {@link startArgo}. */
 export interface ArgoOptions {
   /** namespace for Workflows and the controller (default `argo`) */
   namespace?: string;
-  /** MinIO for the artifact repository (bucket `argo-artifacts`) and the `framegate-minio` Secret */
-  minio?: Pick<MinioServer, "host" | "port" | "endpoint" | "accessKey" | "secretKey">;
+  /**
+   * MinIO for the artifact repository (bucket `argo-artifacts`, Secret `framegate-minio-artifacts`) and the
+   * steps' Secret `framegate-minio`: each holds its own identity from `identities`, never the root user
+   */
+  minio?: Pick<MinioServer, "host" | "port" | "endpoint" | "identities">;
   /** image put in pods for Argo's executor (never pulled: kwok runs the pods) */
   executorImage?: string;
   /** lifetime of the gateway's token, default 24 h */
@@ -99,12 +104,18 @@ export async function installArgo(kube: KubeCluster, opts: ArgoOptions = {}): Pr
     ...rbacObjects(ns),
   ];
   if (opts.minio) {
-    objects.push({
-      apiVersion: "v1",
-      kind: "Secret",
-      metadata: { name: MINIO_SECRET, namespace: ns },
-      stringData: { endpoint: opts.minio.endpoint, accessKey: opts.minio.accessKey, secretKey: opts.minio.secretKey },
-    } as KubernetesObject);
+    const { endpoint, identities } = opts.minio;
+    for (const [name, id] of [
+      [MINIO_SECRET, identities.steps],
+      [MINIO_ARTIFACTS_SECRET, identities.artifacts],
+    ] as const) {
+      objects.push({
+        apiVersion: "v1",
+        kind: "Secret",
+        metadata: { name, namespace: ns },
+        stringData: { endpoint, accessKey: id.accessKey, secretKey: id.secretKey },
+      } as KubernetesObject);
+    }
   }
   await applyObjects(kc, objects);
 
@@ -209,8 +220,8 @@ function controllerConfigMap(ns: string, minio: ArgoOptions["minio"]): Kubernete
         bucket: "argo-artifacts",
         endpoint: `${minio.host}:${minio.port}`,
         insecure: true,
-        accessKeySecret: { name: MINIO_SECRET, key: "accessKey" },
-        secretKeySecret: { name: MINIO_SECRET, key: "secretKey" },
+        accessKeySecret: { name: MINIO_ARTIFACTS_SECRET, key: "accessKey" },
+        secretKeySecret: { name: MINIO_ARTIFACTS_SECRET, key: "secretKey" },
       },
     });
   }

@@ -32,7 +32,8 @@ export interface FramegateEnvOptions {
 
 /**
  * The environment `framegate setup` and `framegate serve` need to use the stack: NATS and its streams,
- * MinIO admin access (for bucket notifications), the gateway ServiceAccount's kubeconfig (never admin).
+ * MinIO admin access (for bucket notifications and the identities `setup` creates), the identities'
+ * credentials, the gateway ServiceAccount's kubeconfig (never admin).
  * HTTP on 127.0.0.1 port 0 (the gateway logs the port it got).
  */
 export function framegateEnv(stack: KubeStack | FullStack, o: FramegateEnvOptions): Record<string, string> {
@@ -53,6 +54,13 @@ export function framegateEnv(stack: KubeStack | FullStack, o: FramegateEnvOption
     FRAMEGATE_MINIO_ENDPOINT: stack.minio.endpoint,
     FRAMEGATE_MINIO_ACCESS_KEY: stack.minio.accessKey,
     FRAMEGATE_MINIO_SECRET_KEY: stack.minio.secretKey,
+    // the users `framegate setup` creates: the same credentials the harness's Argo gave the steps and its archive
+    FRAMEGATE_MINIO_STEPS_ACCESS_KEY: stack.minio.identities.steps.accessKey,
+    FRAMEGATE_MINIO_STEPS_SECRET_KEY: stack.minio.identities.steps.secretKey,
+    FRAMEGATE_MINIO_GATEWAY_ACCESS_KEY: stack.minio.identities.gateway.accessKey,
+    FRAMEGATE_MINIO_GATEWAY_SECRET_KEY: stack.minio.identities.gateway.secretKey,
+    FRAMEGATE_MINIO_ARTIFACTS_ACCESS_KEY: stack.minio.identities.artifacts.accessKey,
+    FRAMEGATE_MINIO_ARTIFACTS_SECRET_KEY: stack.minio.identities.artifacts.secretKey,
     KUBECONFIG: kubeconfig,
     ...o.extra,
   };
@@ -122,7 +130,7 @@ export async function startGatewayProcess(env: Record<string, string>, deadlineM
       args: ["--import", "tsx", CLI_MAIN, "serve"],
       cwd: REPO_ROOT,
       // pino logs its start line at info: keep at least that level so the port can be read
-      env: { ...env, FRAMEGATE_LOG_LEVEL: keepInfo(env.FRAMEGATE_LOG_LEVEL) },
+      env: { ...asGateway(env), FRAMEGATE_LOG_LEVEL: keepInfo(env.FRAMEGATE_LOG_LEVEL) },
       outputBytes: 256 * 1024,
     },
     async (p) => {
@@ -144,6 +152,20 @@ export async function startGatewayProcess(env: Record<string, string>, deadlineM
     stop: (graceMs = 25_000) => proc.stop({ graceMs }),
     process: proc,
   };
+}
+
+/**
+ * The gateway runs as in the cluster: with its own MinIO identity (user framegate-gateway, from the
+ * Secret framegate-minio-gateway), never MinIO's root user or another identity's credentials.
+ */
+export function asGateway(env: Record<string, string>): Record<string, string> {
+  const out = { ...env };
+  if (env.FRAMEGATE_MINIO_GATEWAY_ACCESS_KEY && env.FRAMEGATE_MINIO_GATEWAY_SECRET_KEY) {
+    out.FRAMEGATE_MINIO_ACCESS_KEY = env.FRAMEGATE_MINIO_GATEWAY_ACCESS_KEY;
+    out.FRAMEGATE_MINIO_SECRET_KEY = env.FRAMEGATE_MINIO_GATEWAY_SECRET_KEY;
+  }
+  for (const k of Object.keys(out)) if (/^FRAMEGATE_MINIO_(STEPS|GATEWAY|ARTIFACTS)_/.test(k)) delete out[k];
+  return out;
 }
 
 function keepInfo(level: string | undefined): string {

@@ -3,6 +3,7 @@
  * JetStream mode (with a queue dir, so events survive a NATS outage) pointed at the harness nats-server,
  * and the buckets framegate uses.
  */
+import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { Client, NotificationConfig, QueueConfig } from "minio";
@@ -36,6 +37,23 @@ export interface MinioOptions {
   env?: Record<string, string>;
 }
 
+/** Credentials of one MinIO user. */
+export interface MinioCredentials {
+  accessKey: string;
+  secretKey: string;
+}
+
+/**
+ * The users framegate's identities get on this MinIO, as k8s/create-secrets.sh generates them. They exist
+ * once `framegate setup` ran with {@link framegateEnv}'s environment (it creates them, with policies from
+ * the rules); the harness's Argo gives the steps and the artifact repository their Secrets.
+ */
+export interface FramegateIdentities {
+  steps: MinioCredentials;
+  gateway: MinioCredentials;
+  artifacts: MinioCredentials;
+}
+
 /** A running MinIO. Dispose it (or `stop()`) to kill it and delete its data. */
 export interface MinioServer extends AsyncDisposable {
   /** `http://127.0.0.1:<port>` */
@@ -51,6 +69,8 @@ export interface MinioServer extends AsyncDisposable {
   readonly queueDir: string;
   /** a client for the root user */
   readonly client: Client;
+  /** credentials for the steps', gateway's and Argo archive's users (created by `framegate setup`) */
+  readonly identities: FramegateIdentities;
   output(): string;
   /** starts MinIO again on the same port and data (kills it first if it runs) */
   restart(): Promise<void>;
@@ -140,6 +160,11 @@ export async function startMinio(opts: MinioOptions = {}): Promise<MinioServer> 
     dataDir,
     queueDir,
     client,
+    identities: {
+      steps: { accessKey: "framegate-steps", secretKey: randomBytes(16).toString("hex") },
+      gateway: { accessKey: "framegate-gateway", secretKey: randomBytes(16).toString("hex") },
+      artifacts: { accessKey: "framegate-artifacts", secretKey: randomBytes(16).toString("hex") },
+    },
     output: () => proc?.output.toString() ?? "",
     async kill(signal = "SIGKILL") {
       if (!proc) return;

@@ -3,8 +3,12 @@
  * sharp, PUT with the `minio` client under `<camera>/<yyyy>/<mm>/<dd>/<hhmmss-n>.jpg` in bucket `raw`,
  * at a steady rate. Used by the end-to-end tests, `make demo` and `bench/stack.ts`.
  */
-import type { Client } from "minio";
+import { Client } from "minio";
 import sharp from "sharp";
+import { cameraPolicy, cameraPolicyName, newCameraAccessKey, newCameraSecretKey } from "../../src/storage/camera-identities.js";
+import { ensureIdentity } from "../../src/storage/identities.js";
+import { MinioAdmin } from "../../src/storage/minio-admin.js";
+import type { MinioServer } from "./minio.js";
 
 /** Width and height of the generated frames (about 20 KB as JPEG: above every rule's `minSize`). */
 export const FRAME_SIZE = { width: 320, height: 240 } as const;
@@ -73,7 +77,10 @@ export async function uploadFrame(
 
 /** Options of {@link CameraFleet}. */
 export interface FleetOptions {
+  /** the client cameras upload with, unless `clientFor` gives one per camera */
   client: Client;
+  /** each camera's own client (its own MinIO identity: see {@link cameraClients}) */
+  clientFor?(camera: string): Client;
   /** default `raw` */
   bucket?: string;
   /** camera ids; or a count, named by {@link fleetCameraIds} */
@@ -150,7 +157,7 @@ export class CameraFleet {
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       if (this.#stopped) break;
       try {
-        const u = await uploadFrame(this.#o.client, bucket, camera, n, { body: pool[n % pool.length]! });
+        const u = await uploadFrame(this.#o.clientFor?.(camera) ?? this.#o.client, bucket, camera, n, { body: pool[n % pool.length]! });
         this.uploads.push(u);
         this.#o.onUpload?.(u);
       } catch (e) {
@@ -159,4 +166,24 @@ export class CameraFleet {
       }
     }
   }
+}
+
+/**
+ * Gives each camera its own MinIO identity, as `framegate cameras add` does (a user with policy
+ * `framegate-camera-<id>`, allowed only to PUT under `<bucket>/<id>/`), and returns a client per camera.
+ * @example const clients = await cameraClients(stack.minio, fleet.cameras); new CameraFleet({ ..., clientFor: (c) => clients.get(c)! })
+ */
+export async function cameraClients(minio: Pick<MinioServer, "endpoint" | "host" | "port" | "accessKey" | "secretKey">, cameras: readonly string[], bucket = "raw"): Promise<Map<string, Client>> {
+  const admin = new MinioAdmin({ endpoint: minio.endpoint, accessKey: minio.accessKey, secretKey: minio.secretKey });
+  const clients = new Map<string, Client>();
+  // MinIO saves each IAM change to its drive (about half a second per camera here): do them side by side
+  await Promise.all(
+    cameras.map(async (id) => {
+      const accessKey = newCameraAccessKey();
+      const secretKey = newCameraSecretKey();
+      await ensureIdentity(admin, { accessKey, secretKey, policyName: cameraPolicyName(id), policy: cameraPolicy(bucket, id) });
+      clients.set(id, new Client({ endPoint: minio.host, port: minio.port, useSSL: false, accessKey, secretKey, region: "us-east-1" }));
+    }),
+  );
+  return clients;
 }

@@ -52,13 +52,16 @@ function camera(c: Pick<Creds, "accessKey" | "secretKey">): Client {
   return new Client({ endPoint: minio.host, port: minio.port, useSSL: false, accessKey: c.accessKey, secretKey: c.secretKey, region: "us-east-1" });
 }
 
+let gate01: Creds;
 const code = (p: Promise<unknown>) => p.then(() => "allowed", (e: { code?: string }) => e.code ?? String(e));
 const frame = Buffer.from("jpeg bytes");
 
 describe("framegate cameras", () => {
   it("add: the identity may PUT under raw/<id>/ only — not another camera's prefix, another bucket, GET, DELETE or LIST", async () => {
     const c = await add("gate-01");
-    expect(c).toMatchObject({ camera: "gate-01", endpoint: minio.endpoint, region: "us-east-1", bucket: "raw", prefix: "gate-01/", accessKey: "camera-gate-01" });
+    gate01 = c;
+    expect(c).toMatchObject({ camera: "gate-01", endpoint: minio.endpoint, region: "us-east-1", bucket: "raw", prefix: "gate-01/" });
+    expect(c.accessKey).toMatch(/^FGCAM[A-Z0-9]{15}$/);
     expect(c.secretKey).toMatch(/^[0-9a-f]{40}$/);
     const cam = camera(c);
     await minio.client.putObject("raw", "gate-02/other.jpg", frame);
@@ -80,6 +83,13 @@ describe("framegate cameras", () => {
     expect((await minio.client.statObject("raw", "gate-01/2026/12/01/120000-1.jpg")).size).toBe(frame.length);
     expect((await minio.client.statObject("raw", "gate-02/other.jpg")).size).toBe(frame.length);
     expect(await code(minio.client.statObject("raw", "gate-02/forged.jpg"))).toBe("NotFound");
+  });
+
+  it("a long camera id works (the access key is random: MinIO allows 20 characters)", async () => {
+    const id = "street-camera-north-entrance-0042";
+    const c = await add(id);
+    expect(await code(camera(c).putObject("raw", `${id}/a.jpg`, frame))).toBe("allowed");
+    expect(await code(camera(c).putObject("raw", "street-camera-north-entrance-0043/a.jpg", frame))).toBe("AccessDenied");
   });
 
   it("add --bucket: the prefix is in that bucket instead", async () => {
@@ -108,11 +118,11 @@ describe("framegate cameras", () => {
     expect(r.code).toBe(0);
     const cams = JSON.parse(r.stdout) as { camera: string; accessKey: string; status: string; policy: string }[];
     expect(cams.map((c) => c.camera)).toEqual(expect.arrayContaining(["gate-01", "dock-7", "lobby"]));
-    expect(cams.find((c) => c.camera === "gate-01")).toEqual({ camera: "gate-01", accessKey: "camera-gate-01", status: "enabled", policy: "framegate-camera-gate-01" });
-    expect(cams.every((c) => c.accessKey.startsWith("camera-"))).toBe(true);
+    expect(cams.find((c) => c.camera === "gate-01")).toEqual({ camera: "gate-01", accessKey: gate01.accessKey, status: "enabled", policy: "framegate-camera-gate-01" });
+    expect(cams.map((c) => c.accessKey)).not.toContain("framegate-steps");
     const text = await cli("list");
-    expect(text.stdout).toMatch(/^CAMERA +STATUS +POLICY\n/);
-    expect(text.stdout).toMatch(/^gate-01 +enabled +framegate-camera-gate-01$/m);
+    expect(text.stdout).toMatch(/^CAMERA +ACCESS KEY +STATUS +POLICY\n/);
+    expect(text.stdout).toMatch(new RegExp(`^gate-01 +${gate01.accessKey} +enabled +framegate-camera-gate-01$`, "m"));
   });
 
   it("remove takes effect at once: the PUT right after is refused with 403", async () => {
@@ -121,7 +131,7 @@ describe("framegate cameras", () => {
     expect(await code(cam.putObject("raw", "gate-09/before.jpg", frame))).toBe("allowed");
     const r = await cli("remove", "gate-09");
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/camera gate-09: user camera-gate-09 and policy framegate-camera-gate-09 removed/);
+    expect(r.stdout).toBe(`camera gate-09: user ${c.accessKey} and policy framegate-camera-gate-09 removed; its credentials no longer work\n`);
     const url = new URL(`${minio.endpoint}/raw/gate-09/after.jpg`);
     const headers = signV4({ method: "PUT", url, body: frame, accessKey: c.accessKey, secretKey: c.secretKey });
     delete headers.host;

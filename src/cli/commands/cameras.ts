@@ -4,7 +4,7 @@
  */
 import { loadConfig, type Config } from "../../config/env.js";
 import { ConfigError } from "../../lib/errors.js";
-import { addCamera, cameraIdProblem, cameraPolicyName, cameraUser, listCameras, removeCamera } from "../../storage/camera-identities.js";
+import { addCamera, cameraIdProblem, cameraPolicyName, listCameras, removeCamera } from "../../storage/camera-identities.js";
 import { CliError, EXIT, parseFlags, type Command } from "../command.js";
 import type { CliIo } from "../io.js";
 import { minioAdminFromConfig } from "../storage-identities.js";
@@ -13,8 +13,9 @@ const usage = `usage: framegate cameras add <id> [--bucket raw] [--endpoint URL]
        framegate cameras remove <id>
        framegate cameras list [--json]
 
-Gives each camera its own MinIO identity: user camera-<id> with policy framegate-camera-<id>, which
-allows s3:PutObject on <bucket>/<id>/* and nothing else (no read, list, delete, or other prefix).
+Gives each camera its own MinIO identity: a user (access key FGCAM + 15 random characters) with policy
+framegate-camera-<id>, which allows s3:PutObject on <bucket>/<id>/* and nothing else (no read, list,
+delete, or other prefix).
 
   add <id>      create the identity and print the endpoint and credentials ONCE (store them in the camera)
     --bucket B      the bucket the camera uploads to              default: raw
@@ -89,8 +90,8 @@ async function run(args: string[], io: CliIo): Promise<number> {
     return EXIT.ok;
   }
   if (action === "remove") {
-    await removeCamera(admin, id!);
-    io.out(`camera ${id}: user ${cameraUser(id!)} and policy ${cameraPolicyName(id!)} removed; its credentials no longer work\n`);
+    const accessKey = await removeCamera(admin, id!);
+    io.out(`camera ${id}: user ${accessKey} and policy ${cameraPolicyName(id!)} removed; its credentials no longer work\n`);
     return EXIT.ok;
   }
   const cams = await listCameras(admin);
@@ -98,8 +99,8 @@ async function run(args: string[], io: CliIo): Promise<number> {
   else if (cams.length === 0) io.out(`no camera identities (add one with "framegate cameras add <id>")\n`);
   else {
     const w = Math.max(6, ...cams.map((c) => c.camera.length));
-    io.out(`${"CAMERA".padEnd(w)}  STATUS    POLICY\n`);
-    for (const c of cams) io.out(`${c.camera.padEnd(w)}  ${c.status.padEnd(8)}  ${c.policy || "(none)"}\n`);
+    io.out(`${"CAMERA".padEnd(w)}  ${"ACCESS KEY".padEnd(20)}  STATUS    POLICY\n`);
+    for (const c of cams) io.out(`${c.camera.padEnd(w)}  ${c.accessKey.padEnd(20)}  ${c.status.padEnd(8)}  ${c.policy}\n`);
   }
   return EXIT.ok;
 }
