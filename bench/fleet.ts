@@ -20,10 +20,11 @@ import { minioNotificationText } from "../test/fixtures/minio-notification.js";
 import { procStat, startGatewayProcess, stopProcess } from "./gateway-process.js";
 
 const RATE_LIMIT = 20;
-const RULES = `apiVersion: framegate/v1
+const RULES = `apiVersion: framegate.io/v1alpha1
 kind: Pipeline
-metadata: { name: fleet-batch, description: "every frame, in bulk batches across the fleet" }
+metadata: { name: fleet-batch }
 spec:
+  description: "every frame, in bulk batches across the fleet"
   trigger: { bucket: raw, key: "{camera}/**/*.jpg" }
   select: { by: "{bucket}", batch: { size: 500, window: 5s } }
   limits: { ratePerSecond: ${RATE_LIMIT} }
@@ -31,10 +32,11 @@ spec:
     steps: [{ name: resize, service: resize }]
     parameters: { keys: "{keys}", count: "{count}" }
 ---
-apiVersion: framegate/v1
+apiVersion: framegate.io/v1alpha1
 kind: Pipeline
-metadata: { name: fleet-sample, description: "one frame per camera per minute" }
+metadata: { name: fleet-sample }
 spec:
+  description: "one frame per camera per minute"
   trigger: { bucket: raw, key: "{camera}/**/*.jpg" }
   select: { sample: 60s }
   limits: { ratePerSecond: ${RATE_LIMIT} }

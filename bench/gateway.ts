@@ -20,7 +20,7 @@ import { procStat, startGatewayProcess, stopProcess, waitFor } from "./gateway-p
 
 const ARGO_EVENTS_EVENTS_PER_S = 45;
 
-const RULE = `apiVersion: framegate/v1
+const RULE = `apiVersion: framegate.io/v1alpha1
 kind: Pipeline
 metadata: { name: bench-detect }
 spec:

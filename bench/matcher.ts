@@ -52,7 +52,7 @@ interface Generated {
 
 function pipeline(i: number, trigger: Record<string, unknown>): CompiledPipeline {
   const doc = {
-    apiVersion: "framegate/v1",
+    apiVersion: "framegate.io/v1alpha1",
     kind: "Pipeline",
     metadata: { name: `bench-${i}` },
     spec: { trigger, workflow: { templateRef: "image-processing", parameters: { camera: "{camera}", key: "{key}" } } },

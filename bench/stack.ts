@@ -39,7 +39,7 @@ const now = () => performance.timeOrigin + performance.now();
 
 /** The rule every run uses: one Workflow per frame (no sampling, batching or limits), resize then detect. */
 function rule(name: string, bucket: string): string {
-  return `apiVersion: framegate/v1
+  return `apiVersion: framegate.io/v1alpha1
 kind: Pipeline
 metadata: { name: ${name} }
 spec:

@@ -243,8 +243,8 @@ describe("the dashboard in a browser", () => {
     const saved = parse(readFileSync(file, "utf8")) as { metadata: { name: string }; spec: { workflow: { steps: { name: string; after?: string[]; params?: Record<string, unknown> }[] } } };
     expect(saved.metadata.name).toBe("yard-people");
     expect(saved.spec.workflow.steps).toEqual([
-      { name: "resize", service: "resize", params: { width: 320, fit: "cover" } },
-      { name: "detect", service: "detect", after: ["resize"], params: { confidence: 0.6 } },
+      { name: "resize", service: "resize", params: { width: "320", fit: "cover" } },
+      { name: "detect", service: "detect", after: ["resize"], params: { confidence: "0.6" } },
     ]);
     expect(readFileSync(file, "utf8")).toBe(await readFileOf(download));
     const io = memoryIo({ cwd: REPO_ROOT });

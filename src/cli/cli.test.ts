@@ -12,7 +12,7 @@ import { runCli } from "./run.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
 
-const PEOPLE_DETECT = `apiVersion: framegate/v1
+const PEOPLE_DETECT = `apiVersion: framegate.io/v1alpha1
 kind: Pipeline
 metadata:
   name: people-detect
@@ -30,7 +30,7 @@ spec:
       key: "{key}"
 `;
 
-const GATE_TEMPLATE = `apiVersion: framegate/v1
+const GATE_TEMPLATE = `apiVersion: framegate.io/v1alpha1
 kind: Pipeline
 metadata:
   name: gate-archive
@@ -44,7 +44,7 @@ spec:
     parameters: { bucket: "{bucket}", key: "{key}", camera: "{camera}" }
 `;
 
-const MOTION_HOOK = `apiVersion: framegate/v1
+const MOTION_HOOK = `apiVersion: framegate.io/v1alpha1
 kind: Pipeline
 metadata:
   name: motion
@@ -57,20 +57,20 @@ spec:
     parameters: { camera: "{body.camera}" }
 `;
 
-const RESIZE = `apiVersion: framegate/v1
-kind: Service
+const RESIZE = `apiVersion: framegate.io/v1alpha1
+kind: ProcessingService
 metadata: { name: resize }
 spec:
   image: ghcr.io/framegate/resize:0.1.0
   command: [node, /app/main.js]
   params:
-    width: { type: integer, default: 640 }
-    height: { type: integer, default: 640 }
+    width: { type: integer, default: "640" }
+    height: { type: integer, default: "640" }
   outputExtension: jpg
 `;
 
-const DETECT = `apiVersion: framegate/v1
-kind: Service
+const DETECT = `apiVersion: framegate.io/v1alpha1
+kind: ProcessingService
 metadata: { name: detect }
 spec:
   image: ghcr.io/framegate/detect:0.1.0
@@ -192,6 +192,15 @@ describe("framegate validate", () => {
     for (const line of lines) expect(line).toMatch(/^[^:]*broken\.yaml:\d+:\d+: [\w.[\]]+: .+/);
     expect(r.stderr).toMatch(/broken\.yaml:4:9: metadata\.name: /);
     expect(r.stderr).toMatch(/broken\.yaml:\d+:\d+: spec\.trigger(\.bukket)?: .*bukket/);
+  });
+
+  it("reads a file in the legacy form with a warning on stderr and exits 0", async () => {
+    const legacy = join(dir, "legacy-pipelines");
+    write(join(legacy, "people-detect.yaml"), PEOPLE_DETECT.replace("framegate.io/v1alpha1", "framegate/v1").replace('width: "320"', "width: 320"));
+    const r = await cli(["validate", "--rules", legacy, "--services", services]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe("ok: 1 pipelines\n");
+    expect(r.stderr).toMatch(/^[^\n]*legacy-pipelines\/people-detect\.yaml:1:13: warning: apiVersion: "framegate\/v1" is the old form, .* set apiVersion: framegate\.io\/v1alpha1; quote the 1 number\/boolean value .*\n$/);
   });
 
   it("rejects an unknown flag as usage (exit 2)", async () => {

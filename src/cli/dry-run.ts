@@ -31,11 +31,13 @@ export function flagPath(io: CliIo, dir: string): string {
 }
 
 /**
- * Loads and validates rules and services.
+ * Loads and validates rules and services. Warnings (documents in the legacy form) go to stderr as
+ * `FILE:LINE:COL: warning: path: message` lines and do not fail the command.
  * @throws CliError (exit 1) with one `FILE:LINE:COL: path: message` line per problem
  */
 export async function loadRuleSet(io: CliIo, rulesDir: string, servicesDir: string): Promise<RuleSet> {
   const r = await loadRules({ rulesDir: flagPath(io, rulesDir), servicesDir: flagPath(io, servicesDir) });
+  for (const w of r.warnings) io.err(`${w.file}:${w.line}:${w.col}: warning: ${w.path}: ${w.message}\n`);
   if (!r.ok) throw new CliError(r.issues.map(formatIssue).join("\n"), EXIT.failure);
   return r.ruleSet;
 }

@@ -51,7 +51,7 @@ async function setup(opts: { maxDeliver?: number; ackWait?: string; maxInFlight?
   const rulesDir = mkdtempSync(join(tmpdir(), "fg-rules-"));
   writeFileSync(
     join(rulesDir, "detect.yaml"),
-    `apiVersion: framegate/v1
+    `apiVersion: framegate.io/v1alpha1
 kind: Pipeline
 metadata: { name: people-detect }
 spec:
@@ -62,7 +62,7 @@ spec:
       - { name: detect, service: detect, after: [resize] }
     parameters: { camera: "{camera}", key: "{key}" }
 ---
-apiVersion: framegate/v1
+apiVersion: framegate.io/v1alpha1
 kind: Pipeline
 metadata: { name: motion }
 spec:

@@ -20,7 +20,7 @@ function rules(select: string, limits = "") {
     [
       {
         path: "p.yaml",
-        text: `apiVersion: framegate/v1
+        text: `apiVersion: framegate.io/v1alpha1
 kind: Pipeline
 metadata: { name: p }
 spec:

@@ -14,17 +14,18 @@ function compiled(doc: unknown, file: string, by: string): CompiledPipeline {
 
 const detect = compiled(
   {
-    apiVersion: "framegate/v1",
+    apiVersion: "framegate.io/v1alpha1",
     kind: "Pipeline",
-    metadata: { name: "people-detect", description: "Look for people at the gate" },
+    metadata: { name: "people-detect" },
     spec: {
+      description: "Look for people at the gate",
       trigger: { bucket: "raw", key: "{camera}/**/*.jpg" },
       select: { sample: "5s" },
       limits: { maxInFlight: 20 },
       workflow: {
         serviceAccountName: "framegate-runner",
         steps: [
-          { name: "resize", service: "resize", params: { width: 640 } },
+          { name: "resize", service: "resize", params: { width: "640" } },
           { name: "detect", service: "detect", after: ["resize"], nodeSelector: { hardware: "gpu" } },
         ],
         parameters: { camera: "{camera}" },
@@ -36,7 +37,7 @@ const detect = compiled(
 );
 const alerts = compiled(
   {
-    apiVersion: "framegate/v1",
+    apiVersion: "framegate.io/v1alpha1",
     kind: "Pipeline",
     metadata: { name: "motion-alerts" },
     spec: { trigger: { source: "webhook", hook: "motion" }, workflow: { namespace: "alerts", templateRef: "alert-template" } },

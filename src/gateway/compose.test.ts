@@ -12,7 +12,7 @@ import { RuleDrafts } from "./rule-drafts.js";
 const TOKEN = "composer-token-0123456789";
 const SERVICES = join(REPO_ROOT, "services");
 
-const draft = (name: string, key = "{camera}/**/*.jpg") => `apiVersion: framegate/v1
+const draft = (name: string, key = "{camera}/**/*.jpg") => `apiVersion: framegate.io/v1alpha1
 kind: Pipeline
 metadata:
   name: ${name}
@@ -26,7 +26,7 @@ spec:
     steps:
       - name: resize
         service: resize
-        params: { width: 320 }
+        params: { width: "320" }
       - name: detect
         service: detect
         after: [resize]
@@ -70,7 +70,7 @@ describe("POST /api/validate with a draft", () => {
   });
 
   it("catches a name already used by another file of the rules folder, and only reports the draft's own issues", async () => {
-    writeFileSync(join(rulesDir, "broken.yaml"), "apiVersion: framegate/v1\nkind: Nope\n");
+    writeFileSync(join(rulesDir, "broken.yaml"), "apiVersion: framegate.io/v1alpha1\nkind: Nope\n");
     const ok = (await (await app().request("/api/validate", { method: "POST", body: draft("yard") })).json()) as { ok: boolean; issues: unknown[] };
     expect(ok).toEqual({ ok: true, issues: [] });
     writeFileSync(join(rulesDir, "copy.yaml"), draft("existing"));

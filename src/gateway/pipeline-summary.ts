@@ -28,7 +28,7 @@ export function summarizePipeline(p: CompiledPipeline): PipelineSummary {
   if (wf.templateRef !== undefined) workflow.templateRef = wf.templateRef;
   if (wf.steps !== undefined) workflow.steps = wf.steps.map((s) => ({ name: s.name, service: s.service, after: s.after }));
   const summary: PipelineSummary = { name: p.name, file: p.file, trigger, select: { ...select, by: p.by }, limits, workflow };
-  const description = p.pipeline.metadata.description;
+  const description = p.pipeline.spec.description;
   if (description !== undefined) summary.description = description;
   return summary;
 }

@@ -16,7 +16,7 @@ export interface ServiceParamSummary {
 export interface ServiceSummary {
   name: string;
   description?: string;
-  category: Service["metadata"]["category"];
+  category: Service["spec"]["category"];
   image: string;
   params: ServiceParamSummary[];
   outputExtension?: string;
@@ -24,7 +24,7 @@ export interface ServiceSummary {
   retries: number;
 }
 
-const CATEGORY_ORDER: Service["metadata"]["category"][] = ["pre-processing", "ai", "post-processing", "other"];
+const CATEGORY_ORDER: Service["spec"]["category"][] = ["pre-processing", "ai", "post-processing", "other"];
 
 /** Summarizes one service; parameters keep their order in service.yaml. */
 export function summarizeService(s: Service): ServiceSummary {
@@ -35,8 +35,8 @@ export function summarizeService(s: Service): ServiceSummary {
     if (p.default !== undefined) out.default = p.default;
     return out;
   });
-  const out: ServiceSummary = { name: s.metadata.name, category: s.metadata.category, image: s.spec.image, params, retries: s.spec.retries };
-  if (s.metadata.description !== undefined) out.description = s.metadata.description;
+  const out: ServiceSummary = { name: s.metadata.name, category: s.spec.category, image: s.spec.image, params, retries: s.spec.retries };
+  if (s.spec.description !== undefined) out.description = s.spec.description;
   if (s.spec.outputExtension !== undefined) out.outputExtension = s.spec.outputExtension;
   if (s.spec.nodeSelector !== undefined) out.nodeSelector = s.spec.nodeSelector;
   return out;

@@ -131,10 +131,10 @@ describe("GET /api/cameras", () => {
 describe("GET /api/services", () => {
   it("lists the catalog by category with each service's parameters for the composer", async () => {
     const service = (name: string, category: string, params: Record<string, unknown>) =>
-      serviceSchema.parse({ apiVersion: "framegate/v1", kind: "Service", metadata: { name, category, description: `${name} it` }, spec: { image: `framegate/${name}:1`, command: ["run"], params } });
+      serviceSchema.parse({ apiVersion: "framegate.io/v1alpha1", kind: "ProcessingService", metadata: { name }, spec: { category, description: `${name} it`, image: `framegate/${name}:1`, command: ["run"], params } });
     const catalog = new Map([
       ["detect", service("detect", "ai", { model: { type: "enum", values: ["hog", "yolov8"], default: "hog" } })],
-      ["resize", service("resize", "pre-processing", { width: { type: "integer", default: 640, description: "pixels" }, height: { type: "integer", required: true } })],
+      ["resize", service("resize", "pre-processing", { width: { type: "integer", default: "640", description: "pixels" }, height: { type: "integer", required: true } })],
     ]);
     const ruleSet: RuleSet = { pipelines: [], catalog, files: [] };
     const app = createGatewayApp(makeDeps({ rules: () => ({ ruleSet, issues: [] }) }));

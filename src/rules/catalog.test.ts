@@ -5,8 +5,8 @@ import { describe, expect, it } from "vitest";
 import { formatIssue } from "../lib/errors.js";
 import { loadCatalog, loadCatalogFromText, paramValueProblem } from "./catalog.js";
 
-const service = (name: string, params = "    width: { type: integer, default: 640 }\n") =>
-  `apiVersion: framegate/v1\nkind: Service\nmetadata:\n  name: ${name}\n  category: pre-processing\nspec:\n  image: example/${name}:1\n  command: ["node", "main.js"]\n  params:\n${params}`;
+const service = (name: string, params = "    width: { type: integer, default: \"640\" }\n") =>
+  `apiVersion: framegate.io/v1alpha1\nkind: ProcessingService\nmetadata:\n  name: ${name}\nspec:\n  category: pre-processing\n  image: example/${name}:1\n  command: ["node", "main.js"]\n  params:\n${params}`;
 
 describe("loadCatalogFromText", () => {
   it("loads services with their defaults filled in", () => {
@@ -41,7 +41,7 @@ describe("loadCatalogFromText", () => {
       "    fit: { type: enum, default: inside }",
       "    format: { type: enum, values: [jpeg, png], default: gif }",
       "    quality: { type: string, values: [a] }",
-      "    ratio: { type: number, default: 0.5 }",
+      "    ratio: { type: number, default: \"0.5\" }",
       "    flag: { type: boolean, default: yes }",
       "",
     ].join("\n");
@@ -59,7 +59,7 @@ describe("loadCatalogFromText", () => {
     const text = service("x", "    bad-name: { type: string }\n    ok: { type: integr }\n").replace("  image: example/x:1\n", "  image: example/x:1\n  imagePullPolicy: Always\n");
     const r = loadCatalogFromText([{ path: "services/x/service.yaml", text }]);
     expect(r.issues.map(formatIssue)).toEqual([
-      "services/x/service.yaml:8:3: spec.imagePullPolicy: unknown field \"imagePullPolicy\" — remove it; fields here: image, command, args, params, outputExtension, resources, nodeSelector, retries",
+      "services/x/service.yaml:8:3: spec.imagePullPolicy: unknown field \"imagePullPolicy\" — remove it; fields here: description, category, image, command, args, params, outputExtension, resources, nodeSelector, tolerations, retries",
       "services/x/service.yaml:11:5: spec.params.bad-name: invalid name \"bad-name\": param names are letters, digits and '_'",
       'services/x/service.yaml:12:17: spec.params.ok.type: must be "string", "integer", "number", "boolean" or "enum", got text "integr" — did you mean "integer"?',
     ]);

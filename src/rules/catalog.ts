@@ -6,6 +6,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { sortIssues, type Issue } from "../lib/errors.js";
 import { serviceSchema, type Service, type ServiceParam } from "./catalog-schema.js";
+import { isLegacy, migrateService } from "./legacy-form.js";
 import { schemaIssues } from "./schema-issues.js";
 import type { Catalog } from "./types.js";
 import { formatPath, parseYamlDocuments, type Position } from "./yaml-source.js";
@@ -16,10 +17,14 @@ export interface SourceFile {
   text: string;
 }
 
-/** The catalog and where each service was declared (for "defined at" hints); `issues` empty when valid. */
+/**
+ * The catalog and where each service was declared (for "defined at" hints); `issues` empty when valid;
+ * `warnings` for entries in the legacy form.
+ */
 export interface CatalogLoad {
   catalog: Catalog;
   issues: Issue[];
+  warnings: Issue[];
   declaredAt: Map<string, { file: string } & Position>;
 }
 
@@ -46,11 +51,18 @@ export function paramValueProblem(param: ServiceParam, value: string): string | 
 export function loadCatalogFromText(files: readonly SourceFile[]): CatalogLoad {
   const catalog: Catalog = new Map();
   const issues: Issue[] = [];
+  const warnings: Issue[] = [];
   const declaredAt = new Map<string, { file: string } & Position>();
   for (const f of files) {
     const parsed = parseYamlDocuments(f.path, f.text);
     issues.push(...parsed.issues);
-    for (const doc of parsed.docs) {
+    for (const source of parsed.docs) {
+      let doc = source;
+      if (isLegacy(source.data)) {
+        const migrated = migrateService(source);
+        doc = migrated.doc;
+        warnings.push(migrated.warning);
+      }
       const r = serviceSchema.safeParse(doc.data);
       if (!r.success) {
         issues.push(...schemaIssues(r.error.issues, doc, serviceSchema));
@@ -85,7 +97,7 @@ export function loadCatalogFromText(files: readonly SourceFile[]): CatalogLoad {
       }
     }
   }
-  return { catalog, issues: sortIssues(issues), declaredAt };
+  return { catalog, issues: sortIssues(issues), warnings: sortIssues(warnings), declaredAt };
 }
 
 /** The catalog file of every service folder under `servicesDir` (`<name>/service.yaml` or `.yml`), sorted. */
@@ -109,7 +121,7 @@ export async function readServiceFiles(servicesDir: string): Promise<{ files: So
   return { files, issues: [] };
 }
 
-/** Reads and validates every service under `servicesDir`. */
+/** Reads and validates every service under `servicesDir` (legacy-form warnings are dropped: {@link loadRules} reports them). */
 export async function loadCatalog(servicesDir: string): Promise<{ ok: true; catalog: Catalog; files: string[] } | { ok: false; issues: Issue[] }> {
   const read = await readServiceFiles(servicesDir);
   if (read.issues.length > 0) return { ok: false, issues: read.issues };

@@ -5,7 +5,7 @@ import { pipelineSchema } from "./schema.js";
 describe("compilePipeline", () => {
   it("parses the select: durations once, at load", () => {
     const doc = {
-      apiVersion: "framegate/v1",
+      apiVersion: "framegate.io/v1alpha1",
       kind: "Pipeline",
       metadata: { name: "p" },
       spec: { trigger: { bucket: "raw", key: "{camera}/*.jpg" }, select: { dedupe: "10m", sample: "1.5s", batch: { size: 4, window: "500ms" } }, workflow: { templateRef: "t" } },

@@ -26,7 +26,7 @@ function ok(r: LoadResult) {
 
 /** A valid pipeline with the given trigger lines (indented 4) and workflow lines (indented 4). */
 function doc(name: string, trigger: string, workflow = "    steps:\n      - name: resize\n        service: resize\n", extra = ""): string {
-  return `apiVersion: framegate/v1\nkind: Pipeline\nmetadata:\n  name: ${name}\nspec:\n  trigger:\n${trigger}${extra}  workflow:\n${workflow}`;
+  return `apiVersion: framegate.io/v1alpha1\nkind: Pipeline\nmetadata:\n  name: ${name}\nspec:\n  trigger:\n${trigger}${extra}  workflow:\n${workflow}`;
 }
 
 describe("loadRules on the repository's own pipelines/ and services/", () => {
@@ -76,7 +76,7 @@ describe("loadRules reading folders", () => {
 
 describe("loadRulesFromText: YAML and schema problems", () => {
   it("reports malformed YAML at yaml's own position", () => {
-    const text = "apiVersion: framegate/v1\nkind: Pipeline\nmetadata:\n  name: a\n    bad: indent\n";
+    const text = "apiVersion: framegate.io/v1alpha1\nkind: Pipeline\nmetadata:\n  name: a\n    bad: indent\n";
     expect(problems(load(text))).toEqual([
       "pipelines/t.yaml:4:9: (document): invalid YAML: Nested mappings are not allowed in compact mappings",
       "pipelines/t.yaml:4:9: (document): invalid YAML: Implicit keys need to be on a single line",
@@ -125,7 +125,7 @@ describe("loadRulesFromText: YAML and schema problems", () => {
       "    steps: [{ name: a, service: resize }]",
     ].join("\n");
     expect(problems(load(text))).toEqual([
-      'pipelines/t.yaml:1:13: apiVersion: must be "framegate/v1", got text "framegate/v2"',
+      'pipelines/t.yaml:1:13: apiVersion: must be "framegate.io/v1alpha1", got text "framegate/v2"',
       "pipelines/t.yaml:4:9: metadata.name: text \"People\" must be a DNS-1123 label: lowercase letters, digits and '-', at most 63 characters, starting and ending with a letter or digit",
       'pipelines/t.yaml:7:13: spec.trigger.source: must be "minio" or "webhook"',
       'pipelines/t.yaml:9:13: spec.select.sample: text "5 seconds" must be a duration: a number and a unit, e.g. 500ms, 5s, 10m, 24h, 7d',
@@ -137,7 +137,7 @@ describe("loadRulesFromText: YAML and schema problems", () => {
   it("rejects a document that is not a mapping, and a Service in the rules folder", () => {
     expect(problems(load("just text\n"))).toEqual(['pipelines/t.yaml:1:1: (document): a document must be a mapping (apiVersion, kind, metadata, spec), got text "just text"']);
     const svc = SERVICES[0]!.text;
-    expect(problems(load(svc))).toContain('pipelines/t.yaml:4:7: kind: must be "Pipeline", got text "Service"');
+    expect(problems(load(svc))).toContain('pipelines/t.yaml:4:7: kind: must be "Pipeline", got text "ProcessingService"');
   });
 });
 
@@ -161,7 +161,7 @@ describe("loadRulesFromText: several documents per file", () => {
 
   it("reports every problem of a file in one run, schema and cross-checks alike", () => {
     const text = [
-      "apiVersion: framegate/v1",
+      "apiVersion: framegate.io/v1alpha1",
       "kind: Pipeline",
       "metadata: { name: a, descrption: x }",
       "spec:",
@@ -171,7 +171,7 @@ describe("loadRulesFromText: several documents per file", () => {
       "    steps:",
       "      - { name: r, service: resise }",
       "---",
-      "apiVersion: framegate/v1",
+      "apiVersion: framegate.io/v1alpha1",
       "kind: Pipeline",
       "metadata: { name: a }",
       "spec:",
@@ -179,7 +179,7 @@ describe("loadRulesFromText: several documents per file", () => {
       "  workflow: { templateRef: t }",
     ].join("\n");
     expect(problems(load(text))).toEqual([
-      'pipelines/t.yaml:3:22: metadata.descrption: unknown field "descrption" — did you mean "description"?',
+      'pipelines/t.yaml:3:22: metadata.descrption: unknown field "descrption" — remove it; fields here: name, namespace, labels, annotations',
       'pipelines/t.yaml:5:32: spec.trigger.key: "{camera/x" has an unclosed "{" at character 1 — close it ("{camera}") or write "{{" for a literal "{"',
       "pipelines/t.yaml:6:17: spec.select.by: {cmaera} is not provided by this trigger — did you mean {camera}? Available: {bucket}, {key}, {file}, {dir}, {camera}, {etag}, {size}, {eventName}, {eventTime}, {versionId}, {contentType}",
       'pipelines/t.yaml:9:29: spec.workflow.steps[0].service: service "resise" is not in the catalog — did you mean "resize"? Known services: resize, detect (each is services/<name>/service.yaml)',
@@ -229,13 +229,13 @@ describe("loadRulesFromText: cross-checks", () => {
       "    steps:",
       "      - name: r",
       "        service: resize",
-      "        params: { widht: 3, fit: covr, quality: high, height: \"{height}\" }",
+      "        params: { widht: \"3\", fit: covr, quality: high, height: \"{height}\" }",
       "",
     ].join("\n");
     expect(problems(load(doc("p", "    bucket: raw\n    key: \"{camera}/{height}/*.jpg\"\n", wf)))).toEqual([
       'pipelines/t.yaml:13:19: spec.workflow.steps[0].params.widht: "widht" is not a parameter of service "resize" — did you mean "width"? Its parameters: width, height, fit, format, quality, maxInputBytes, maxPixels',
-      'pipelines/t.yaml:13:34: spec.workflow.steps[0].params.fit: must be one of cover, contain, fill, inside, outside, got "covr"',
-      'pipelines/t.yaml:13:49: spec.workflow.steps[0].params.quality: must be a whole number, got "high"',
+      'pipelines/t.yaml:13:36: spec.workflow.steps[0].params.fit: must be one of cover, contain, fill, inside, outside, got "covr"',
+      'pipelines/t.yaml:13:51: spec.workflow.steps[0].params.quality: must be a whole number, got "high"',
     ]);
   });
 

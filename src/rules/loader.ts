@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { sortIssues, type Issue } from "../lib/errors.js";
 import { loadCatalogFromText, readServiceFiles, type SourceFile } from "./catalog.js";
 import { compilePipeline } from "./compile-pipeline.js";
+import { isLegacy, migratePipeline } from "./legacy-form.js";
 import { checkPipeline } from "./pipeline-checks.js";
 import { viewPipeline } from "./pipeline-view.js";
 import { pipelineSchema } from "./schema.js";
@@ -15,8 +16,11 @@ import { schemaIssues } from "./schema-issues.js";
 import type { CompiledPipeline, RuleSet } from "./types.js";
 import { parseYamlDocuments, type Position } from "./yaml-source.js";
 
-/** The outcome of a load: the compiled rules, or every issue that stopped them. */
-export type LoadResult = { ok: true; ruleSet: RuleSet } | { ok: false; issues: Issue[] };
+/**
+ * The outcome of a load: the compiled rules, or every issue that stopped them. `warnings` (documents
+ * in the legacy form, read as their new form) never stop a load.
+ */
+export type LoadResult = ({ ok: true; ruleSet: RuleSet } | { ok: false; issues: Issue[] }) & { warnings: Issue[] };
 
 export type { SourceFile };
 
@@ -26,13 +30,19 @@ export type { SourceFile };
  * @example loadRulesFromText([{ path: "pipelines/a.yaml", text }], [{ path: "services/resize/service.yaml", text: svc }])
  */
 export function loadRulesFromText(rules: readonly SourceFile[], services: readonly SourceFile[]): LoadResult {
-  const { catalog, issues } = loadCatalogFromText(services);
+  const { catalog, issues, warnings } = loadCatalogFromText(services);
   const pipelines: CompiledPipeline[] = [];
   const names = new Map<string, { file: string } & Position>();
   for (const f of rules) {
     const parsed = parseYamlDocuments(f.path, f.text);
     issues.push(...parsed.issues);
-    for (const doc of parsed.docs) {
+    for (const source of parsed.docs) {
+      let doc = source;
+      if (isLegacy(source.data)) {
+        const migrated = migratePipeline(source);
+        doc = migrated.doc;
+        warnings.push(migrated.warning);
+      }
       const r = pipelineSchema.safeParse(doc.data);
       const before = issues.length;
       if (!r.success) issues.push(...schemaIssues(r.error.issues, doc, pipelineSchema));
@@ -52,8 +62,9 @@ export function loadRulesFromText(rules: readonly SourceFile[], services: readon
       }
     }
   }
-  if (issues.length > 0) return { ok: false, issues: sortIssues(issues) };
-  return { ok: true, ruleSet: { pipelines, catalog, files: [...rules, ...services].map((f) => f.path) } };
+  const sortedWarnings = sortIssues(warnings);
+  if (issues.length > 0) return { ok: false, issues: sortIssues(issues), warnings: sortedWarnings };
+  return { ok: true, ruleSet: { pipelines, catalog, files: [...rules, ...services].map((f) => f.path) }, warnings: sortedWarnings };
 }
 
 /** Every `*.yaml`/`*.yml` file directly in `dir`, sorted by name (ConfigMap internals such as `..data` skipped). */
@@ -82,6 +93,6 @@ export async function readRuleFiles(dir: string): Promise<{ files: SourceFile[];
 export async function loadRules(opts: { rulesDir: string; servicesDir: string }): Promise<LoadResult> {
   const [rules, services] = await Promise.all([readRuleFiles(opts.rulesDir), readServiceFiles(opts.servicesDir)]);
   const ioIssues = [...rules.issues, ...services.issues];
-  if (ioIssues.length > 0) return { ok: false, issues: ioIssues };
+  if (ioIssues.length > 0) return { ok: false, issues: ioIssues, warnings: [] };
   return loadRulesFromText(rules.files, services.files);
 }

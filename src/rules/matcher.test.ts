@@ -6,7 +6,7 @@ import { pipelineSchema } from "./schema.js";
 import type { CompiledPipeline, Match } from "./types.js";
 
 function pipeline(name: string, trigger: Record<string, unknown>): CompiledPipeline {
-  const doc = { apiVersion: "framegate/v1", kind: "Pipeline", metadata: { name }, spec: { trigger, workflow: { templateRef: "t" } } };
+  const doc = { apiVersion: "framegate.io/v1alpha1", kind: "Pipeline", metadata: { name }, spec: { trigger, workflow: { templateRef: "t" } } };
   return compilePipeline(pipelineSchema.parse(doc), "test.yaml");
 }
 

@@ -7,7 +7,7 @@ import { createMetrics } from "../lib/metrics.js";
 import { RuleStore } from "./rule-store.js";
 import { RuleError } from "../lib/errors.js";
 
-const PIPE = (name: string, key = "{camera}/**/*.jpg") => `apiVersion: framegate/v1
+const PIPE = (name: string, key = "{camera}/**/*.jpg") => `apiVersion: framegate.io/v1alpha1
 kind: Pipeline
 metadata: { name: ${name} }
 spec:

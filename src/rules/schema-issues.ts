@@ -119,12 +119,16 @@ function stripSubject(message: string, path: readonly PathKey[]): string {
 
 type ZodIssue = z.core.$ZodIssue;
 
+/** Fields the legacy form kept in metadata that the resources keep in spec. */
+const MOVED_TO_SPEC = ["description", "category"];
+
 function messageFor(issue: ZodIssue, data: unknown): string {
   const value = valueAt(data, issue.path as PathKey[]);
   const custom = !issue.message.startsWith("Invalid") && !issue.message.startsWith("Too ");
   switch (issue.code) {
     case "invalid_type":
       if (value === undefined) return `required field is missing (expected ${expectedText(issue.expected)})`;
+      if (custom) return `${stripSubject(issue.message, issue.path as PathKey[])}, got ${describeValue(value)}`;
       return `expected ${expectedText(issue.expected)}, got ${describeValue(value)}`;
     case "invalid_union": {
       if (custom) return stripSubject(issue.message, issue.path as PathKey[]);
@@ -178,7 +182,10 @@ export function schemaIssues(zodIssues: readonly ZodIssue[], doc: YamlDoc, schem
       for (const key of zi.keys) {
         const close = suggest(key, known);
         if (close !== undefined) misspelt.add(formatPath([...path, close]));
-        const hint = close !== undefined ? ` — did you mean "${close}"?` : known.length > 0 ? ` — remove it; fields here: ${known.join(", ")}` : " — remove it";
+        const moved = formatPath(path) === "metadata" && MOVED_TO_SPEC.includes(key);
+        const hint = moved
+          ? ` — move it to spec.${key}: metadata holds only Kubernetes ObjectMeta (${known.join(", ")})`
+          : close !== undefined ? ` — did you mean "${close}"?` : known.length > 0 ? ` — remove it; fields here: ${known.join(", ")}` : " — remove it";
         out.push({ file: doc.file, ...doc.pos([...path, key], "key"), path: formatPath([...path, key]), message: `unknown field "${key}"${hint}` });
       }
       continue;

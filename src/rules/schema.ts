@@ -1,9 +1,18 @@
 /**
- * @module rules/schema — the Pipeline rule format (`pipelines/*.yaml`), the single source of its types.
- * Strict: unknown fields are errors. Defaults live here and nowhere else.
+ * @module rules/schema — the Pipeline rule format (`pipelines/*.yaml`, and the `Pipeline` resource of
+ * `framegate.io/v1alpha1`), the single source of its types and of the CRD's schema (crd-schema.ts).
+ * Strict: unknown fields are errors. Defaults live here and nowhere else (not in the CRD).
+ * `x-kubernetes-validations` metadata are the CEL forms of the refinements, for the API server.
  */
 import { z } from "zod";
 import { DURATION_RE } from "../lib/duration.js";
+import { nodeSelectorSchema, resourcesSchema, tolerationSchema } from "./placement-schema.js";
+
+/** The group and version of framegate's resources. */
+export const API_GROUP = "framegate.io";
+export const API_VERSION = "framegate.io/v1alpha1";
+/** The form before the resources: still read, with a warning that says how to migrate (legacy-form.ts). */
+export const LEGACY_API_VERSION = "framegate/v1";
 
 /** DNS-1123 label: lowercase alphanumerics and '-', starting and ending alphanumeric, at most 63. */
 export const DNS_LABEL_RE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
@@ -30,16 +39,34 @@ const eventName = z
 
 const globList = z.array(z.string().min(1)).min(1);
 
+/**
+ * A parameter value: text. Kubernetes keeps a Pipeline's values as typed, and one type per field is
+ * what a structural schema allows, so numbers and booleans are quoted.
+ */
+export const paramValue = z.string({
+  error: (iss) => (iss.input === undefined ? undefined : 'must be text: quote numbers and booleans ("640", "0.5", "true"), as the Kubernetes resource keeps one type per field'),
+});
+
+/** ObjectMeta as far as a rule file may set it; the rest of a resource's metadata is the API server's. */
+export const objectMetaSchema = z.strictObject({
+  name: dnsLabel,
+  namespace: dnsLabel.optional(),
+  labels: z.record(z.string(), z.string()).optional(),
+  annotations: z.record(z.string(), z.string()).optional(),
+});
+
 export const minioWhereSchema = z.strictObject({
   camera: globList.optional(),
   contentType: globList.optional(),
   minSize: z.number().int().nonnegative().optional(),
   maxSize: z.number().int().positive().optional(),
   metadata: z.record(z.string(), z.string()).optional(),
+}).meta({
+  "x-kubernetes-validations": [{ rule: "!has(self.minSize) || !has(self.maxSize) || self.minSize <= self.maxSize", message: "minSize is larger than maxSize, so nothing can match — swap or fix them" }],
 });
 
 export const minioTriggerSchema = z.strictObject({
-  source: z.literal("minio"),
+  source: z.literal("minio").default("minio"),
   bucket: z.string().min(3).max(63).regex(/^[a-z0-9][a-z0-9.-]+[a-z0-9]$/, "must be an S3 bucket name (lowercase letters, digits, '.', '-', 3-63 characters)"),
   key: z.string().min(1).optional(),
   prefix: z.string().min(1).optional(),
@@ -59,12 +86,22 @@ export const webhookTriggerSchema = z.strictObject({
   where: webhookWhereSchema.optional(),
 });
 
-export const triggerSchema = z.preprocess(
-  (v) => (v && typeof v === "object" && !Array.isArray(v) && !("source" in v) ? { ...v, source: "minio" } : v),
-  z.discriminatedUnion("source", [minioTriggerSchema, webhookTriggerSchema], {
+const isWebhook = "(has(self.source) && self.source == 'webhook')";
+
+export const triggerSchema = z
+  .discriminatedUnion("source", [minioTriggerSchema, webhookTriggerSchema], {
     error: 'spec.trigger.source must be "minio" or "webhook"',
-  }),
-);
+  })
+  .meta({
+    "x-kubernetes-validations": [
+      { rule: `${isWebhook} || has(self.bucket)`, message: "a minio trigger (the default source) needs bucket" },
+      { rule: `!${isWebhook} || has(self.hook)`, message: "a webhook trigger needs hook: the <name> of POST /hooks/<name>" },
+      { rule: `!${isWebhook} || !(has(self.bucket) || has(self.key) || has(self.prefix) || has(self.suffix) || has(self.events))`, message: "bucket, key, prefix, suffix and events are fields of a minio trigger — remove them or set source: minio" },
+      { rule: `${isWebhook} || !has(self.hook)`, message: "hook is a field of a webhook trigger — remove it or set source: webhook" },
+      { rule: `!has(self.where) || (${isWebhook} ? !(has(self.where.camera) || has(self.where.contentType) || has(self.where.minSize) || has(self.where.maxSize) || has(self.where.metadata)) : !has(self.where.fields))`, message: "where.fields is for webhook triggers; where.camera, contentType, minSize, maxSize and metadata are for minio triggers" },
+      { rule: "!(has(self.key) && (has(self.prefix) || has(self.suffix)))", message: "set either key or prefix/suffix, not both — a key pattern can say both at once" },
+    ],
+  });
 
 export const selectSchema = z.strictObject({
   /** partition key template; default "{camera}" when the trigger can name a camera, else "{bucket}" (or "{hook}") */
@@ -84,12 +121,19 @@ export const limitsSchema = z.strictObject({
   ratePerSecond: z.number().positive().optional(),
 });
 
+/** Most steps one pipeline may have (a Workflow is one object in etcd; a DAG this large is a mistake). */
+export const MAX_STEPS = 50;
+
 export const stepSchema = z.strictObject({
   name: dnsLabel,
   service: z.string().min(1),
-  params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String)).default({}),
-  after: z.array(dnsLabel).default([]),
-  nodeSelector: z.record(z.string(), z.string()).optional(),
+  params: z.record(z.string(), paramValue).default({}),
+  after: z.array(dnsLabel).max(MAX_STEPS).default([]),
+  /** placement, merged over the service's own (the step's keys win) */
+  nodeSelector: nodeSelectorSchema.optional(),
+  tolerations: z.array(tolerationSchema).max(32).optional(),
+  /** replaces the service's resources for this step, requests and limits each as a whole */
+  resources: resourcesSchema.optional(),
 });
 
 export const workflowSchema = z
@@ -97,9 +141,9 @@ export const workflowSchema = z
     namespace: dnsLabel.default("argo"),
     serviceAccountName: dnsLabel.optional(),
     templateRef: dnsLabel.optional(),
-    steps: z.array(stepSchema).min(1).optional(),
+    steps: z.array(stepSchema).min(1).max(MAX_STEPS).optional(),
     /** Workflow arguments; values are templates such as "{camera}" */
-    parameters: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String)).default({}),
+    parameters: z.record(z.string(), paramValue).default({}),
     /** where steps write their outputs */
     outputBucket: z.string().min(3).default("processed"),
     ttlSecondsAfterFinished: z.number().int().nonnegative().default(3600),
@@ -107,22 +151,27 @@ export const workflowSchema = z
   })
   .refine((w) => (w.templateRef === undefined) !== (w.steps === undefined), {
     message: "set exactly one of workflow.templateRef (a WorkflowTemplate in the cluster) or workflow.steps (an inline DAG of catalog services)",
+  })
+  .meta({
+    "x-kubernetes-validations": [
+      { rule: "has(self.templateRef) != has(self.steps)", message: "set exactly one of workflow.templateRef (a WorkflowTemplate in the cluster) or workflow.steps (an inline DAG of catalog services)" },
+    ],
   });
 
+export const pipelineSpecSchema = z.strictObject({
+  /** what the pipeline is for, shown by the dashboard */
+  description: z.string().max(1024).optional(),
+  trigger: triggerSchema,
+  select: selectSchema.default({}),
+  limits: limitsSchema.default({}),
+  workflow: workflowSchema,
+});
+
 export const pipelineSchema = z.strictObject({
-  apiVersion: z.literal("framegate/v1", { error: 'apiVersion must be "framegate/v1"' }),
+  apiVersion: z.literal(API_VERSION, { error: `apiVersion must be "${API_VERSION}"` }),
   kind: z.literal("Pipeline", { error: 'kind must be "Pipeline"' }),
-  metadata: z.strictObject({
-    name: dnsLabel,
-    description: z.string().optional(),
-    labels: z.record(z.string(), z.string()).optional(),
-  }),
-  spec: z.strictObject({
-    trigger: triggerSchema,
-    select: selectSchema.default({}),
-    limits: limitsSchema.default({}),
-    workflow: workflowSchema,
-  }),
+  metadata: objectMetaSchema,
+  spec: pipelineSpecSchema,
 });
 
 export type Pipeline = z.infer<typeof pipelineSchema>;

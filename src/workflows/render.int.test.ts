@@ -10,6 +10,7 @@ import { join, relative } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments, stringify } from "yaml";
+import { match, objectEvent, pipeline } from "../../test/fixtures/render-fixtures.js";
 import { REPO_ROOT, toolPath } from "../../test/harness/util.js";
 import { formatIssue } from "../lib/errors.js";
 import { loadRules } from "../rules/loader.js";
@@ -212,6 +213,30 @@ describe("rendered Workflows pass argo lint --offline", () => {
     });
     const file = join(dir, "tags.yaml");
     writeFileSync(file, stringify(renderWorkflow(matchesOf(matcher, p!, evs), catalog), { lineWidth: 0 }));
+    const r = await argoLint([file]);
+    expect(r.code, r.output).toBe(0);
+  });
+
+  it("lints steps with placement: nodeSelector, tolerations and resources", async () => {
+    const p = pipeline("placed", {
+      steps: [
+        { name: "resize", service: "resize", resources: { requests: { cpu: "250m" }, limits: { cpu: 2, memory: "1Gi" } } },
+        {
+          name: "detect",
+          service: "detect",
+          after: ["resize"],
+          nodeSelector: { hardware: "gpu" },
+          tolerations: [{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }, { key: "dedicated", operator: "Equal", value: "vision", effect: "NoExecute", tolerationSeconds: 60 }],
+          resources: { limits: { "nvidia.com/gpu": 1, memory: "4Gi" } },
+        },
+      ],
+    });
+    const wf = renderWorkflow([match(p, objectEvent("gate-01/2026/01/01/000000-1.jpg"))], catalog);
+    const detect = (wf.spec.templates as { name: string; tolerations?: unknown[]; container?: { resources?: unknown } }[]).find((t) => t.name === "detect")!;
+    expect(detect.tolerations).toHaveLength(2);
+    expect(detect.container!.resources).toEqual({ limits: { "nvidia.com/gpu": "1", memory: "4Gi" } });
+    const file = join(dir, "placed.yaml");
+    writeFileSync(file, stringify(wf, { lineWidth: 0 }));
     const r = await argoLint([file]);
     expect(r.code, r.output).toBe(0);
   });

@@ -88,6 +88,27 @@ describe("renderWorkflow: inline DAG", () => {
     expect(detect!.metadata!.labels).toEqual({ "framegate.io/pipeline": "people-detect", "framegate.io/step": "detect" });
   });
 
+  it("places a step: its nodeSelector over the service's, tolerations of both, its resources instead of the service's", () => {
+    const placed = pipeline("placed", {
+      steps: [
+        {
+          name: "detect",
+          service: "detect",
+          nodeSelector: { hardware: "gpu" },
+          tolerations: [{ key: "gpu", operator: "Exists", effect: "NoSchedule" }],
+          resources: { limits: { "nvidia.com/gpu": 1 } },
+        },
+        { name: "resize", service: "resize", after: ["detect"] },
+      ],
+    });
+    const [, d, r] = templates(renderWorkflow([match(placed, objectEvent(KEY))], catalog())) as (Template & { tolerations?: unknown })[];
+    expect(d!.nodeSelector).toEqual({ "kubernetes.io/arch": "amd64", hardware: "gpu" });
+    expect(d!.tolerations).toEqual([{ key: "gpu", operator: "Exists", effect: "NoSchedule" }]);
+    expect(d!.container!.resources).toEqual({ limits: { "nvidia.com/gpu": "1" } });
+    expect(r!.container!.resources).toEqual({ requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "512Mi" } });
+    expect(r).not.toHaveProperty("tolerations");
+  });
+
   it("retries up to the service's retries, never on exit code 2", () => {
     expect(resize!.retryStrategy).toMatchObject({ limit: 2, retryPolicy: "Always", expression: "asInt(lastRetry.exitCode) != 2" });
     expect(detect!.retryStrategy).toMatchObject({ limit: 3 });

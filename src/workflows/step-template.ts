@@ -104,7 +104,7 @@ export function buildStepTemplate(t: StepTemplateInput): Record<string, unknown>
     env: contractEnv(t),
   };
   if (service.spec.args.length > 0) container.args = service.spec.args;
-  const res = service.spec.resources;
+  const res = step.resources ?? service.spec.resources;
   if (res && (res.requests || res.limits)) {
     container.resources = {
       ...(res.requests ? { requests: res.requests } : {}),
@@ -118,6 +118,8 @@ export function buildStepTemplate(t: StepTemplateInput): Record<string, unknown>
   };
   const nodeSelector = { ...service.spec.nodeSelector, ...step.nodeSelector };
   if (Object.keys(nodeSelector).length > 0) template.nodeSelector = nodeSelector;
+  const tolerations = [...(service.spec.tolerations ?? []), ...(step.tolerations ?? [])];
+  if (tolerations.length > 0) template.tolerations = tolerations;
   if (service.spec.retries > 0) {
     template.retryStrategy = {
       limit: service.spec.retries,

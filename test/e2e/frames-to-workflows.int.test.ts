@@ -21,7 +21,7 @@ const FINISHED = ["Succeeded", "Failed", "Error"];
 
 /** A pipeline resizing then detecting every JPEG of `bucket` (no sampling: one Workflow per frame). */
 function detectRule(name: string, bucket: string): string {
-  return `apiVersion: framegate/v1
+  return `apiVersion: framegate.io/v1alpha1
 kind: Pipeline
 metadata: { name: ${name} }
 spec:

@@ -132,7 +132,7 @@ describe("the gateway against a real kube-apiserver", () => {
     const t = await PipelineUnderTest.start(stack, {
       id: "restart",
       rules: {
-        "restart.yaml": `apiVersion: framegate/v1
+        "restart.yaml": `apiVersion: framegate.io/v1alpha1
 kind: Pipeline
 metadata: { name: ${name} }
 spec:

@@ -30,7 +30,7 @@ describe("maxInFlight holds the pipeline's unfinished Workflows", () => {
     const id = "bp";
     const pipeline = `${id}-limited`;
     const rules = {
-      "limited.yaml": `apiVersion: framegate/v1
+      "limited.yaml": `apiVersion: framegate.io/v1alpha1
 kind: Pipeline
 metadata: { name: ${pipeline} }
 spec:

@@ -25,7 +25,7 @@ const HOOK_TOKEN = "alerts-token-0123456789abcdef";
 const MiB = 1024 * 1024;
 
 const RULES = {
-  "bad.yaml": `apiVersion: framegate/v1
+  "bad.yaml": `apiVersion: framegate.io/v1alpha1
 kind: Pipeline
 metadata: { name: ${MINIO_PIPELINE} }
 spec:
@@ -35,7 +35,7 @@ spec:
     steps: [{ name: resize, service: resize }]
     parameters: { camera: "{camera}", key: "{key}" }
 ---
-apiVersion: framegate/v1
+apiVersion: framegate.io/v1alpha1
 kind: Pipeline
 metadata: { name: ${HOOK_PIPELINE} }
 spec:

@@ -30,7 +30,7 @@ export interface JudgedPipeline {
 export function exactlyOnceRules(id: string): { rules: Record<string, string>; pipelines: JudgedPipeline[] } {
   const each = `${id}-each`;
   const batch = `${id}-batch`;
-  const yaml = `apiVersion: framegate/v1
+  const yaml = `apiVersion: framegate.io/v1alpha1
 kind: Pipeline
 metadata: { name: ${each} }
 spec:
@@ -41,7 +41,7 @@ spec:
     steps: [{ name: resize, service: resize }]
     parameters: { camera: "{camera}", key: "{key}" }
 ---
-apiVersion: framegate/v1
+apiVersion: framegate.io/v1alpha1
 kind: Pipeline
 metadata: { name: ${batch} }
 spec:

@@ -130,7 +130,7 @@ describe("framegate setup: MinIO identities", () => {
     writeFileSync(
       join(rules.path, "dock.yaml"),
       [
-        "apiVersion: framegate/v1",
+        "apiVersion: framegate.io/v1alpha1",
         "kind: Pipeline",
         "metadata: { name: dock-resize }",
         "spec:",

@@ -58,7 +58,7 @@ describe("the draft model", () => {
     expect(moved.steps.map((s) => [s.name, s.after])).toEqual([["detect", []], ["resize", []]]);
   });
 
-  it("writes a pipeline with typed params that differ from defaults, and leaves empty sections out", () => {
+  it("writes a pipeline with the params that differ from defaults, as text, and leaves empty sections out", () => {
     let d = { ...emptyDraft(), name: "yard", cameras: "yard-*, gate-1", maxInFlight: "10", dedupe: "" };
     d = addStep(addStep(d, "resize"), "detect");
     d.steps[0]!.params = { width: "320", fit: "inside" };
@@ -71,8 +71,8 @@ describe("the draft model", () => {
       workflow: {
         namespace: "argo",
         steps: [
-          { name: "resize", service: "resize", params: { width: 320 } },
-          { name: "detect", service: "detect", after: ["resize"], params: { confidence: 0.7, nms: true } },
+          { name: "resize", service: "resize", params: { width: "320" } },
+          { name: "detect", service: "detect", after: ["resize"], params: { confidence: "0.7", nms: "true" } },
         ],
         parameters: { camera: "{camera}", key: "{key}" },
       },

@@ -144,22 +144,17 @@ function num(s: string): number | string | undefined {
   return /^-?\d+(\.\d+)?$/.test(t) ? Number(t) : t;
 }
 
-/** A parameter value in the YAML: typed as the service declares it when it reads as that type. */
-function paramValue(p: ServiceParamSummary | undefined, v: string): string | number | boolean {
-  if (p?.type === "integer" && /^-?\d+$/.test(v)) return Number(v);
-  if (p?.type === "number" && v.trim() !== "" && Number.isFinite(Number(v))) return Number(v);
-  if (p?.type === "boolean" && (v === "true" || v === "false")) return v === "true";
-  return v;
-}
-
-/** Only set values that differ from the service default; the renderer fills defaults in. */
-export function effectiveParams(step: DraftStep, service: CatalogService | undefined): Record<string, string | number | boolean> {
-  const out: Record<string, string | number | boolean> = {};
+/**
+ * Only set values that differ from the service default; the renderer fills defaults in. Values stay
+ * text (the YAML quotes `"640"`): the Pipeline resource keeps parameter values as strings.
+ */
+export function effectiveParams(step: DraftStep, service: CatalogService | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(step.params)) {
     const p = paramOf(service, name);
     if (p && p.default !== undefined && value === p.default) continue;
     if (value === "" && !p?.required) continue;
-    out[name] = paramValue(p, value);
+    out[name] = value;
   }
   return out;
 }
@@ -175,10 +170,11 @@ export function toPipeline(d: Draft, catalog: readonly CatalogService[]): { [k: 
   const parameters = Object.fromEntries(d.parameters.filter((p) => p.name.trim() !== "").map((p) => [p.name.trim(), p.value]));
   const byName = new Map(catalog.map((s) => [s.name, s]));
   return {
-    apiVersion: "framegate/v1",
+    apiVersion: "framegate.io/v1alpha1",
     kind: "Pipeline",
-    metadata: { name: d.name.trim(), description: d.description.trim() || undefined },
+    metadata: { name: d.name.trim() },
     spec: {
+      description: d.description.trim() || undefined,
       trigger: { source: "minio", bucket: d.bucket.trim(), key: d.key, where },
       select: Object.values(select).some((v) => v !== undefined) ? select : undefined,
       limits: Object.values(limits).some((v) => v !== undefined) ? limits : undefined,

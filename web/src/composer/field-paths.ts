@@ -8,7 +8,7 @@ import { formatPath } from "./issues.js";
 /** Paths of the fields that are always there. */
 export const PATHS = {
   name: "metadata.name",
-  description: "metadata.description",
+  description: "spec.description",
   bucket: "spec.trigger.bucket",
   key: "spec.trigger.key",
   cameras: "spec.trigger.where.camera",
