@@ -18,6 +18,7 @@ import { ensureIntake } from "../src/triggers/jetstream-setup.js";
 import { printTable } from "./table.js";
 import { minioNotificationText } from "../test/fixtures/minio-notification.js";
 import { procStat, startGatewayProcess, stopProcess } from "./gateway-process.js";
+import { waitFor } from "../test/harness/wait.js";
 
 const RATE_LIMIT = 20;
 const RULES = `apiVersion: framegate.io/v1alpha1
@@ -111,10 +112,7 @@ export async function run(argv: string[]): Promise<void> {
     // drain: everything published must settle (acked) — batch windows close within 5 s
     let s = await settled();
     const drainStart = performance.now();
-    while ((s.acked < published || s.pending > 0) && performance.now() - drainStart < 180_000) {
-      await new Promise((r) => setTimeout(r, 250));
-      s = await settled();
-    }
+    await waitFor("the drain", async () => (s = await settled()).acked >= published && s.pending === 0, 180_000, { state: () => `${s.acked}/${published} acked, ${s.pending} pending`, pollMs: 250 });
     const drainS = (performance.now() - drainStart) / 1000;
     clearInterval(sampler);
     const totalS = (performance.now() - t0) / 1000;

@@ -32,17 +32,3 @@ export async function stopProcess(child: ChildProcess): Promise<void> {
   child.kill("SIGTERM");
   await new Promise((r) => child.once("exit", r));
 }
-
-/** Polls until `cond`; prints `progress()` every 5 s; throws with it at the deadline. */
-export async function waitFor(cond: () => boolean, timeoutMs: number, progress: () => string): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  let last = Date.now();
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`bench timed out: ${progress()}`);
-    if (Date.now() - last > 5000) {
-      process.stderr.write(`  ${progress()}\n`);
-      last = Date.now();
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

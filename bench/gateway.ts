@@ -16,7 +16,8 @@ import { FakeKubeApi } from "../test/fakes/kube-api.js";
 import { ensureIntake } from "../src/triggers/jetstream-setup.js";
 import { printTable } from "./table.js";
 import { minioNotificationText } from "../test/fixtures/minio-notification.js";
-import { procStat, startGatewayProcess, stopProcess, waitFor } from "./gateway-process.js";
+import { procStat, startGatewayProcess, stopProcess } from "./gateway-process.js";
+import { waitFor } from "../test/harness/wait.js";
 
 const ARGO_EVENTS_EVENTS_PER_S = 45;
 
@@ -88,10 +89,10 @@ export async function run(argv: string[]): Promise<void> {
         KUBECONFIG: join(dir, "kubeconfig"),
       });
       // time from the first create, so process start-up is not counted
-      await waitFor(() => kube.workflows.size >= 1, 60_000, () => "gateway start");
+      await waitFor("bench", () => kube.workflows.size >= 1, 60_000, { state: () => "gateway start", pollMs: 20, progressEveryMs: 5_000 });
       const t0 = performance.now();
       const cpu0 = procStat(gw.pid!);
-      await waitFor(() => kube.workflows.size >= total, 300_000, () => `drain: ${kube.workflows.size}/${total} created`);
+      await waitFor("bench", () => kube.workflows.size >= total, 300_000, { state: () => `drain: ${kube.workflows.size}/${total} created`, pollMs: 20, progressEveryMs: 5_000 });
       const drainS = (performance.now() - t0) / 1000;
       const drainCpu = procStat(gw.pid!).cpuS - cpu0.cpuS;
       const drainRate = total / drainS;
@@ -108,7 +109,7 @@ export async function run(argv: string[]): Promise<void> {
         published.set(key, performance.now());
         void js.publish(subject, notification(key, `l${i}`));
       }
-      await waitFor(() => latencies.length >= n, 120_000, () => `latency run: ${latencies.length}/${n}`);
+      await waitFor("bench", () => latencies.length >= n, 120_000, { state: () => `latency run: ${latencies.length}/${n}`, pollMs: 20, progressEveryMs: 5_000 });
       const st = procStat(gw.pid!);
       latencies.sort((a, b) => a - b);
       rows.push([

@@ -15,7 +15,8 @@ import { CoreV1Api, CustomObjectsApi, type V1Pod } from "@kubernetes/client-node
 import { parseAllDocuments, stringify } from "yaml";
 import { afterAll, describe, expect, it } from "vitest";
 import { installArgo, startWorkflowController } from "../test/harness/argo.js";
-import { eventually, startKube, type KubeCluster } from "../test/harness/kube.js";
+import { apiMessage, startKube, type KubeCluster } from "../test/harness/kube.js";
+import { waitFor } from "../test/harness/wait.js";
 import { startKwok, type FakeNodes } from "../test/harness/kwok.js";
 import type { ManagedProcess } from "../test/harness/process.js";
 import { REPO_ROOT, toolPath } from "../test/harness/util.js";
@@ -342,18 +343,14 @@ describe("WorkflowTemplate image-processing on a real workflow-controller", () =
     const core = k.kubeConfig().makeApiClient(CoreV1Api);
     const pods: Record<string, V1Pod> = {};
     try {
-      await eventually(
-        "the resize and detect pods of the Workflow",
-        async () => {
+      await waitFor("the resize and detect pods of the Workflow", async () => {
           const list = await core.listNamespacedPod({ namespace: "argo", labelSelector: `workflows.argoproj.io/workflow=${wf.metadata.name}` });
           for (const p of list.items) {
             const step = p.metadata?.labels?.["framegate.io/step"];
             if (step) pods[step] = p;
           }
           return !!pods.resize && !!pods.detect;
-        },
-        90_000,
-      );
+        }, 90_000, { pollMs: 200, describeError: apiMessage });
     } catch (e) {
       const status = await api.getNamespacedCustomObject({ group: "argoproj.io", version: "v1alpha1", namespace: "argo", plural: "workflows", name: wf.metadata.name });
       throw new Error(

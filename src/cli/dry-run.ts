@@ -1,27 +1,15 @@
 /**
- * @module cli/dry-run — what `match` and `render` share: read the event input, load the rules, match
- * and render every (event, pipeline) pair the way the gateway would, without select (dedupe, sample,
- * batch) and without submitting anything.
+ * @module cli/dry-run — what the CLI commands share: read the event input (`--event`) and load the rules;
+ * matching and rendering them is workflows/dry-run.ts.
  */
 import { isAbsolute, relative, resolve } from "node:path";
 import { BadEventError, formatIssue } from "../lib/errors.js";
 import { loadRules } from "../rules/loader.js";
-import { compileMatcher } from "../rules/matcher.js";
-import type { Matcher, RuleSet } from "../rules/types.js";
+import type { RuleSet } from "../rules/types.js";
 import type { NormalizedEvent } from "../triggers/event.js";
 import { parseEventInput } from "../triggers/parse-input.js";
-import { renderWorkflow, workflowArguments } from "../workflows/render.js";
-import type { Workflow } from "../workflows/types.js";
 import { CliError, EXIT } from "./command.js";
 import { readInput, type CliIo } from "./io.js";
-
-/** One pipeline an event matched, rendered. `event` is the index into the events. */
-export interface DryRunMatch {
-  pipeline: string;
-  event: number;
-  params: Record<string, string>;
-  workflow: Workflow;
-}
 
 /** A flag path against the command's working directory, kept relative (as typed) in messages when it can be. */
 export function flagPath(io: CliIo, dir: string): string {
@@ -61,19 +49,4 @@ export async function readEvents(io: CliIo, command: string, path: string | unde
     if (err instanceof BadEventError) throw new CliError(`framegate ${command}: ${err.message.replace(/\s*\n\s*/g, " ")}`, EXIT.usage);
     throw err;
   }
-}
-
-/**
- * Matches every event and renders one Workflow per (event, pipeline), in event then pipeline order.
- * Pass the rule set's compiled `matcher` when there is one (the gateway's `/api/match`); else it is compiled here.
- */
-export function dryRun(events: readonly NormalizedEvent[], ruleSet: RuleSet, matcher: Matcher = compileMatcher(ruleSet.pipelines)): DryRunMatch[] {
-  const out: DryRunMatch[] = [];
-  events.forEach((ev, i) => {
-    for (const m of matcher.match(ev)) {
-      const workflow = renderWorkflow([m], ruleSet.catalog);
-      out.push({ pipeline: m.pipeline.name, event: i, params: workflowArguments(workflow), workflow });
-    }
-  });
-  return out;
 }

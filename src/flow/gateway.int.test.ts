@@ -20,6 +20,7 @@ import { ensureIntake } from "../triggers/jetstream-setup.js";
 import { startGateway, type RunningGateway } from "../cli/commands/serve.js";
 import { replay } from "../triggers/replay.js";
 import { minioNotificationObject } from "../../test/fixtures/minio-notification.js";
+import { waitFor } from "../../test/harness/wait.js";
 
 const HMAC_SECRET = "motion-secret-0123456789";
 // Streams own their subjects (framegate.hooks.>, framegate.dlq.>), so each test gets its own
@@ -111,13 +112,6 @@ async function publishMinio(e: Env, key: string, etag: string, extra: Parameters
   await jetstream(nc).publish(e.env.FRAMEGATE_MINIO_SUBJECT!, JSON.stringify(notification(key, etag, extra)));
 }
 
-async function until(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 async function pending(e: Env): Promise<{ pending: number; ackPending: number }> {
   const ci = await (await jetstreamManager(nc)).consumers.info(e.stream, e.consumer);
@@ -149,7 +143,7 @@ describe("framegate serve with real NATS", () => {
     try {
       await startIn(e);
       await publishMinio(e, "gate-01/2026/11/28/120000-1.jpg", "etag-a");
-      await until("the workflow", () => e.kube.workflows.size === 1);
+      await waitFor("the workflow", () => e.kube.workflows.size === 1, 20_000, { pollMs: 50 });
       const wf = [...e.kube.workflows.values()][0]!;
       expect(wf.namespace).toBe("argo");
       expect(wf.body.metadata.labels?.["framegate.io/pipeline"]).toBe("people-detect");
@@ -157,7 +151,7 @@ describe("framegate serve with real NATS", () => {
       const params = (wf.body.spec.arguments as { parameters: { name: string; value: string }[] }).parameters;
       expect(params).toContainEqual({ name: "camera", value: "gate-01" });
       expect(params).toContainEqual({ name: "key", value: "gate-01/2026/11/28/120000-1.jpg" });
-      await until("the ack", async () => (await pending(e)).ackPending === 0);
+      await waitFor("the ack", async () => (await pending(e)).ackPending === 0, 20_000, { pollMs: 50 });
     } finally {
       await teardown(e);
     }
@@ -181,7 +175,7 @@ describe("framegate serve with real NATS", () => {
       pubs.push(js.publish(e.env.FRAMEGATE_MINIO_SUBJECT!, JSON.stringify(notification("cam-01/x.jpg", "t1", { eventName: "s3:ObjectCreated:PutTagging" }))));
       pubs.push(js.publish(e.env.FRAMEGATE_MINIO_SUBJECT!, JSON.stringify(notification("cam-01/x.png", "p1"))));
       await Promise.all(pubs);
-      await until("1,000 workflows and an empty consumer", async () => e.kube.workflows.size >= 1000 && (await pending(e)).pending === 0 && (await pending(e)).ackPending === 0, 60_000);
+      await waitFor("1,000 workflows and an empty consumer", async () => e.kube.workflows.size >= 1000 && (await pending(e)).pending === 0 && (await pending(e)).ackPending === 0, 60_000, { pollMs: 50 });
       expect(e.kube.workflows.size).toBe(1000);
       const made = new Set([...e.kube.workflows.values()].map((w) => w.body.metadata.annotations?.["framegate.io/key"]));
       expect(made).toEqual(keys);
@@ -203,12 +197,12 @@ describe("framegate serve with real NATS", () => {
       await startIn(e);
       const t0 = Date.now();
       await publishMinio(e, "lobby-01/2026/11/28/1.jpg", "etag-r");
-      await until("the workflow", () => e.kube.workflows.size === 1, 30_000);
+      await waitFor("the workflow", () => e.kube.workflows.size === 1, 30_000, { pollMs: 50 });
       expect(e.kube.requests.map((r) => r.status)).toEqual([429, 500, 503, 201]);
       // the retry after the 429 waited at least the second the server asked for
       expect(e.kube.requests[1]!.at - e.kube.requests[0]!.at).toBeGreaterThanOrEqual(950);
       expect(Date.now() - t0).toBeLessThan(30_000);
-      await until("the ack", async () => (await pending(e)).ackPending === 0);
+      await waitFor("the ack", async () => (await pending(e)).ackPending === 0, 20_000, { pollMs: 50 });
       expect(await dlqMessages(e)).toEqual([]);
     } finally {
       await teardown(e);
@@ -221,7 +215,7 @@ describe("framegate serve with real NATS", () => {
       e.kube.faults.push({ kind: "hang" });
       await startIn(e);
       await publishMinio(e, "gate-07/2026/11/28/1.jpg", "etag-h");
-      await until("the workflow", () => e.kube.workflows.size === 1, 30_000);
+      await waitFor("the workflow", () => e.kube.workflows.size === 1, 30_000, { pollMs: 50 });
       expect(e.kube.requests.map((r) => r.status)).toEqual([0, 201]);
     } finally {
       await teardown(e);
@@ -235,7 +229,7 @@ describe("framegate serve with real NATS", () => {
       await startIn(e);
       await publishMinio(e, "gate-02/2026/11/28/1.jpg", "etag-422");
       await jetstream(nc).publish(e.env.FRAMEGATE_MINIO_SUBJECT!, '{"Records": [{"eventName": "s3:ObjectCreated:Put", "s3": {');
-      await until("two dead letters", async () => (await dlqMessages(e)).length === 2);
+      await waitFor("two dead letters", async () => (await dlqMessages(e)).length === 2, 20_000, { pollMs: 50 });
       const dlq = await dlqMessages(e);
       const rejected = dlq.find((d) => d.subject.endsWith(".rejected"))!;
       expect(rejected.pipeline).toBe("people-detect");
@@ -244,7 +238,7 @@ describe("framegate serve with real NATS", () => {
       const bad = dlq.find((d) => d.subject.endsWith(".bad-event"))!;
       expect(bad.reason).toMatch(/not JSON/);
       expect(e.kube.requests.filter((r) => r.status === 422)).toHaveLength(1);
-      await until("nothing left unacked", async () => (await pending(e)).ackPending === 0 && (await pending(e)).pending === 0);
+      await waitFor("nothing left unacked", async () => (await pending(e)).ackPending === 0 && (await pending(e)).pending === 0, 20_000, { pollMs: 50 });
     } finally {
       await teardown(e);
     }
@@ -256,7 +250,7 @@ describe("framegate serve with real NATS", () => {
       e.kube.faultFor = () => ({ kind: "status", code: 500, message: "etcdserver: request timed out" });
       await startIn(e);
       await publishMinio(e, "gate-03/2026/11/28/1.jpg", "etag-x");
-      await until("a dead letter", async () => (await dlqMessages(e)).length === 1, 30_000);
+      await waitFor("a dead letter", async () => (await dlqMessages(e)).length === 1, 30_000, { pollMs: 50 });
       const [d] = await dlqMessages(e);
       expect(d!.subject).toMatch(/\.exhausted$/);
       expect(d!.reason).toMatch(/gave up after 2 deliveries/);
@@ -274,19 +268,19 @@ describe("framegate serve with real NATS", () => {
       await startIn(e);
       await publishMinio(e, "gate-11/2026/11/28/1.jpg", "etag-a");
       await publishMinio(e, "gate-11/2026/11/28/2.jpg", "etag-b");
-      await until("one workflow and one dead letter", async () => e.kube.workflows.size === 1 && (await dlqMessages(e)).length === 1);
+      await waitFor("one workflow and one dead letter", async () => e.kube.workflows.size === 1 && (await dlqMessages(e)).length === 1, 20_000, { pollMs: 50 });
       const names = { stream: e.stream, dlqStream: e.dlq };
       const dry = await replay(nc, names, { from: "dlq", kind: "rejected", dryRun: true });
       expect(dry.replayed).toBe(1);
       expect(dry.items[0]!.pipeline).toBe("people-detect");
       const r = await replay(nc, names, { from: "dlq", kind: "rejected" });
       expect(r.replayed).toBe(1);
-      await until("the replayed event's workflow", () => e.kube.workflows.size === 2);
+      await waitFor("the replayed event's workflow", () => e.kube.workflows.size === 2, 20_000, { pollMs: 50 });
       // replay the whole intake stream: both Workflows exist (and are marked done): nothing new
       e.kube.workflows.clear();
       const all = await replay(nc, names, { from: "range" });
       expect(all.replayed).toBeGreaterThanOrEqual(2);
-      await until("the replays to be settled", async () => (await pending(e)).pending === 0 && (await pending(e)).ackPending === 0);
+      await waitFor("the replays to be settled", async () => (await pending(e)).pending === 0 && (await pending(e)).ackPending === 0, 20_000, { pollMs: 50 });
       expect(e.kube.workflows.size).toBe(0);
     } finally {
       await teardown(e);
@@ -301,12 +295,12 @@ describe("framegate serve with real NATS", () => {
     try {
       await startIn(e);
       for (let i = 0; i < 40; i++) await publishMinio(e, `gate-2${i % 4}/2026/11/28/${i}.jpg`, `etag-${i}`);
-      await until("40 workflows", () => e.kube.workflows.size === 40);
+      await waitFor("40 workflows", () => e.kube.workflows.size === 40, 20_000, { pollMs: 50 });
       for (const gw of [e.gw!, other]) {
-        await until("every event on this replica", async () => {
+        await waitFor("every event on this replica", async () => {
           const r = (await (await fetch(`http://127.0.0.1:${gw.port}/api/events?limit=100`)).json()) as { events: unknown[] };
           return r.events.length === 40;
-        });
+        }, 20_000, { pollMs: 50 });
         const cams = (await (await fetch(`http://127.0.0.1:${gw.port}/api/cameras`)).json()) as { cameras: { camera: string; frames: number }[] };
         expect(cams.cameras.map((c) => c.camera).sort()).toEqual(["gate-20", "gate-21", "gate-22", "gate-23"]);
         expect(cams.cameras.reduce((a, c) => a + c.frames, 0)).toBe(40);
@@ -330,7 +324,7 @@ describe("framegate serve with real NATS", () => {
       });
       expect(res.status).toBe(202);
       expect(await res.json()).toMatchObject({ id: "evt-1" });
-      await until("the workflow", () => e.kube.workflows.size === 1);
+      await waitFor("the workflow", () => e.kube.workflows.size === 1, 20_000, { pollMs: 50 });
       const wf = [...e.kube.workflows.values()][0]!;
       expect(wf.body.spec.workflowTemplateRef).toEqual({ name: "image-processing" });
       expect(wf.body.metadata.labels?.["framegate.io/pipeline"]).toBe("motion");
@@ -360,7 +354,7 @@ describe("framegate serve with real NATS", () => {
         env: { ...process.env, ...e.env, FRAMEGATE_HTTP_PORT: String(port), FRAMEGATE_LOG_LEVEL: "warn" },
         stdio: ["ignore", "ignore", "pipe"],
       });
-    const healthy = () => until("the gateway to serve", () => fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false), 60_000);
+    const healthy = () => waitFor("the gateway to serve", () => fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false), 60_000, { pollMs: 50 });
     let first = child();
     let stderr = "";
     first.stderr.on("data", (d) => (stderr += String(d)));
@@ -380,7 +374,7 @@ describe("framegate serve with real NATS", () => {
       expect(e.kube.workflows.size).toBe(1);
       first = child();
       first.stderr.on("data", (d) => (stderr += String(d)));
-      await until("the redelivery to be settled", async () => e.kube.requests.length >= 2 && (await pending(e)).ackPending === 0 && (await pending(e)).pending === 0, 30_000);
+      await waitFor("the redelivery to be settled", async () => e.kube.requests.length >= 2 && (await pending(e)).ackPending === 0 && (await pending(e)).pending === 0, 30_000, { pollMs: 50 });
       expect(e.kube.workflows.size).toBe(1);
       expect(e.kube.requests.map((r) => r.status)).toEqual([-1, 409]);
     } catch (err) {

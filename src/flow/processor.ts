@@ -23,7 +23,8 @@ import { Dedupe } from "./dedupe.js";
 import { Limits } from "./limits.js";
 import { Sampler } from "./sampler.js";
 import { MemoryStateStore, type StateStore } from "./state-store.js";
-import { backoffMs, type Decision, type InboundMessage } from "../triggers/decision.js";
+import type { Decision, InboundMessage } from "../triggers/decision.js";
+import { backoffMs } from "../lib/backoff.js";
 
 /** The rule set the processor uses for one message (swapped atomically on reload). */
 export interface ActiveRules {

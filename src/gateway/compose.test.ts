@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { makeDeps } from "../../test/fakes/gateway-deps.js";
 import { REPO_ROOT } from "../../test/harness/util.js";
-import { dryRun } from "../cli/dry-run.js";
+import { dryRun } from "../workflows/dry-run.js";
 import { loadRules } from "../rules/loader.js";
 import { createGatewayApp } from "./app.js";
 import { RuleDrafts } from "./rule-drafts.js";

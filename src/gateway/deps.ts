@@ -11,7 +11,7 @@ import type { RuleSet } from "../rules/types.js";
 import type { NormalizedEvent } from "../triggers/event.js";
 import type { EventPublisher } from "../triggers/stream.js";
 import { DEFAULT_MINIO_SUBJECT } from "../triggers/wire.js";
-import type { Workflow } from "../workflows/types.js";
+import type { DryRunMatch } from "../workflows/dry-run.js";
 import type { WorkflowStatus } from "../workflows/workflow-status.js";
 import type { DashboardOptions } from "./dashboard.js";
 import type { RecentEvents } from "../status/recent-events.js";
@@ -36,14 +36,6 @@ export interface RulesState {
   issues: Issue[];
   /** ISO time the active rule set was loaded */
   loadedAt?: string;
-}
-
-/** One pipeline an event matched in a dry run; `event` indexes `MatchResult.events`. */
-export interface DryRunMatch {
-  pipeline: string;
-  event: number;
-  params: Record<string, string>;
-  workflow: Workflow;
 }
 
 /** The dry run's output, the same JSON `framegate match` prints. */

@@ -13,9 +13,11 @@ import { explainMiss } from "../rules/explain-miss.js";
 import { loadRulesFromText, readRuleFiles, type SourceFile } from "../rules/loader.js";
 import { DNS_LABEL_RE } from "../rules/schema.js";
 import type { RuleSet } from "../rules/types.js";
-import { formatPath, parseYamlDocuments } from "../rules/yaml-source.js";
+import { formatPath } from "../lib/format-path.js";
+import { parseYamlDocuments } from "../rules/yaml-source.js";
 import type { NormalizedEvent } from "../triggers/event.js";
-import type { DryRunMatch, MatchResult } from "./deps.js";
+import type { DryRunMatch } from "../workflows/dry-run.js";
+import type { MatchResult } from "./deps.js";
 
 /** Name the draft is checked under while its `metadata.name` is not a usable file name yet. */
 export const UNNAMED_DRAFT = "draft";

@@ -9,6 +9,7 @@ import { StatusFeed } from "../status/status-feed.js";
 import { makeDeps } from "../../test/fakes/gateway-deps.js";
 import { createGatewayApp } from "./app.js";
 import type { StreamSettings } from "./deps.js";
+import { waitFor } from "../../test/harness/wait.js";
 
 const TOKEN = "stream-token-0123456789abcdef";
 let server: ServerType | undefined;
@@ -31,13 +32,6 @@ afterEach(async () => {
   }
 });
 
-async function eventually(what: string, check: () => boolean, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 const camera = (i: number, pad = 0) => ({
   type: "camera" as const,
@@ -53,13 +47,13 @@ describe("GET /api/stream over a real socket", () => {
     const reader = res.body!.getReader();
     const dec = new TextDecoder();
     let text = "";
-    await eventually("subscribed", () => feed.subscribers === 1);
+    await waitFor("subscribed", () => feed.subscribers === 1, 10_000, { pollMs: 20 });
     feed.publish(camera(1));
     while (!text.includes("event: camera")) text += dec.decode((await reader.read()).value);
     expect(text).toMatch(/^retry: 3000\n: connected\n\n/);
     expect(text).toContain(`data: ${JSON.stringify(camera(1).data)}\n\n`);
     await reader.cancel();
-    await eventually("unsubscribed after the client left", () => feed.subscribers === 0);
+    await waitFor("unsubscribed after the client left", () => feed.subscribers === 0, 10_000, { pollMs: 20 });
   });
 
   it("drops a client that stops reading once its queue is full, and closes its socket", async () => {
@@ -71,33 +65,29 @@ describe("GET /api/stream over a real socket", () => {
     await new Promise<void>((r) => socket.once("connect", () => r()));
     socket.write(`GET /api/stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\n\r\n`);
     socket.pause(); // reads nothing from now on: kernel buffers fill, then the gateway's writes wait
-    await eventually("subscribed", () => feed.subscribers === 1);
+    await waitFor("subscribed", () => feed.subscribers === 1, 10_000, { pollMs: 20 });
     // 8 KiB messages until the kernel buffers, the node buffers and then the 20-message queue are full
     for (let i = 0; i < 20_000 && feed.subscribers > 0; i++) {
       feed.publish(camera(i, 8 * 1024));
       if (i % 50 === 0) await new Promise((r) => setImmediate(r));
     }
-    await eventually("the slow client dropped", () => feed.subscribers === 0);
+    await waitFor("the slow client dropped", () => feed.subscribers === 0, 10_000, { pollMs: 20 });
     // the client still reads nothing: only a destroyed connection is gone at once (an ended response
     // lingers for seconds with its unsent data)
     let connections = -1;
-    await eventually(
-      "its connection closed by the gateway",
-      () => {
+    await waitFor("its connection closed by the gateway", () => {
         server!.getConnections((_e, n) => (connections = n));
         return connections === 0;
-      },
-      2_500,
-    );
+      }, 2_500, { pollMs: 20 });
     socket.resume();
-    await eventually("the client seeing the close", () => closed);
+    await waitFor("the client seeing the close", () => closed, 10_000, { pollMs: 20 });
   });
 
   it("lets the server close once the feed is closed (shutdown)", async () => {
     const { feed, port } = await start();
     const res = await fetch(`http://127.0.0.1:${port}/api/stream`, { headers: { authorization: `Bearer ${TOKEN}` } });
     const reader = res.body!.getReader();
-    await eventually("subscribed", () => feed.subscribers === 1);
+    await waitFor("subscribed", () => feed.subscribers === 1, 10_000, { pollMs: 20 });
     const s = server!;
     server = undefined;
     let serverClosed = false;
@@ -107,6 +97,6 @@ describe("GET /api/stream over a real socket", () => {
     feed.close();
     let done = false;
     while (!done) done = (await reader.read()).done;
-    await eventually("the server closed", () => serverClosed, 5_000);
+    await waitFor("the server closed", () => serverClosed, 5_000, { pollMs: 20 });
   });
 });

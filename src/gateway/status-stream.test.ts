@@ -7,6 +7,7 @@ import { WorkflowIndex } from "../workflows/workflow-index.js";
 import { makeDeps } from "../../test/fakes/gateway-deps.js";
 import { createGatewayApp } from "./app.js";
 import type { StreamSettings } from "./deps.js";
+import { waitFor } from "../../test/harness/wait.js";
 
 const T0 = Date.parse("2024-05-01T12:00:00.000Z");
 
@@ -46,13 +47,6 @@ function messages(text: string): { event: string; data: Record<string, unknown> 
     }));
 }
 
-async function eventually(check: () => boolean, ms = 5_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 const report: ProcessedEvent = {
   seq: 7,
@@ -112,19 +106,19 @@ describe("GET /api/stream", () => {
     await readUntil(reader, (t) => t.includes(": connected"));
     expect(feed.subscribers).toBe(1);
     await reader.cancel();
-    await eventually(() => feed.subscribers === 0);
+    await waitFor("the subscription to end", () => feed.subscribers === 0, 5_000, { pollMs: 10 });
   });
 
   it("drops a client that does not keep up instead of buffering without bound", async () => {
     const { app, feed, linked } = setup({ maxQueue: 5 });
     const res = await app.request("/api/stream");
-    await eventually(() => feed.subscribers === 1);
+    await waitFor("the stream to subscribe", () => feed.subscribers === 1, 5_000, { pollMs: 10 });
     // nobody reads: the writes back up, the queue fills
     for (let i = 0; i < 50 && feed.subscribers > 0; i++) {
       linked.recordEvent({ ...report, id: `e${i}` });
       await new Promise((r) => setTimeout(r, 1));
     }
-    await eventually(() => feed.subscribers === 0);
+    await waitFor("the slow client to be dropped", () => feed.subscribers === 0, 5_000, { pollMs: 10 });
     // what was already written can still be read, then the stream ends: EventSource will reconnect
     const reader = res.body!.getReader();
     let done = false;
@@ -156,15 +150,12 @@ describe("GET /api/stream", () => {
     expect(second.headers.get("retry-after")).toBe("10");
     expect(((await second.json()) as { error: string }).error).toMatch(/too many live streams \(1\)/);
     await first.body!.cancel();
-    await eventually(() => true);
     // the slot is free again once the first stream has closed
-    let third: Response | undefined;
-    for (let i = 0; i < 100; i++) {
-      third = await app.request("/api/stream");
-      if (third.status === 200) break;
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    expect(third!.status).toBe(200);
-    await third!.body!.cancel();
+    const third = await waitFor("a stream slot after the first closed", async () => {
+      const r = await app.request("/api/stream");
+      return r.status === 200 && r;
+    }, 5_000, { pollMs: 10 });
+    expect(third.status).toBe(200);
+    await third.body!.cancel();
   });
 });

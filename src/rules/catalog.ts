@@ -9,7 +9,8 @@ import { serviceSchema, type Service, type ServiceParam } from "./catalog-schema
 import { isLegacy, migrateService } from "./legacy-form.js";
 import { schemaIssues } from "./schema-issues.js";
 import type { Catalog } from "./types.js";
-import { formatPath, parseYamlDocuments, type Position } from "./yaml-source.js";
+import { formatPath } from "../lib/format-path.js";
+import { parseYamlDocuments, type Position } from "./yaml-source.js";
 
 /** A file to load: its path as it should appear in issues, and its text. */
 export interface SourceFile {

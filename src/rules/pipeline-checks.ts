@@ -12,7 +12,8 @@ import { withSuggestion } from "./suggest.js";
 import { templateSyntaxError, templateVars } from "./template.js";
 import type { Catalog, CompiledPattern } from "./types.js";
 import { variableProblem, type VariableScope } from "./variables.js";
-import { formatPath, type PathKey, type YamlDoc } from "./yaml-source.js";
+import { formatPath, type PathKey } from "../lib/format-path.js";
+import type { YamlDoc } from "./yaml-source.js";
 
 /** The issues found, and the compiled key pattern when the trigger is a valid MinIO one. */
 export interface PipelineCheck {

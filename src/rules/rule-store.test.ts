@@ -6,6 +6,7 @@ import { pino } from "pino";
 import { createMetrics } from "../lib/metrics.js";
 import { RuleStore } from "./rule-store.js";
 import { RuleError } from "../lib/errors.js";
+import { waitFor } from "../../test/harness/wait.js";
 
 const PIPE = (name: string, key = "{camera}/**/*.jpg") => `apiVersion: framegate.io/v1alpha1
 kind: Pipeline
@@ -84,8 +85,7 @@ describe("RuleStore", () => {
       symlinkSync("..2026_11_28_v2", join(d, "..data_tmp"));
       renameSync(join(d, "..data_tmp"), join(d, "..data"));
       rmSync(v1, { recursive: true });
-      const end = Date.now() + 5000;
-      while (store.current().ruleSet.pipelines[0]!.name !== "two" && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+      await waitFor("the swapped ConfigMap to be loaded", () => store.current().ruleSet.pipelines[0]!.name === "two", 5_000, { pollMs: 50 });
       expect(store.current().ruleSet.pipelines.map((p) => p.name)).toEqual(["two"]);
     } finally {
       store.close();

@@ -6,7 +6,8 @@
 import type { z } from "zod";
 import type { Issue } from "../lib/errors.js";
 import { suggest } from "./suggest.js";
-import { formatPath, type PathKey, type YamlDoc } from "./yaml-source.js";
+import { formatPath, type PathKey } from "../lib/format-path.js";
+import type { YamlDoc } from "./yaml-source.js";
 
 /** The few zod 4 schema internals needed to know which fields are valid at a path. */
 interface SchemaDef {

@@ -4,9 +4,7 @@
  */
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from "yaml";
 import type { Issue } from "../lib/errors.js";
-
-/** One step into a document: a mapping key or a list index. */
-export type PathKey = string | number;
+import type { PathKey } from "../lib/format-path.js";
 
 /** 1-based line and column. */
 export interface Position {
@@ -29,22 +27,6 @@ export interface YamlDoc {
    * field points at the mapping that lacks it.
    */
   pos(path: readonly PathKey[], at?: "key" | "value"): Position;
-}
-
-const IDENT_RE = /^[A-Za-z_][A-Za-z0-9_-]*$/;
-
-/**
- * Formats a path the way issues print it: `spec.workflow.steps[0].params.width`,
- * quoting keys that are not plain names (`where.fields["device.kind"]`).
- */
-export function formatPath(path: readonly PathKey[]): string {
-  let out = "";
-  for (const k of path) {
-    if (typeof k === "number") out += `[${k}]`;
-    else if (IDENT_RE.test(k)) out += out === "" ? k : `.${k}`;
-    else out += `[${JSON.stringify(k)}]`;
-  }
-  return out;
 }
 
 function keyText(key: unknown): string {

@@ -28,9 +28,3 @@ export interface InboundMessage {
    */
   release?(): void;
 }
-
-/** Exponential backoff with jitter for failures that said nothing about when to retry. */
-export function backoffMs(deliveryCount: number, baseMs = 1000, maxMs = 60_000): number {
-  const exp = Math.min(maxMs, baseMs * 2 ** Math.max(0, deliveryCount - 1));
-  return Math.round(exp / 2 + Math.random() * (exp / 2));
-}

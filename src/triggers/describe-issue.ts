@@ -2,16 +2,7 @@
  * @module triggers/describe-issue — zod issues on event input as `Records[2].s3.bucket.name: required`.
  */
 import type { z } from "zod";
-
-/** Formats a zod path the way people write it: `Records[2].s3.object.key`. */
-export function formatPath(path: readonly PropertyKey[], prefix = ""): string {
-  let out = prefix;
-  for (const seg of path) {
-    if (typeof seg === "number") out += `[${seg}]`;
-    else out += out === "" ? String(seg) : `.${String(seg)}`;
-  }
-  return out;
-}
+import { formatPath } from "../lib/format-path.js";
 
 function kindOf(v: unknown): string {
   if (v === null) return "null";

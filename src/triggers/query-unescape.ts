@@ -62,7 +62,8 @@ function hexValue(c: number): number {
 }
 
 /**
- * Go's `url.QueryEscape`, for tests and tools that build notifications the way MinIO does.
+ * Go's `url.QueryEscape` (how MinIO writes `s3.object.key`: `/` as `%2F`, space as `+`), for tests and
+ * tools that build notifications the way MinIO does.
  * @example queryEscape("gate 01/a+b.jpg") // "gate+01%2Fa%2Bb.jpg"
  */
 export function queryEscape(text: string): string {

@@ -4,6 +4,7 @@
  * when the operator types a key, so the draft is tried through the same parser as real events.
  */
 import { createHash } from "node:crypto";
+import { queryEscape } from "./query-unescape.js";
 
 /** The object a sample notification describes; everything but `bucket` and `key` is optional. */
 export interface SampleObject {
@@ -18,13 +19,6 @@ export interface SampleObject {
   eventName?: string;
   /** default now */
   eventTime?: string;
-}
-
-/** S3's query escaping of `s3.object.key`: `/` as `%2F`, space as `+` (Go's url.QueryEscape). */
-function queryEscape(s: string): string {
-  return encodeURIComponent(s)
-    .replace(/%20/g, "+")
-    .replace(/[!'()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
 /**

@@ -7,7 +7,8 @@ import { randomBytes } from "node:crypto";
 import { ApiextensionsV1Api, CustomObjectsApi, type KubeConfig } from "@kubernetes/client-node";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eventually, installArgo, startKube, type ArgoInstall, type KubeCluster } from "../../test/harness/index.js";
+import { installArgo, startKube, type ArgoInstall, type KubeCluster } from "../../test/harness/index.js";
+import { waitFor } from "../../test/harness/wait.js";
 import { WorkflowInformer } from "./informer.js";
 import type { WorkflowChange } from "./workflow-status.js";
 
@@ -88,19 +89,19 @@ describe("WorkflowInformer (real kube-apiserver, Argo CRDs)", () => {
     ]);
 
     await setStatus("p1-old", { phase: "Running", startedAt: "2024-05-01T12:00:00Z" });
-    await eventually("p1-old running", async () => phaseOf("p1-old") === "Running", 10_000);
+    await waitFor("p1-old running", async () => phaseOf("p1-old") === "Running", 10_000, { pollMs: 200 });
     expect(informer.unfinished("p1")).toBe(2);
 
     await setStatus("p1-old", { phase: "Succeeded", startedAt: "2024-05-01T12:00:00Z", finishedAt: "2024-05-01T12:00:05Z" });
     await setStatus("p2-a", { phase: "Failed", message: "child 'main' failed" });
-    await eventually("two finished", async () => informer.unfinished("p1") === 1 && informer.unfinished("p2") === 0, 10_000);
+    await waitFor("two finished", async () => informer.unfinished("p1") === 1 && informer.unfinished("p2") === 0, 10_000, { pollMs: 200 });
     expect(informer.list({ phase: "failed" })).toEqual([expect.objectContaining({ name: "p2-a", message: "child 'main' failed" })]);
     expect(informer.list({ phase: "succeeded" })).toEqual([expect.objectContaining({ name: "p1-old", finishedAt: "2024-05-01T12:00:05Z" })]);
     expect(informer.counts()).toEqual({ p1: { pending: 1, running: 0, succeeded: 1, failed: 0 }, p2: { pending: 0, running: 0, succeeded: 0, failed: 1 } });
 
     await create("p2-b", "p2");
     await remove("p1-new");
-    await eventually("p2-b added, p1-new gone", async () => names().join() === "p1-old,p2-a,p2-b", 10_000);
+    await waitFor("p2-b added, p1-new gone", async () => names().join() === "p1-old,p2-a,p2-b", 10_000, { pollMs: 200 });
     expect(informer.unfinished("p1")).toBe(0);
     expect(informer.unfinished("p2")).toBe(1);
     expect(changes.filter((c) => c.workflow.name === "p1-new").map((c) => c.type)).toEqual(["added", "deleted"]);
@@ -112,7 +113,7 @@ describe("WorkflowInformer (real kube-apiserver, Argo CRDs)", () => {
     const failuresBefore = logs.filter((l) => l.msg === "Workflow list/watch failed; retrying").length;
 
     await kube.killApiserver("SIGKILL");
-    await eventually("the informer noticing", async () => !informer.synced, 20_000);
+    await waitFor("the informer noticing", async () => !informer.synced, 20_000, { pollMs: 200 });
     // it keeps what it knew while the API server is away
     expect(informer.unfinished("p2")).toBe(1);
     await new Promise((r) => setTimeout(r, 3_000)); // several failed attempts, backing off
@@ -124,11 +125,7 @@ describe("WorkflowInformer (real kube-apiserver, Argo CRDs)", () => {
     await remove("p2-a");
 
     expect(await informer.whenSynced(60_000)).toBe(true);
-    await eventually(
-      "the changes made around the restart",
-      async () => names().join() === "p1-after,p1-old,p2-b" && phaseOf("p2-b") === "Running",
-      30_000,
-    );
+    await waitFor("the changes made around the restart", async () => names().join() === "p1-after,p1-old,p2-b" && phaseOf("p2-b") === "Running", 30_000, { pollMs: 200 });
     expect(informer.unfinished("p1")).toBe(1);
     expect(informer.unfinished("p2")).toBe(1);
     expect(informer.counts()).toEqual({ p1: { pending: 1, running: 0, succeeded: 1, failed: 0 }, p2: { pending: 0, running: 1, succeeded: 0, failed: 0 } });
@@ -140,7 +137,7 @@ describe("WorkflowInformer (real kube-apiserver, Argo CRDs)", () => {
 
     // and it keeps following after the recovery
     await setStatus("p1-after", { phase: "Error", message: "pod deleted" });
-    await eventually("p1-after errored", async () => phaseOf("p1-after") === "Error", 10_000);
+    await waitFor("p1-after errored", async () => phaseOf("p1-after") === "Error", 10_000, { pollMs: 200 });
     expect(informer.unfinished("p1")).toBe(0);
   }, 180_000);
 

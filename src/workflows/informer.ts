@@ -16,8 +16,8 @@ import {
   type ResponseContext,
 } from "@kubernetes/client-node";
 import type { Logger } from "pino";
+import { backoffMs } from "../lib/backoff.js";
 import { parseStatus } from "./k8s-errors.js";
-import type { Workflow } from "./types.js";
 import { WorkflowIndex, type WorkflowIndexOptions } from "./workflow-index.js";
 import { slimWorkflow, type WatchedWorkflow } from "./workflow-row.js";
 import { MANAGED_BY_SELECTOR, type PhaseCounts, type WorkflowChange, type WorkflowQuery, type WorkflowRow, type WorkflowStatus } from "./workflow-status.js";
@@ -32,7 +32,7 @@ export interface WorkflowInformerOptions extends Omit<WorkflowIndexOptions, "log
   /** namespaces to watch (`FRAMEGATE_ALLOWED_NAMESPACES`); the ServiceAccount needs list and watch there */
   namespaces: string[];
   log: Logger;
-  /** restart delays: first `initialMs` (500), doubling to `maxMs` (30 s), back to the first after a watch stayed up `healthyAfterMs` (30 s) */
+  /** restart delays (lib/backoff.ts): up to `initialMs` (500) first, doubling to `maxMs` (30 s), back to the first after a watch stayed up `healthyAfterMs` (30 s) */
   retry?: { initialMs?: number; maxMs?: number; healthyAfterMs?: number };
   /** items per list request (default 500) */
   pageSize?: number;
@@ -151,10 +151,6 @@ export class WorkflowInformer implements WorkflowStatus {
     return this.index.onChange(listener);
   }
 
-  noteCreated(workflow: Workflow): void {
-    this.index.noteCreated(workflow);
-  }
-
   /** One attempt: ListWatch lists when it has no resourceVersion (first time, or after 410 Gone), then watches. */
   async #run(w: NamespaceWatch): Promise<void> {
     if (this.#stopped) return;
@@ -181,9 +177,8 @@ export class WorkflowInformer implements WorkflowStatus {
     this.#setSynced(false);
     if (w.timer) return;
     if (Date.now() - w.attemptStartedAt >= this.#retry.healthyAfterMs) w.failures = 0;
-    const base = Math.min(this.#retry.maxMs, this.#retry.initialMs * 2 ** Math.min(w.failures, 20));
-    const delayMs = Math.round(base * (0.8 + Math.random() * 0.4));
     w.failures++;
+    const delayMs = backoffMs(w.failures, this.#retry.initialMs, this.#retry.maxMs);
     this.#log.warn({ namespace: w.namespace, attempt: w.failures, retryInMs: delayMs, err: describeWatchError(err, w.namespace, this.#opts.kc) }, "Workflow list/watch failed; retrying");
     w.timer = setTimeout(() => {
       w.timer = undefined;

@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import type { Workflow } from "./types.js";
 import { WorkflowIndex } from "./workflow-index.js";
 import { slimWorkflow, workflowRowOf, type WatchedWorkflow } from "./workflow-row.js";
 import type { WorkflowChange } from "./workflow-status.js";
@@ -141,34 +140,5 @@ describe("WorkflowIndex", () => {
     // its deletion uncounts it, whatever was kept
     index.apply("deleted", wf("f2", { phase: "Succeeded" }));
     expect(index.counts()["people-detect"]).toEqual({ pending: 0, running: 4, succeeded: 2, failed: 0 });
-  });
-
-  it("counts a noted Workflow until the watch confirms it, once; forgets it when the watch never does", () => {
-    let now = Date.parse("2024-05-01T12:00:00Z");
-    const index = new WorkflowIndex({ confirmWithinMs: 60_000, now: () => now });
-    const changes: string[] = [];
-    index.onChange((c) => changes.push(`${c.type}:${c.workflow.name}:${c.workflow.phase}`));
-    const rendered = (name: string): Workflow => ({
-      apiVersion: "argoproj.io/v1alpha1",
-      kind: "Workflow",
-      metadata: { name, namespace: "argo", labels: { "framegate.io/pipeline": "people-detect" }, annotations: { "framegate.io/camera": "gate-1" } },
-      spec: {},
-    });
-    index.noteCreated(rendered("a"));
-    index.noteCreated(rendered("b"));
-    expect(index.unfinished("people-detect")).toBe(2);
-    expect(index.list({ camera: "gate-1" }).map((r) => r.name).sort()).toEqual(["a", "b"]);
-
-    expect(index.has("argo", "a")).toBe(false); // noted, not seen by the watch
-    index.apply("added", wf("a", { phase: "Running" })); // the watch confirms a
-    expect(index.has("argo", "a")).toBe(true);
-    index.noteCreated(rendered("a")); // already known: no double count
-    expect(index.unfinished("people-detect")).toBe(2);
-
-    now += 61_000; // b never shows up
-    expect(index.unfinished("people-detect")).toBe(1);
-    now += 61_000; // a was confirmed: it stays
-    expect(index.unfinished("people-detect")).toBe(1);
-    expect(changes).toEqual(["added:a:Pending", "added:b:Pending", "updated:a:Running", "deleted:b:Pending"]);
   });
 });

@@ -5,7 +5,6 @@
  * newest `maxFinished`; a forgotten Workflow still counts, through a small entry, until it is deleted.
  */
 import type { Logger } from "pino";
-import type { Workflow } from "./types.js";
 import { workflowRowOf, type WatchedWorkflow } from "./workflow-row.js";
 import {
   isFinished,
@@ -23,11 +22,8 @@ import {
 export interface WorkflowIndexOptions {
   /** finished Workflows whose rows are kept for `list()` (default 10,000); older ones are only counted */
   maxFinished?: number;
-  /** how long a {@link WorkflowIndex.noteCreated} Workflow counts without the watch confirming it (default 60 s) */
-  confirmWithinMs?: number;
   /** `list()` limit when none is given (default 100) */
   defaultLimit?: number;
-  now?: () => number;
   log?: Logger;
 }
 
@@ -39,9 +35,6 @@ interface Known {
 
 const keyOf = (namespace: string, name: string) => `${namespace}/${name}`;
 
-/** RFC 3339 without milliseconds, the way the API server writes timestamps. */
-const rfc3339 = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
-
 /**
  * Workflows by key, fed with watch events through {@link apply}.
  * @example
@@ -51,25 +44,19 @@ const rfc3339 = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 
  */
 export class WorkflowIndex implements WorkflowStatus {
   readonly maxFinished: number;
-  readonly confirmWithinMs: number;
   readonly #defaultLimit: number;
-  readonly #now: () => number;
   readonly #log: Logger | undefined;
   readonly #known = new Map<string, Known>();
   readonly #rows = new Map<string, WorkflowRow>();
   /** keys of finished rows, the earliest finished first (Set keeps insertion order) */
   readonly #finished = new Set<string>();
   readonly #counts = new Map<string, PhaseCounts>();
-  /** noteCreated keys not confirmed by the watch yet -> when they stop counting (non-decreasing) */
-  readonly #unconfirmed = new Map<string, number>();
   readonly #listeners = new Set<(c: WorkflowChange) => void>();
   #synced = false;
 
   constructor(opts: WorkflowIndexOptions = {}) {
     this.maxFinished = opts.maxFinished ?? 10_000;
-    this.confirmWithinMs = opts.confirmWithinMs ?? 60_000;
     this.#defaultLimit = opts.defaultLimit ?? 100;
-    this.#now = opts.now ?? Date.now;
     this.#log = opts.log;
     if (!Number.isInteger(this.maxFinished) || this.maxFinished < 0) throw new RangeError(`maxFinished must be a whole number >= 0, got ${this.maxFinished}`);
   }
@@ -95,11 +82,9 @@ export class WorkflowIndex implements WorkflowStatus {
 
   /** Applies one watch event (or a listed item, as "added"/"updated"). */
   apply(type: "added" | "updated" | "deleted", obj: WatchedWorkflow): void {
-    this.#expire();
     const row = workflowRowOf(obj);
     if (!row) return;
     const key = keyOf(row.namespace, row.name);
-    this.#unconfirmed.delete(key);
     const prev = this.#known.get(key);
     if (type === "deleted") {
       if (prev) this.#forget(key, prev, row);
@@ -122,44 +107,22 @@ export class WorkflowIndex implements WorkflowStatus {
     this.#emit(prev ? { type: "updated", workflow: row, previousPhase: prev.phase } : { type: "added", workflow: row });
   }
 
-  noteCreated(wf: Workflow): void {
-    this.#expire();
-    const { name, namespace, labels, annotations } = wf.metadata;
-    const key = keyOf(namespace, name);
-    if (this.#known.has(key)) return;
-    const now = this.#now();
-    const row = workflowRowOf({
-      metadata: { name, namespace, labels, annotations, creationTimestamp: rfc3339(now) },
-      status: { phase: "Pending" },
-    })!;
-    const known: Known = { pipeline: row.pipeline, phase: row.phase };
-    this.#known.set(key, known);
-    this.#count(known, +1);
-    this.#rows.set(key, row);
-    this.#unconfirmed.set(key, now + this.confirmWithinMs);
-    this.#emit({ type: "added", workflow: row });
-  }
-
   unfinished(pipeline: string): number {
-    this.#expire();
     const c = this.#counts.get(pipeline);
     return c ? c.pending + c.running : 0;
   }
 
   has(namespace: string, name: string): boolean {
-    const key = keyOf(namespace, name);
-    return this.#known.has(key) && !this.#unconfirmed.has(key);
+    return this.#known.has(keyOf(namespace, name));
   }
 
   counts(): Record<string, PhaseCounts> {
-    this.#expire();
     const out: Record<string, PhaseCounts> = {};
     for (const [p, c] of this.#counts) out[p] = { ...c };
     return out;
   }
 
   list(query: WorkflowQuery = {}): WorkflowRow[] {
-    this.#expire();
     const limit = Math.max(1, Math.trunc(query.limit ?? this.#defaultLimit));
     const hits: [number, WorkflowRow][] = [];
     for (const row of this.#rows.values()) {
@@ -190,22 +153,6 @@ export class WorkflowIndex implements WorkflowStatus {
       const oldest = this.#finished.values().next().value as string;
       this.#finished.delete(oldest);
       this.#rows.delete(oldest);
-    }
-  }
-
-  /** Drops noteCreated Workflows the watch never confirmed (their create must have been undone). */
-  #expire(): void {
-    if (this.#unconfirmed.size === 0) return;
-    const now = this.#now();
-    for (const [key, expiresAt] of this.#unconfirmed) {
-      if (expiresAt > now) break;
-      this.#unconfirmed.delete(key);
-      const prev = this.#known.get(key);
-      const row = this.#rows.get(key);
-      if (prev && row) {
-        this.#log?.warn({ workflow: key, pipeline: prev.pipeline, afterMs: this.confirmWithinMs }, "a created Workflow never showed up in the watch; no longer counting it as in flight");
-        this.#forget(key, prev, row);
-      }
     }
   }
 

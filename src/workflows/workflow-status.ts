@@ -3,7 +3,6 @@
  * the {@link WorkflowStatus} port (the informer implements it; tests and the processor use fakes), the
  * row a Workflow is reduced to, and how Argo phases group into counts.
  */
-import type { Workflow } from "./types.js";
 
 /** Label every Workflow framegate creates carries (`app.kubernetes.io/managed-by=framegate`). */
 export const MANAGED_BY_SELECTOR = "app.kubernetes.io/managed-by=framegate";
@@ -67,11 +66,12 @@ export interface WorkflowStatus {
   /** true once every namespace has been listed and is being watched (false again while reconnecting) */
   readonly synced: boolean;
   /**
-   * Workflows of `pipeline` not yet Succeeded, Failed or Error, including ones {@link noteCreated} reported
-   * that the watch has not confirmed yet. Before `synced` it is a lower bound.
+   * Workflows of `pipeline` not yet Succeeded, Failed or Error, as the watch reported them (the ones this
+   * gateway created that the watch has not reported yet are counted by flow/limits.ts). Before `synced` it
+   * is a lower bound.
    */
   unfinished(pipeline: string): number;
-  /** whether the watch has reported this Workflow (a {@link noteCreated} one not yet confirmed is not) */
+  /** whether the watch has reported this Workflow */
   has(namespace: string, name: string): boolean;
   /** newest (by creation) first */
   list(query?: WorkflowQuery): WorkflowRow[];
@@ -79,12 +79,6 @@ export interface WorkflowStatus {
   counts(): Record<string, PhaseCounts>;
   /** calls `listener` for every change; returns the unsubscribe function */
   onChange(listener: (change: WorkflowChange) => void): () => void;
-  /**
-   * Counts a Workflow the caller has just created, before the watch reports it, so that a burst of
-   * events cannot overshoot `limits.maxInFlight` while the watch catches up. Forgotten when the watch
-   * does not confirm it within a grace period (a minute by default).
-   */
-  noteCreated(workflow: Workflow): void;
 }
 
 export const PHASE_CLASSES: readonly PhaseClass[] = ["pending", "running", "succeeded", "failed"];

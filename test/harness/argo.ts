@@ -15,7 +15,8 @@ import {
 } from "@kubernetes/client-node";
 import { parseAllDocuments, stringify } from "yaml";
 import { HarnessError, ManagedProcess } from "./process.js";
-import { apiMessage, applyObjects, eventually, type KubeCluster } from "./kube.js";
+import { apiMessage, applyObjects, type KubeCluster } from "./kube.js";
+import { waitFor } from "./wait.js";
 import type { MinioServer } from "./minio.js";
 import { REPO_ROOT, progress, since, toolPath } from "./util.js";
 
@@ -197,14 +198,10 @@ async function applyCrds(kc: KubeConfig, deadlineMs: number): Promise<void> {
   const api = kc.makeApiClient(ApiextensionsV1Api);
   for (const crd of crds) {
     const name = crd.metadata!.name!;
-    await eventually(
-      `CRD ${name} becoming Established`,
-      async () => {
+    await waitFor(`CRD ${name} becoming Established`, async () => {
         const c = await api.readCustomResourceDefinition({ name });
         return !!c.status?.conditions?.some((x) => x.type === "Established" && x.status === "True");
-      },
-      deadlineMs,
-    );
+      }, deadlineMs, { pollMs: 200, describeError: apiMessage });
   }
 }
 

@@ -336,21 +336,3 @@ export function apiMessage(e: unknown): string {
   }
   return e instanceof Error ? e.message : String(e);
 }
-
-/** Waits until `check` resolves true, polling every 200 ms, or throws after `deadlineMs` naming `what`. */
-export async function eventually(what: string, check: () => Promise<boolean>, deadlineMs: number): Promise<void> {
-  const start = Date.now();
-  let last: unknown;
-  for (;;) {
-    try {
-      if (await check()) return;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() - start > deadlineMs) {
-      const why = last ? `: last error: ${apiMessage(last)}` : "";
-      throw new HarnessError(`${what} did not happen within ${deadlineMs} ms${why}`, "", { cause: last });
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}

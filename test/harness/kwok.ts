@@ -7,7 +7,8 @@ import { request } from "node:https";
 import { join } from "node:path";
 import { CoreV1Api, type V1Node } from "@kubernetes/client-node";
 import { HarnessError, ManagedProcess } from "./process.js";
-import { applyObjects, eventually, type KubeCluster } from "./kube.js";
+import { apiMessage, applyObjects, type KubeCluster } from "./kube.js";
+import { waitFor } from "./wait.js";
 import { HOST, REPO_ROOT, freePort, makeTempDir, progress, retryOnPortRace, since, toolPath } from "./util.js";
 
 /** The pod stages kwok runs (vendored from kwok v0.7.0 and adapted; see the file's header). */
@@ -170,13 +171,9 @@ function insecureStatus(url: string): Promise<number> {
 export async function waitScheduled(kube: KubeCluster, namespace: string, name: string, deadlineMs = 30_000): Promise<string> {
   const core = kube.kubeConfig().makeApiClient(CoreV1Api);
   let node = "";
-  await eventually(
-    `pod ${namespace}/${name} being scheduled`,
-    async () => {
+  await waitFor(`pod ${namespace}/${name} being scheduled`, async () => {
       node = (await core.readNamespacedPod({ name, namespace })).spec?.nodeName ?? "";
       return !!node;
-    },
-    deadlineMs,
-  );
+    }, deadlineMs, { pollMs: 200, describeError: apiMessage });
   return node;
 }

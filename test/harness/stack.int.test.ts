@@ -8,7 +8,8 @@ import { CoreV1Api, CustomObjectsApi } from "@kubernetes/client-node";
 import { AckPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { parseMinioNotificationText } from "../../src/triggers/minio-event.js";
 import { KWOK_EXIT_CODE_ANNOTATION } from "./kwok.js";
-import { apiMessage, eventually, statusCode } from "./kube.js";
+import { apiMessage, statusCode } from "./kube.js";
+import { waitFor } from "./wait.js";
 import { setBucketNotification } from "./minio.js";
 import { HarnessError } from "./process.js";
 import { startStack, type FullStack } from "./stack.js";
@@ -139,7 +140,7 @@ describe("the local stack (nats, minio, kube-apiserver, kwok, Argo)", () => {
     const finalPhase = async (name: string) => {
       let st: WorkflowStatus = {};
       try {
-        await eventually(`Workflow ${name} finishing`, async () => ["Succeeded", "Failed", "Error"].includes((st = await get(name)).phase ?? ""), 60_000);
+        await waitFor(`Workflow ${name} finishing`, async () => ["Succeeded", "Failed", "Error"].includes((st = await get(name)).phase ?? ""), 60_000, { pollMs: 200, describeError: apiMessage });
       } catch (e) {
         const out = `status: ${JSON.stringify(st)}\n--- workflow-controller ---\n${argo.output().slice(-8000)}\n--- kwok ---\n${nodes.output().kwok.slice(-4000)}`;
         throw new HarnessError((e as Error).message, out, { cause: e });

@@ -2,7 +2,8 @@
  * @module cli/commands/match — `framegate match`: dry run of an event against the rules, as JSON.
  */
 import { EXIT, parseFlags, type Command } from "../command.js";
-import { dryRun, loadRuleSet, readEvents } from "../dry-run.js";
+import { dryRun } from "../../workflows/dry-run.js";
+import { loadRuleSet, readEvents } from "../dry-run.js";
 
 export const command: Command = {
   usage: `usage: framegate match --event FILE|- [--rules DIR] [--services DIR]

@@ -3,7 +3,8 @@
  */
 import { stringify } from "yaml";
 import { CliError, EXIT, parseFlags, type Command } from "../command.js";
-import { dryRun, loadRuleSet, readEvents } from "../dry-run.js";
+import { dryRun } from "../../workflows/dry-run.js";
+import { loadRuleSet, readEvents } from "../dry-run.js";
 
 export const command: Command = {
   usage: `usage: framegate render --event FILE|- [--pipeline NAME] [--rules DIR] [--services DIR]

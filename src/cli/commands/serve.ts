@@ -26,7 +26,7 @@ import { createGatewayApp } from "../../gateway/app.js";
 import { RecentEvents } from "../../status/recent-events.js";
 import { parseHookSecrets } from "../../gateway/hook-secrets.js";
 import { effectiveBodyLimit } from "../../gateway/body-limit.js";
-import { dryRun } from "../dry-run.js";
+import { dryRun } from "../../workflows/dry-run.js";
 import { RuleDrafts } from "../../gateway/rule-drafts.js";
 import { replay } from "../../triggers/replay.js";
 import { StatusBus } from "../../status/status-bus.js";

@@ -6,7 +6,7 @@ import type { PipelineSummary } from "../../../src/gateway/pipeline-summary.js";
 import type { RecentEvent, RecentMatch as RecentMatchItem } from "../../../src/status/recent-events.js";
 import type { PipelineStats, StatsBody } from "../../../src/gateway/stats.js";
 import type { DraftMiss } from "../../../src/gateway/rule-drafts.js";
-import type { DryRunMatch } from "../../../src/gateway/deps.js";
+import type { DryRunMatch } from "../../../src/workflows/dry-run.js";
 import type { Issue } from "../../../src/lib/errors.js";
 import type { ServiceParamSummary, ServiceSummary } from "../../../src/gateway/service-summary.js";
 import type { WorkflowView } from "../../../src/gateway/status.js";

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import type { CatalogService } from "./draft.js";
 import { addStep, draftYaml, emptyDraft, moveStep, removeStep, renameStep, toPipeline } from "./draft.js";
-import { formatPath, parentPath, placeIssues } from "./issues.js";
+import { formatPath } from "../../../src/lib/format-path.js";
+import { parentPath, placeIssues } from "./issues.js";
 import { scalar, toYaml } from "./yaml.js";
 
 const catalog: CatalogService[] = [

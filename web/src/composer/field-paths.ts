@@ -3,7 +3,8 @@
  * issue's `path` finds its field (see issues.ts).
  */
 import type { CatalogService, Draft } from "./draft.js";
-import { formatPath } from "./issues.js";
+// the gateway's own formatter (a module that imports nothing), so a field's path and an issue's path agree
+import { formatPath } from "../../../src/lib/format-path.js";
 
 /** Paths of the fields that are always there. */
 export const PATHS = {

@@ -5,21 +5,6 @@
  */
 import type { ApiIssue } from "../api/types.js";
 
-/** One step into the document: a key or a list index. */
-export type PathKey = string | number;
-
-const IDENT_RE = /^[A-Za-z_][A-Za-z0-9_-]*$/;
-
-/** Formats a path exactly as the gateway's issues do (rules/yaml-source `formatPath`). */
-export function formatPath(path: readonly PathKey[]): string {
-  let out = "";
-  for (const k of path) {
-    if (typeof k === "number") out += `[${k}]`;
-    else if (IDENT_RE.test(k)) out += out === "" ? k : `.${k}`;
-    else out += `[${JSON.stringify(k)}]`;
-  }
-  return out;
-}
 
 /** The enclosing path: the last `.key`, `[n]` or `["key"]` removed; "" at the top. */
 export function parentPath(path: string): string {
