@@ -18,5 +18,6 @@ export const COMMANDS: Record<string, CommandEntry> = {
   setup: { summary: "create the JetStream streams, consumer and state bucket; set MinIO bucket notifications from the rules", load: () => import("./commands/setup.js") },
   replay: { summary: "re-drive dead-lettered events, or a time range of the stream, through the current rules", load: () => import("./commands/replay.js") },
   cameras: { summary: "give a camera its own MinIO identity (PUT under <bucket>/<id>/ only), revoke it, list them", load: () => import("./commands/cameras.js") },
+  crd: { summary: "the CustomResourceDefinitions of Pipeline and ProcessingService, generated from the schemas (YAML)", load: () => import("./commands/crd.js") },
   render: { summary: "the Workflow(s) an event would submit, as YAML for kubectl create -f -", load: () => import("./commands/render.js") },
 };
