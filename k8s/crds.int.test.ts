@@ -51,7 +51,7 @@ const STEPS = `  workflow:\n    steps: [{ name: resize, service: resize }]\n`;
 beforeAll(async () => {
   kube = await startKube();
   kubeconfig = kube.writeKubeconfig("crds");
-  const install = await kubectl("apply", "--validate=strict", "-f", join(REPO_ROOT, "k8s", "base", "crds"));
+  const install = await kubectl("apply", "--validate=strict", "-k", join(REPO_ROOT, "k8s", "base", "crds"));
   expect(install.code, install.stderr).toBe(0);
   const established = await kubectl("wait", "--for=condition=Established", "--timeout=30s", "crd/pipelines.framegate.io", "crd/processingservices.framegate.io");
   expect(established.code, established.stderr).toBe(0);
@@ -115,6 +115,27 @@ describe("the framegate.io CRDs on a real API server", () => {
     expect(name.stderr).toContain("must be a DNS-1123 label");
     const listed = await kubectl("get", "pipelines", "-n", NS, "-o", "name");
     expect(listed.stdout).not.toMatch(/unknown|wrong-type|number-param|both|no-bucket|mixed|tol|a\.b/);
+  });
+
+  it("let the gateway's ServiceAccount read them and patch their status, and nothing more (Role framegate-gateway)", async () => {
+    expect((await kubectl("create", "namespace", "framegate")).code).toBe(0);
+    const rbac = await kubectl("apply", "--validate=strict", "-n", "framegate", "-f", join(REPO_ROOT, "k8s", "base", "gateway", "rbac.yaml"));
+    expect(rbac.code, rbac.stderr).toBe(0);
+    const can = async (verb: string, resource: string, ns = "framegate") =>
+      (await kubectl("auth", "can-i", "--as=system:serviceaccount:framegate:framegate-gateway", "-n", ns, verb, resource)).stdout.trim();
+    for (const r of ["pipelines.framegate.io", "processingservices.framegate.io"]) {
+      for (const verb of ["get", "list", "watch"]) expect(await can(verb, r), `${verb} ${r}`).toBe("yes");
+      for (const verb of ["create", "update", "patch", "delete"]) expect(await can(verb, r), `${verb} ${r}`).toBe("no");
+    }
+    expect(await can("patch", "pipelines.framegate.io", "default")).toBe("no");
+    expect(await can("patch", "pipelines.framegate.io/people-detect", "framegate")).toBe("no");
+    expect((await kubectl("auth", "can-i", "--as=system:serviceaccount:framegate:framegate-gateway", "-n", "framegate", "patch", "pipelines.framegate.io", "--subresource=status")).stdout.trim()).toBe("yes");
+    expect((await kubectl("auth", "can-i", "--as=system:serviceaccount:framegate:framegate-gateway", "-n", "framegate", "update", "pipelines.framegate.io", "--subresource=status")).stdout.trim()).toBe("no");
+    expect(await can("get", "leases.coordination.k8s.io/framegate-status-writer")).toBe("yes");
+    expect(await can("update", "leases.coordination.k8s.io/framegate-status-writer")).toBe("yes");
+    expect(await can("update", "leases.coordination.k8s.io/someone-else")).toBe("no");
+    expect(await can("get", "secrets")).toBe("no");
+    expect(await can("list", "configmaps")).toBe("no");
   });
 
   it("accept placement on a step", async () => {

@@ -151,6 +151,22 @@ describe.each(OVERLAYS)("overlay %s", (overlay) => {
       expect((services.data as Record<string, string>)[s]).toBe(readFileSync(join(REPO_ROOT, "services", s, "service.yaml"), "utf8"));
     }
 
+    // the same files as resources in the gateway's namespace (what FRAMEGATE_RULES_SOURCE=kubernetes reads)
+    const asResources = (kind: string) => objects.filter((o) => o.kind === kind && o.apiVersion === "framegate.io/v1alpha1");
+    const docOf = (path: string) => parseAllDocuments(readFileSync(path, "utf8"))[0]!.toJS() as Obj;
+    expect(asResources("Pipeline").map((o) => o.metadata.name).sort(), "every pipelines/*.yaml must be listed under resources in pipelines/Kustomization").toEqual(
+      ruleFiles.map((f) => docOf(join(REPO_ROOT, "pipelines", f)).metadata.name).sort(),
+    );
+    for (const p of asResources("Pipeline")) {
+      expect(p.metadata.namespace).toBe("framegate");
+      const file = ruleFiles.map((f) => docOf(join(REPO_ROOT, "pipelines", f))).find((d) => d.metadata.name === p.metadata.name)!;
+      expect(p.spec).toEqual(file.spec);
+    }
+    expect(asResources("ProcessingService").map((o) => `${o.metadata.namespace}/${o.metadata.name}`).sort(), "every services/*/service.yaml must be listed under resources in services/Kustomization").toEqual(
+      serviceNames.map((n) => `framegate/${n}`),
+    );
+    expect(objects.filter((o) => o.kind === "CustomResourceDefinition").map((o) => o.metadata.name).sort()).toEqual(["pipelines.framegate.io", "processingservices.framegate.io"]);
+
     // the gateway and `framegate setup` mount both, the catalog as <name>/service.yaml
     for (const [kind, name] of [["Deployment", "framegate-gateway"], ["Job", "framegate-setup"]] as const) {
       const spec = podSpec(find(objects, kind, name));
@@ -183,7 +199,7 @@ describe.each(OVERLAYS)("overlay %s", (overlay) => {
     expect((find(objects, "Service", "framegate").spec as { ports: unknown[] }).ports).toEqual([{ name: "http", port: 80, targetPort: "http" }]);
   });
 
-  it("gives the gateway only create/get/list/watch on Workflows in argo, and never carries a Secret", async () => {
+  it("gives the gateway only create/get/list/watch on Workflows in argo, read + status on its own resources, and never carries a Secret", async () => {
     const { objects } = await build(dir);
     expect(objects.filter((o) => o.kind === "Secret"), "Secrets come from k8s/create-secrets.sh, never from the tree").toEqual([]);
     expect(objects.filter((o) => o.kind === "ClusterRole" || o.kind === "ClusterRoleBinding")).toEqual([]);
@@ -193,6 +209,16 @@ describe.each(OVERLAYS)("overlay %s", (overlay) => {
     expect(role.rules).toEqual([{ apiGroups: ["argoproj.io"], resources: ["workflows"], verbs: ["create", "get", "list", "watch"] }]);
     const binding = find(objects, "RoleBinding", "framegate-workflows");
     expect(binding.subjects).toEqual([{ kind: "ServiceAccount", name: "framegate-gateway", namespace: "framegate" }]);
+    // in its own namespace: read framegate's resources, patch only their status, hold one Lease
+    const own = find(objects, "Role", "framegate-gateway");
+    expect(own.metadata.namespace).toBe("framegate");
+    expect(own.rules).toEqual([
+      { apiGroups: ["framegate.io"], resources: ["pipelines", "processingservices"], verbs: ["get", "list", "watch"] },
+      { apiGroups: ["framegate.io"], resources: ["pipelines/status", "processingservices/status"], verbs: ["patch"] },
+      { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["create"] },
+      { apiGroups: ["coordination.k8s.io"], resources: ["leases"], resourceNames: ["framegate-status-writer"], verbs: ["get", "update"] },
+    ]);
+    expect(find(objects, "RoleBinding", "framegate-gateway").subjects).toEqual([{ kind: "ServiceAccount", name: "framegate-gateway", namespace: "framegate" }]);
     expect(find(objects, "ServiceAccount", "framegate-gateway").metadata.namespace).toBe("framegate");
     expect(find(objects, "ServiceAccount", "framegate-runner").metadata.namespace).toBe("argo");
 
@@ -274,6 +300,12 @@ describe.each(OVERLAYS)("overlay %s", (overlay) => {
     const upgrade = await run("bash", [join(K8S, "create-secrets.sh")], { env });
     expect(upgrade.stdout).toMatch(/argo\/framegate-minio held other credentials .*replaced by user framegate-steps/);
     expect(await secretOf("argo", "framegate-minio")).toEqual(steps);
+
+    // the CRDs for real first (docs/deploy.md does the same): a dry-run CRD does not serve its kind
+    const crds = await kubectl(["apply", "--validate=strict", "-k", join(K8S, "base", "crds")]);
+    expect(crds.code, crds.out).toBe(0);
+    const established = await kubectl(["wait", "--for=condition=Established", "--timeout=30s", "crd", "-l", "app.kubernetes.io/part-of=framegate"]);
+    expect(established.code, established.out).toBe(0);
 
     const file = join(work, `${overlay}.yaml`);
     writeFileSync(file, yaml);
