@@ -169,7 +169,7 @@ export class Batcher {
       );
       settle(mine, { kind: "done", ...r });
     } catch (e) {
-      this.d.log.warn({ pipeline: o.pipeline, partition: o.partition, frames: frames.length, err: (e as Error).message }, "batch failed; its frames go back to JetStream");
+      this.d.log.warn({ pipeline: o.pipeline, partition: o.partition, frames: frames.length, err: e }, "batch failed; its frames go back to JetStream");
       settle(frames, { kind: "failed", error: e as Error });
     }
   }

@@ -255,4 +255,16 @@ describe("Processor select stage", () => {
     expect(await p.handle(msg("cam-11/a.jpg"))).toEqual({ kind: "ack" });
     expect(dead).toEqual([{ kind: "rejected", reason: "422 Invalid: metadata.labels" }]);
   });
+
+  it("logs the error object when it cannot dead-letter, so its stack and cause survive", async () => {
+    const lines: { msg: string; err?: { type: string; message: string; stack: string } }[] = [];
+    const log = pino({ level: "warn" }, { write: (l: string) => void lines.push(JSON.parse(l)) });
+    const deadLetter: DeadLetter = { send: () => Promise.reject(new Error("publish failed", { cause: new Error("no responders") })) };
+    const p = new Processor({ rules: () => rules("{}"), submitter: new FakeSubmitter(), deadLetter, metrics: createMetrics({ defaultMetrics: false }), log, maxDeliver: 5 });
+    const bad = decodeMessage({ ...msg("cam-16/a.jpg"), data: new TextEncoder().encode("{not json") }, "minio.events");
+    expect((await p.handle(bad)).kind).toBe("nak");
+    const logged = lines.find((l) => l.msg === "could not dead-letter; will retry the message");
+    expect(logged?.err?.message).toBe("publish failed: no responders");
+    expect(logged?.err?.stack).toMatch(/^Error: publish failed\n\s+at /);
+  });
 });

@@ -90,7 +90,7 @@ export class Processor {
     const log = this.#d.log.child({ seq: msg.seq, subject: msg.subject, delivery: msg.deliveryCount });
     if (!msg.decoded.ok) {
       const reason = msg.decoded.error.message;
-      log.warn({ reason }, "bad event, dead-lettering");
+      log.warn({ reason, err: msg.decoded.error }, "bad event, dead-lettering");
       this.#d.onEvent?.(badEventReport(msg, msg.decoded.source, reason));
       return this.deadLetter(msg, "bad-event", reason, undefined, log);
     }
@@ -213,7 +213,7 @@ export class Processor {
     const retry = outcomes.filter((o): o is Extract<Outcome, { kind: "retry" }> => o.kind === "retry");
     try {
       for (const o of rejected) {
-        log.warn({ pipeline: o.pipeline, workflow: o.workflow, reason: o.error.message }, "workflow rejected, dead-lettering");
+        log.warn({ pipeline: o.pipeline, workflow: o.workflow, err: o.error }, "workflow rejected, dead-lettering");
         await this.#d.deadLetter.send(msg, "rejected", o.error.message, o.pipeline);
         this.#d.metrics.deadLettered.inc({ reason: "rejected" });
       }
@@ -227,7 +227,7 @@ export class Processor {
         return { kind: "term", reason: "deliveries exhausted" };
       }
     } catch (e) {
-      log.error({ err: (e as Error).message }, "could not dead-letter; will retry the message");
+      log.error({ err: e }, "could not dead-letter; will retry the message");
       this.#d.metrics.redelivered.inc({ reason: "dlq-unavailable" });
       return { kind: "nak", delayMs: backoffMs(msg.deliveryCount), reason: "dead-letter stream unavailable" };
     }
@@ -235,7 +235,7 @@ export class Processor {
       const hinted = Math.max(0, ...retry.map((o) => o.afterMs ?? 0));
       const delayMs = Math.max(hinted, backoffMs(msg.deliveryCount));
       const reason = retry.map((o) => `${o.pipeline}: ${o.reason}`).join(", ");
-      log.warn({ delayMs, reason, err: retry[0]!.error.message }, "workflow create failed, will retry");
+      log.warn({ delayMs, reason, err: retry[0]!.error }, "workflow create failed, will retry");
       for (const o of retry) this.#d.metrics.redelivered.inc({ reason: o.reason });
       return { kind: "nak", delayMs, reason };
     }
@@ -248,7 +248,7 @@ export class Processor {
       this.#d.metrics.deadLettered.inc({ reason: kind });
       return { kind: "term", reason };
     } catch (e) {
-      log.error({ err: (e as Error).message }, "could not dead-letter; will retry the message");
+      log.error({ err: e }, "could not dead-letter; will retry the message");
       return { kind: "nak", delayMs: backoffMs(msg.deliveryCount), reason: "dead-letter stream unavailable" };
     }
   }

@@ -106,7 +106,7 @@ export class RuleStore {
   watch(): void {
     const trigger = () => {
       clearTimeout(this.#debounce);
-      this.#debounce = setTimeout(() => void this.reload().catch((e: Error) => this.#o.log.error({ err: e.message }, "rule reload failed")), 250);
+      this.#debounce = setTimeout(() => void this.reload().catch((err: unknown) => this.#o.log.error({ err }, "rule reload failed")), 250);
       this.#debounce.unref();
     };
     for (const dir of [this.#o.rulesDir, this.#o.servicesDir]) {
@@ -115,12 +115,12 @@ export class RuleStore {
         w.on("error", () => undefined);
         this.#watchers.push(w);
       } catch (e) {
-        this.#o.log.warn({ dir, err: (e as Error).message }, "cannot watch directory; relying on polling");
+        this.#o.log.warn({ dir, err: e }, "cannot watch directory; relying on polling");
       }
     }
     // the poll reloads directly (a hash check when nothing changed); routing it through the debounce
     // would starve the debounce whenever the poll interval is shorter than it
-    this.#timer = setInterval(() => void this.reload().catch((e: Error) => this.#o.log.error({ err: e.message }, "rule reload failed")), this.#o.pollMs ?? 5000);
+    this.#timer = setInterval(() => void this.reload().catch((err: unknown) => this.#o.log.error({ err }, "rule reload failed")), this.#o.pollMs ?? 5000);
     this.#timer.unref();
   }
 

@@ -24,11 +24,11 @@ export class StatusBus<T> {
   subscribe(onReport: (r: T) => void): void {
     this.#sub = this.nc.subscribe(this.subject, {
       callback: (err, msg) => {
-        if (err) return void this.log.warn({ err: err.message }, "status bus subscription error");
+        if (err) return void this.log.warn({ err }, "status bus subscription error");
         try {
           onReport(JSON.parse(this.#dec.decode(msg.data)) as T);
         } catch (e) {
-          this.log.warn({ err: (e as Error).message }, "ignoring a malformed status report");
+          this.log.warn({ err: e }, "ignoring a malformed status report");
         }
       },
     });
@@ -39,7 +39,7 @@ export class StatusBus<T> {
     try {
       this.nc.publish(this.subject, this.#enc.encode(JSON.stringify(report)));
     } catch (e) {
-      this.log.debug({ err: (e as Error).message }, "status report not published");
+      this.log.debug({ err: e }, "status report not published");
     }
   }
 

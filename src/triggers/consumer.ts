@@ -114,7 +114,7 @@ export class StreamConsumer {
     this.#o
       .handle(decodeMessage(inbound(m, release), this.#o.minioSubject))
       .catch((e: unknown): Decision => {
-        this.#o.log.error({ seq: m.seq, err: (e as Error).message }, "handler failed unexpectedly; will retry");
+        this.#o.log.error({ seq: m.seq, err: e }, "handler failed unexpectedly; will retry");
         return { kind: "nak", delayMs: 5000, reason: "handler error" };
       })
       .then((d) => this.settle(m, d))

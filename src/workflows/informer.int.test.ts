@@ -132,7 +132,7 @@ describe("WorkflowInformer (real kube-apiserver, Argo CRDs)", () => {
 
     const failures = logs.filter((l) => l.msg === "Workflow list/watch failed; retrying").slice(failuresBefore);
     expect(failures.length).toBeGreaterThanOrEqual(2);
-    expect(String(failures[0]!.err)).toMatch(new RegExp(`namespace "${ns}"`));
+    expect(String(failures[0]!.reason)).toMatch(new RegExp(`namespace "${ns}"`));
     expect(logs.some((l) => l.msg === "watching Workflows again")).toBe(true);
 
     // and it keeps following after the recovery

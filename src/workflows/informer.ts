@@ -179,7 +179,7 @@ export class WorkflowInformer implements WorkflowStatus {
     if (Date.now() - w.attemptStartedAt >= this.#retry.healthyAfterMs) w.failures = 0;
     w.failures++;
     const delayMs = backoffMs(w.failures, this.#retry.initialMs, this.#retry.maxMs);
-    this.#log.warn({ namespace: w.namespace, attempt: w.failures, retryInMs: delayMs, err: describeWatchError(err, w.namespace, this.#opts.kc) }, "Workflow list/watch failed; retrying");
+    this.#log.warn({ namespace: w.namespace, attempt: w.failures, retryInMs: delayMs, reason: describeWatchError(err, w.namespace, this.#opts.kc), err }, "Workflow list/watch failed; retrying");
     w.timer = setTimeout(() => {
       w.timer = undefined;
       void this.#run(w);
@@ -219,7 +219,7 @@ function withSignal(signal: AbortSignal) {
     middleware: [
       {
         pre: (ctx: RequestContext) => {
-          ctx.setSignal(signal as never);
+          ctx.setSignal(signal);
           return new Observable(Promise.resolve(ctx));
         },
         post: (ctx: ResponseContext) => new Observable(Promise.resolve(ctx)),

@@ -132,7 +132,7 @@ function requestOptions(agent: http.Agent, signal: AbortSignal, auth: CachedKube
       {
         pre: (ctx: RequestContext) => {
           ctx.setAgent(agent);
-          ctx.setSignal(signal as never);
+          ctx.setSignal(signal);
           return new Observable(Promise.resolve(ctx));
         },
         post: (ctx: ResponseContext) => new Observable(Promise.resolve(ctx)),

@@ -172,7 +172,7 @@ export class WorkflowIndex implements WorkflowStatus {
       try {
         l(change);
       } catch (e) {
-        this.#log?.error({ err: (e as Error).message, workflow: change.workflow.name }, "a Workflow change listener threw; it keeps receiving changes");
+        this.#log?.error({ err: e, workflow: change.workflow.name }, "a Workflow change listener threw; it keeps receiving changes");
       }
     }
   }

@@ -76,7 +76,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
       return 1;
     }
     if (e instanceof FramegateError) {
-      log.fatal({ err: e.message }, "cannot start");
+      log.fatal({ err: e }, "cannot start");
       io.err(`framegate serve: ${e.message}\n`);
       return 1;
     }
