@@ -1,7 +1,7 @@
 /**
  * @module rules/glob — `where:` globs (camera ids, content types, webhook fields): `*` matches any run of
- * characters (including none), `?` exactly one, everything else is literal. Matching is linear-time
- * (no regex, no catastrophic backtracking).
+ * characters (including none), `?` exactly one, everything else is literal. Matching takes at most
+ * O(glob length x value length) steps (no regex; backtracking only to the last `*`, never catastrophic).
  */
 
 /** A compiled glob: a predicate on strings. */
