@@ -64,7 +64,7 @@ export async function run(argv: string[]): Promise<void> {
   writeFileSync(join(dir, "fleet.yaml"), RULES);
   writeFileSync(join(dir, "kubeconfig"), kube.kubeconfig());
   const names = { stream: "FRAMEGATE", dlqStream: "FRAMEGATE_DLQ", consumer: "framegate", minioSubject: "minio.events" };
-  await ensureIntake(nc, names, { ackWaitMs: 30_000, maxDeliver: 10, maxAckPending: 10_000 });
+  await ensureIntake(nc, names, { ackWaitMs: 30_000, maxAckPending: 10_000 });
   const gw = startGatewayProcess({ FRAMEGATE_NATS_URL: nats.url, FRAMEGATE_RULES_DIR: dir, FRAMEGATE_MAX_IN_FLIGHT: "256", KUBECONFIG: join(dir, "kubeconfig") });
   const count = () => {
     let batch = 0;

@@ -57,7 +57,7 @@ export async function run(argv: string[]): Promise<void> {
     for (const inFlight of levels) {
       const stream = `BENCH${inFlight}`;
       const subject = `minio.bench.${inFlight}`;
-      await ensureIntake(nc, { stream, dlqStream: `${stream}_DLQ`, consumer: "gw", minioSubject: subject }, { ackWaitMs: 30_000, maxDeliver: 5 });
+      await ensureIntake(nc, { stream, dlqStream: `${stream}_DLQ`, consumer: "gw", minioSubject: subject }, { ackWaitMs: 30_000 });
       const kube = await new FakeKubeApi().start();
       const dir = mkdtempSync(join(tmpdir(), "fg-bench-"));
       writeFileSync(join(dir, "rule.yaml"), RULE);

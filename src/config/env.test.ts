@@ -1,4 +1,7 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { parseBytes } from "../lib/bytes.js";
 import { loadConfig } from "./env.js";
 import { ConfigError } from "../lib/errors.js";
 
@@ -45,5 +48,30 @@ describe("loadConfig", () => {
 
   it("rejects short secrets", () => {
     expect(() => loadConfig({ FRAMEGATE_API_TOKEN: "short" })).toThrow(/FRAMEGATE_API_TOKEN: must be at least 16/);
+  });
+
+  it("bounds every stream and the KV bucket, with defaults that fit the k3s overlay's max_file_store", () => {
+    const c = loadConfig({});
+    const overlay = readFileSync(join(import.meta.dirname, "../../k8s/overlays/k3s/kustomization.yaml"), "utf8");
+    const store = parseBytes(/max_file_store:\s*(\S+)/.exec(overlay)![1]!);
+    const reserved = c.FRAMEGATE_STREAM_MAX_BYTES + c.FRAMEGATE_HISTORY_MAX_BYTES + c.FRAMEGATE_DLQ_MAX_BYTES + c.FRAMEGATE_KV_MAX_BYTES;
+    expect(c.FRAMEGATE_STREAM_MAX_BYTES).toBe(1024 ** 3);
+    expect(c.FRAMEGATE_KV_MAX_BYTES).toBe(512 * 1024 ** 2);
+    // nats-server reserves each max_bytes when a stream is created: together they must fit, with room to spare
+    expect(reserved).toBeLessThanOrEqual(store * 0.75);
+  });
+
+  it("reads sizes with units and refuses nonsense and tiny limits", () => {
+    expect(loadConfig({ FRAMEGATE_STREAM_MAX_BYTES: "4MiB" }).FRAMEGATE_STREAM_MAX_BYTES).toBe(4 * 1024 ** 2);
+    expect(() => loadConfig({ FRAMEGATE_DLQ_MAX_BYTES: "big" })).toThrow(/^FRAMEGATE_DLQ_MAX_BYTES: must be a size such as 512MiB/);
+    expect(() => loadConfig({ FRAMEGATE_KV_MAX_BYTES: "1KiB" })).toThrow(/^FRAMEGATE_KV_MAX_BYTES: must be at least 64KiB/);
+  });
+
+  it("keeps the MinIO webhook closed unless a token is set or the opt-out is explicit, never both", () => {
+    expect(loadConfig({}).FRAMEGATE_ALLOW_UNAUTHENTICATED_MINIO_WEBHOOK).toBe(false);
+    expect(loadConfig({ FRAMEGATE_ALLOW_UNAUTHENTICATED_MINIO_WEBHOOK: "true" }).FRAMEGATE_ALLOW_UNAUTHENTICATED_MINIO_WEBHOOK).toBe(true);
+    expect(() => loadConfig({ FRAMEGATE_ALLOW_UNAUTHENTICATED_MINIO_WEBHOOK: "true", FRAMEGATE_MINIO_WEBHOOK_TOKEN: "t".repeat(32) })).toThrow(
+      /^FRAMEGATE_ALLOW_UNAUTHENTICATED_MINIO_WEBHOOK: contradicts FRAMEGATE_MINIO_WEBHOOK_TOKEN/,
+    );
   });
 });

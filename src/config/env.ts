@@ -6,11 +6,14 @@ import { z } from "zod";
 import { ConfigError } from "../lib/errors.js";
 import { DURATION_RE, durationMs } from "../lib/duration.js";
 import { DEFAULT_MINIO_SUBJECT } from "../triggers/wire.js";
+import { BYTES_RE, parseBytes } from "../lib/bytes.js";
 
 const int = (def: number, min = 1, max = Number.MAX_SAFE_INTEGER) =>
   z.coerce.number({ error: "must be a whole number" }).int("must be a whole number").min(min).max(max).default(def);
 const dur = (def: string) =>
   z.string().regex(DURATION_RE, "must be a duration such as 500ms, 30s, 5m").default(def).transform(durationMs);
+const bytes = (def: string) =>
+  z.string().regex(BYTES_RE, "must be a size such as 512MiB, 1GiB, 4GB").default(def).transform(parseBytes).pipe(z.number().min(64 * 1024, "must be at least 64KiB"));
 const bool = (def: boolean) =>
   z
     .enum(["true", "false", "1", "0", "yes", "no"], { error: "must be true or false" })
@@ -27,6 +30,15 @@ export const envSchema = z.object({
   FRAMEGATE_DLQ_STREAM: z.string().regex(/^[A-Za-z0-9_-]+$/).default("FRAMEGATE_DLQ"),
   FRAMEGATE_CONSUMER: z.string().regex(/^[A-Za-z0-9_-]+$/, "must be a consumer name (letters, digits, '_', '-')").default("framegate"),
   FRAMEGATE_KV_BUCKET: z.string().regex(/^[A-Za-z0-9_-]+$/).default("framegate-state"),
+  /**
+   * Byte limits of what framegate keeps in JetStream. The defaults (2.75 GiB together) fit the k3s
+   * overlay's max_file_store of 4GB; nats-server reserves each limit when the stream is created.
+   * HISTORY is `<FRAMEGATE_STREAM>_HISTORY`, the replay window (processed messages, oldest dropped first).
+   */
+  FRAMEGATE_STREAM_MAX_BYTES: bytes("1GiB"),
+  FRAMEGATE_HISTORY_MAX_BYTES: bytes("1GiB"),
+  FRAMEGATE_DLQ_MAX_BYTES: bytes("256MiB"),
+  FRAMEGATE_KV_MAX_BYTES: bytes("512MiB"),
   /** how long flow-control marks (dedupe, sample, batch membership) are kept: at least the longest dedupe window */
   FRAMEGATE_STATE_TTL: dur("7d"),
   FRAMEGATE_MINIO_SUBJECT: z.string().min(1).default(DEFAULT_MINIO_SUBJECT),
@@ -36,10 +48,13 @@ export const envSchema = z.object({
   FRAMEGATE_HTTP_PORT: int(8080, 0, 65535),
   FRAMEGATE_ALLOW_UNAUTHENTICATED_API: bool(false),
   FRAMEGATE_MINIO_WEBHOOK_TOKEN: optionalSecret,
+  /** serves `POST /hooks/minio` without a token: only where nothing but MinIO can reach the gateway */
+  FRAMEGATE_ALLOW_UNAUTHENTICATED_MINIO_WEBHOOK: bool(false),
   FRAMEGATE_HOOK_SECRETS: z.string().optional(),
   FRAMEGATE_API_TOKEN: optionalSecret,
   FRAMEGATE_MAX_BODY_BYTES: int(1 << 20, 1024, 64 << 20),
   FRAMEGATE_MAX_IN_FLIGHT: int(64, 1, 10_000),
+  /** deliveries before a failing message is dead-lettered; counted by the gateway (the consumer's own max_deliver is unlimited) */
   FRAMEGATE_MAX_DELIVER: int(10, 2, 1000),
   /** messages a gateway may hold unacked (waiting in batches or for limits): the backpressure bound, and its memory */
   FRAMEGATE_MAX_ACK_PENDING: int(10_000, 100, 1_000_000),
@@ -91,6 +106,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       {
         name: "FRAMEGATE_API_TOKEN",
         message: `required when FRAMEGATE_HTTP_HOST (${cfg.FRAMEGATE_HTTP_HOST}) is not loopback: set a token, or FRAMEGATE_ALLOW_UNAUTHENTICATED_API=true to serve /api without one`,
+      },
+    ]);
+  }
+  if (cfg.FRAMEGATE_MINIO_WEBHOOK_TOKEN && cfg.FRAMEGATE_ALLOW_UNAUTHENTICATED_MINIO_WEBHOOK) {
+    throw new ConfigError([
+      {
+        name: "FRAMEGATE_ALLOW_UNAUTHENTICATED_MINIO_WEBHOOK",
+        message: "contradicts FRAMEGATE_MINIO_WEBHOOK_TOKEN, which is set: unset one of them (with a token, POST /hooks/minio requires it)",
       },
     ]);
   }

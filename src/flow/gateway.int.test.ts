@@ -97,7 +97,7 @@ spec:
     KUBECONFIG: kcFile,
   };
   const cfg = loadConfig(env);
-  await ensureIntake(nc, { stream, dlqStream: `${stream}_DLQ`, consumer: "gw", minioSubject: env.FRAMEGATE_MINIO_SUBJECT }, { ackWaitMs: cfg.FRAMEGATE_ACK_WAIT, maxDeliver: cfg.FRAMEGATE_MAX_DELIVER });
+  await ensureIntake(nc, { stream, dlqStream: `${stream}_DLQ`, consumer: "gw", minioSubject: env.FRAMEGATE_MINIO_SUBJECT }, { ackWaitMs: cfg.FRAMEGATE_ACK_WAIT });
   return { stream, consumer: "gw", dlq: `${stream}_DLQ`, rulesDir, kube, env };
 }
 

@@ -32,10 +32,14 @@ export class KvStateStore implements StateStore {
     private readonly bucket: string,
   ) {}
 
-  /** Opens (creating if missing) the bucket; `ttlMs` bounds how long any mark is kept. */
-  static async open(nc: NatsConnection, bucket: string, ttlMs: number): Promise<KvStateStore> {
+  /**
+   * Opens (creating if missing) the bucket; `ttlMs` bounds how long any mark is kept, `maxBytes` how much
+   * they take together (a full bucket refuses writes: the messages needing them wait in the intake).
+   * An existing bucket keeps its settings; `framegate setup` changes them.
+   */
+  static async open(nc: NatsConnection, bucket: string, ttlMs: number, maxBytes?: number): Promise<KvStateStore> {
     const kvm = new Kvm(nc);
-    const kv = await kvm.create(bucket, { ttl: ttlMs, history: 1 });
+    const kv = await kvm.create(bucket, { ttl: ttlMs, history: 1, ...(maxBytes ? { max_bytes: maxBytes } : {}) });
     return new KvStateStore(kv, nc, bucket);
   }
 

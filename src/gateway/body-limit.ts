@@ -2,14 +2,10 @@
  * @module gateway/body-limit — reads a request body with a hard cap, enforced while the bytes arrive:
  * a missing or lying Content-Length cannot make the gateway buffer more than the cap.
  */
+import { formatBytes } from "../lib/bytes.js";
 import { HttpError } from "./http-error.js";
 
-/** Human size for messages: `1 MiB`, `512 KiB`, `100 bytes`. */
-export function formatBytes(n: number): string {
-  if (n >= 1024 * 1024 && n % (1024 * 1024) === 0) return `${n / (1024 * 1024)} MiB`;
-  if (n >= 1024 && n % 1024 === 0) return `${n / 1024} KiB`;
-  return `${n} bytes`;
-}
+export { formatBytes };
 
 /** Bytes kept free for the headers the gateway stores with a body (message id, event id, times, request id). */
 export const HEADER_ROOM_BYTES = 4096;

@@ -47,6 +47,8 @@ export interface MatchResult {
 /** One readiness check (`nats`, `rules`, `kubernetes`, ...). */
 export interface ReadinessCheck {
   ok: boolean;
+  /** ready, but something needs attention soon (a stream near its byte limit) */
+  warn?: boolean;
   detail?: string;
 }
 

@@ -1,113 +1,129 @@
 /**
- * @module triggers/jetstream-setup — the stream, dead-letter stream and durable consumer framegate uses.
- * `framegate setup` creates them; `serve` verifies them and says what is missing.
+ * @module triggers/jetstream-setup — creates or updates the intake, its replay window, the dead-letter
+ * stream and the durable consumer (`framegate setup`), and reads back what a server has (`serve`).
  */
 import type { NatsConnection } from "@nats-io/transport-node";
-import { AckPolicy, DeliverPolicy, RetentionPolicy, StorageType, jetstreamManager } from "@nats-io/jetstream";
+import { RetentionPolicy, jetstreamManager, type JetStreamManager, type StreamConfig } from "@nats-io/jetstream";
+import { formatBytes } from "../lib/bytes.js";
 import { FramegateError } from "../lib/errors.js";
-import { DLQ_SUBJECT_PREFIX, HOOK_SUBJECT_PREFIX } from "./wire.js";
+import { diffIntake, type IntakeSeen, type SettingDiff } from "./intake-diff.js";
+import { DEFAULT_INTAKE_LIMITS, consumerConfig, dlqStreamConfig, historyStreamConfig, historyStreamName, streamConfig, type ConsumerSettings, type IntakeLimits, type IntakeNames } from "./jetstream-config.js";
 
-export interface IntakeNames {
-  stream: string;
-  dlqStream: string;
-  consumer: string;
-  minioSubject: string;
+export { consumerConfig, dlqStreamConfig, historyStreamConfig, streamConfig } from "./jetstream-config.js";
+export type { IntakeNames, IntakeLimits } from "./jetstream-config.js";
+
+/** The intake exists with a retention nats-server cannot change in place: `framegate setup --migrate`. */
+export class MigrationNeededError extends FramegateError {
+  override name = "MigrationNeededError";
+  constructor(readonly stream: string, readonly retention: string) {
+    super(
+      `stream ${stream} has ${retention} retention; framegate now uses a work queue (processed messages free their space) and nats-server cannot change retention in place: stop every gateway, then run \`framegate setup --migrate\` (\`--dry-run\` shows the plan)`,
+    );
+  }
 }
 
-const NS_PER_MS = 1_000_000;
-
-/** Stream settings: JetStream's duplicate window is what turns Nats-Msg-Id into at-most-once intake. */
-export function streamConfig(n: IntakeNames) {
-  return {
-    name: n.stream,
-    subjects: [n.minioSubject, `${HOOK_SUBJECT_PREFIX}>`],
-    retention: RetentionPolicy.Limits,
-    storage: StorageType.File,
-    max_age: 7 * 24 * 3600 * 1000 * NS_PER_MS,
-    duplicate_window: 10 * 60 * 1000 * NS_PER_MS,
-  };
+/** Options of {@link ensureIntake}. */
+export interface EnsureOptions extends ConsumerSettings {
+  /** default: {@link DEFAULT_INTAKE_LIMITS} */
+  limits?: IntakeLimits;
 }
 
-export function dlqStreamConfig(n: IntakeNames) {
-  return {
-    name: n.dlqStream,
-    subjects: [`${DLQ_SUBJECT_PREFIX}>`],
-    retention: RetentionPolicy.Limits,
-    storage: StorageType.File,
-    max_age: 30 * 24 * 3600 * 1000 * NS_PER_MS,
-    duplicate_window: 10 * 60 * 1000 * NS_PER_MS,
-  };
-}
-
-export function consumerConfig(n: IntakeNames, opts: { ackWaitMs: number; maxDeliver: number; maxAckPending?: number }) {
-  return {
-    durable_name: n.consumer,
-    ack_policy: AckPolicy.Explicit,
-    deliver_policy: DeliverPolicy.All,
-    ack_wait: opts.ackWaitMs * NS_PER_MS,
-    max_deliver: opts.maxDeliver,
-    max_ack_pending: opts.maxAckPending ?? 10_000,
-  };
-}
-
-/** Creates (or updates) the streams and the durable consumer; idempotent. Returns what it did. */
-export async function ensureIntake(
-  nc: NatsConnection,
-  n: IntakeNames,
-  opts: { ackWaitMs: number; maxDeliver: number; maxAckPending?: number },
-): Promise<string[]> {
+/**
+ * Creates (or updates) the streams and the durable consumer; idempotent. Returns what it did, one line each.
+ * @throws MigrationNeededError when the intake has another retention
+ * @throws FramegateError when a new byte limit is below what a stream holds (updating would delete messages)
+ */
+export async function ensureIntake(nc: NatsConnection, n: IntakeNames, opts: EnsureOptions): Promise<string[]> {
   const jsm = await jetstreamManager(nc);
   const done: string[] = [];
-  for (const cfg of [streamConfig(n), dlqStreamConfig(n)]) {
-    try {
-      await jsm.streams.info(cfg.name);
-      await jsm.streams.update(cfg.name, cfg);
-      done.push(`stream ${cfg.name} updated (${cfg.subjects.join(", ")})`);
-    } catch (e) {
-      if (!isNotFound(e)) throw e;
-      await jsm.streams.add(cfg);
-      done.push(`stream ${cfg.name} created (${cfg.subjects.join(", ")})`);
-    }
-  }
+  const limits = opts.limits ?? DEFAULT_INTAKE_LIMITS;
+  const intake = streamConfig(n, limits);
+  const existing = await streamInfo(jsm, n.stream);
+  if (existing && existing.config.retention !== RetentionPolicy.Workqueue) throw new MigrationNeededError(n.stream, existing.config.retention);
+  done.push(await applyStream(jsm, intake, `intake, ${intake.subjects.join(", ")}, work queue`));
+
   const cc = consumerConfig(n, opts);
   try {
     await jsm.consumers.info(n.stream, n.consumer);
-    await jsm.consumers.update(n.stream, n.consumer, { ack_wait: cc.ack_wait, max_deliver: cc.max_deliver, max_ack_pending: cc.max_ack_pending });
-    done.push(`consumer ${n.stream}/${n.consumer} updated`);
+    await jsm.consumers.update(n.stream, n.consumer, { ack_wait: cc.ack_wait, max_deliver: cc.max_deliver, max_ack_pending: cc.max_ack_pending, backoff: [] });
+    done.push(`consumer ${n.stream}/${n.consumer} updated (max_deliver -1: the gateway counts deliveries)`);
   } catch (e) {
     if (!isNotFound(e)) throw e;
     await jsm.consumers.add(n.stream, cc);
     done.push(`consumer ${n.stream}/${n.consumer} created`);
   }
+  done.push(await applyStream(jsm, historyStreamConfig(n, limits), `replay window, sources ${n.stream}, oldest dropped first`));
+  done.push(await applyStream(jsm, dlqStreamConfig(n, limits), "dead letters"));
   return done;
 }
 
-/** Checks that the streams and consumer exist; throws a FramegateError naming each missing piece and the fix. */
-export async function verifyIntake(nc: NatsConnection, n: IntakeNames): Promise<void> {
+/**
+ * Sets a stream's byte limit (the KV bucket's stream, `KV_<bucket>`), refusing to go below what it holds.
+ * @returns the line to print
+ */
+export async function ensureStreamLimit(nc: NatsConnection, stream: string, maxBytes: number): Promise<string> {
   const jsm = await jetstreamManager(nc);
-  const missing: string[] = [];
-  for (const name of [n.stream, n.dlqStream]) {
+  const info = await streamInfo(jsm, stream);
+  if (!info) throw new FramegateError(`stream ${stream} not found: run \`framegate setup\``);
+  if (info.config.max_bytes === maxBytes) return `stream ${stream} limit ${formatBytes(maxBytes)} (unchanged)`;
+  checkNotBelowUsage(stream, info.state.bytes, maxBytes);
+  await jsm.streams.update(stream, { ...info.config, max_bytes: maxBytes });
+  return `stream ${stream} limit set to ${formatBytes(maxBytes)}`;
+}
+
+/** Reads what the server has of the intake, its replay window, the dead letters and the consumer. */
+export async function readIntake(nc: NatsConnection, n: IntakeNames): Promise<IntakeSeen> {
+  const jsm = await jetstreamManager(nc);
+  const [stream, history, dlq] = await Promise.all([n.stream, historyStreamName(n.stream), n.dlqStream].map((s) => streamInfo(jsm, s)));
+  let consumer;
+  if (stream) {
     try {
-      await jsm.streams.info(name);
+      consumer = (await jsm.consumers.info(n.stream, n.consumer)).config;
     } catch (e) {
       if (!isNotFound(e)) throw e;
-      missing.push(`stream ${name}`);
     }
   }
-  if (!missing.includes(`stream ${n.stream}`)) {
-    try {
-      await jsm.consumers.info(n.stream, n.consumer);
-    } catch (e) {
-      if (!isNotFound(e)) throw e;
-      missing.push(`consumer ${n.stream}/${n.consumer}`);
-    }
+  return { stream: stream?.config, history: history?.config, dlq: dlq?.config, consumer };
+}
+
+/**
+ * Compares the server's streams and consumer with what this gateway's settings want.
+ * @returns every difference, breaking ones first (empty when all is as wanted)
+ */
+export async function verifyIntake(nc: NatsConnection, n: IntakeNames, limits: IntakeLimits, consumer: ConsumerSettings): Promise<SettingDiff[]> {
+  return diffIntake(await readIntake(nc, n), n, limits, consumer);
+}
+
+async function applyStream(jsm: JetStreamManager, cfg: Partial<StreamConfig> & { name: string; max_bytes: number }, what: string): Promise<string> {
+  const info = await streamInfo(jsm, cfg.name);
+  if (!info) {
+    await jsm.streams.add(cfg);
+    return `stream ${cfg.name} created (${what}, limit ${formatBytes(cfg.max_bytes)})`;
   }
-  if (missing.length) {
-    throw new FramegateError(`JetStream is missing ${missing.join(", ")}: run \`framegate setup\` (same FRAMEGATE_* settings) to create them`);
+  checkNotBelowUsage(cfg.name, info.state.bytes, cfg.max_bytes);
+  await jsm.streams.update(cfg.name, { ...info.config, ...cfg });
+  return `stream ${cfg.name} updated (${what}, limit ${formatBytes(cfg.max_bytes)}, holds ${formatBytes(info.state.bytes)})`;
+}
+
+/** nats-server enforces a lowered limit by deleting the oldest messages, whatever the discard policy. */
+function checkNotBelowUsage(stream: string, used: number, maxBytes: number): void {
+  if (maxBytes > 0 && used > maxBytes) {
+    throw new FramegateError(
+      `stream ${stream} holds ${formatBytes(used)}, more than the new limit of ${formatBytes(maxBytes)}: nats-server would delete its oldest messages to fit; let the gateway drain it first, or set a larger limit`,
+    );
   }
 }
 
-function isNotFound(e: unknown): boolean {
+export async function streamInfo(jsm: JetStreamManager, name: string) {
+  try {
+    return await jsm.streams.info(name);
+  } catch (e) {
+    if (isNotFound(e)) return undefined;
+    throw e;
+  }
+}
+
+export function isNotFound(e: unknown): boolean {
   const msg = e instanceof Error ? e.message : String(e);
   return /not found/i.test(msg);
 }

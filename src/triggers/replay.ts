@@ -1,5 +1,5 @@
 /**
- * @module triggers/replay — re-drives dead-lettered events (or a time range of the intake stream)
+ * @module triggers/replay — re-drives dead-lettered events (or a time range of the intake's replay window)
  * through the current rules by publishing them again on their original subject. Replayed messages
  * carry `Framegate-Replay`; the processor checks them against the work already done, so a replay never
  * duplicates a Workflow that was created before.
@@ -8,10 +8,11 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { headers as natsHeaders } from "@nats-io/transport-node";
 import { jetstream, jetstreamManager, type StoredMsg } from "@nats-io/jetstream";
 import { FramegateError } from "../lib/errors.js";
+import { historyStreamName } from "./jetstream-config.js";
 import { DLQ_HEADERS, EVENT_HEADERS, HEADERS } from "./wire.js";
 
 export interface ReplayFilter {
-  /** "dlq": the dead-letter stream; "range": the intake stream between `since` and `until` */
+  /** "dlq": the dead-letter stream; "range": the replay window (`<stream>_HISTORY`) between `since` and `until` */
   from: "dlq" | "range";
   /** dead-letter kind: bad-event, rejected, exhausted */
   kind?: string;
@@ -45,7 +46,8 @@ export async function replay(
 ): Promise<ReplayResult> {
   const jsm = await jetstreamManager(nc);
   const js = jetstream(nc);
-  const stream = f.from === "dlq" ? names.dlqStream : names.stream;
+  // the intake is a work queue (processed messages leave it); its replay window keeps them
+  const stream = f.from === "dlq" ? names.dlqStream : historyStreamName(names.stream);
   let info;
   try {
     info = await jsm.streams.info(stream);

@@ -13,6 +13,10 @@ import { createMetrics } from "../../lib/metrics.js";
 import { CleanupStack } from "../../lib/cleanup-stack.js";
 import { RuleStore } from "../../rules/rule-store.js";
 import { verifyIntake } from "../../triggers/jetstream-setup.js";
+import { historyStreamName, kvStreamName } from "../../triggers/jetstream-config.js";
+import { formatDiff } from "../../triggers/intake-diff.js";
+import { StreamUsageMonitor, usageCheck } from "../../triggers/stream-usage.js";
+import { intakeSettings, type IntakeSettings } from "../intake-settings.js";
 import { JetStreamPublisher } from "../../triggers/jetstream-publisher.js";
 import { StreamConsumer } from "../../triggers/consumer.js";
 import { KubeWorkflowSubmitter } from "../../workflows/k8s-submitter.js";
@@ -134,9 +138,9 @@ async function openGateway(cfg: Config, log: Logger, overrides: { kubeConfig?: K
     throw new FramegateError(`cannot connect to NATS at ${cfg.FRAMEGATE_NATS_URL}: ${(e as Error).message} — is nats-server running with JetStream (-js)?`, { cause: e });
   }
   cleanup.defer("NATS connection", () => nc.drain().catch(() => nc.close()));
-  const names = { stream: cfg.FRAMEGATE_STREAM, dlqStream: cfg.FRAMEGATE_DLQ_STREAM, consumer: cfg.FRAMEGATE_CONSUMER, minioSubject: cfg.FRAMEGATE_MINIO_SUBJECT };
-  log.info(names, "start-up: checking the JetStream streams and consumer");
-  await verifyIntake(nc, names);
+  const intake = intakeSettings(cfg);
+  log.info(intake.names, "start-up: checking the JetStream streams and consumer");
+  await checkIntake(nc, intake, log);
 
   log.info(kube, "start-up: loading the Kubernetes credentials");
   const submitter = await KubeWorkflowSubmitter.create(kc, {
@@ -154,7 +158,22 @@ async function openGateway(cfg: Config, log: Logger, overrides: { kubeConfig?: K
   status.workflows.onChange(() => limits.changed());
   const publisher = new JetStreamPublisher(nc);
   log.info({ bucket: cfg.FRAMEGATE_KV_BUCKET }, "start-up: opening the flow-control state (JetStream KV)");
-  const state = await KvStateStore.open(nc, cfg.FRAMEGATE_KV_BUCKET, cfg.FRAMEGATE_STATE_TTL);
+  const state = await KvStateStore.open(nc, cfg.FRAMEGATE_KV_BUCKET, cfg.FRAMEGATE_STATE_TTL, cfg.FRAMEGATE_KV_MAX_BYTES);
+  const usage = new StreamUsageMonitor(
+    nc,
+    [
+      { stream: intake.names.stream, role: "intake" },
+      { stream: historyStreamName(intake.names.stream), role: "history" },
+      { stream: intake.names.dlqStream, role: "dead-letters" },
+      { stream: kvStreamName(cfg.FRAMEGATE_KV_BUCKET), role: "state" },
+    ],
+    metrics,
+    log,
+  );
+  // the gauges stay current between scrapes and readiness probes
+  const usageTimer = setInterval(() => void usage.read().catch((err: unknown) => log.debug({ err }, "reading stream usage failed")), 15_000);
+  usageTimer.unref();
+  cleanup.defer("stream usage timer", () => clearInterval(usageTimer));
   const recent = new RecentEvents();
   // every replica's reports reach every replica, so each one's /api and dashboard show the whole fleet
   const bus = new StatusBus<ProcessedEvent>(nc, log, `framegate.status.${cfg.FRAMEGATE_STREAM}`);
@@ -243,6 +262,7 @@ async function openGateway(cfg: Config, log: Logger, overrides: { kubeConfig?: K
         },
         kubernetes: { ok: kubeCheck.ok, detail: kubeCheck.detail },
         informer: { ok: status.workflows.synced, detail: status.workflows.synced ? "Workflows listed and watched" : "not synced yet" },
+        storage: await usage.read().then(usageCheck, (e: Error) => ({ ok: true, warn: true, detail: `stream usage unknown: ${e.message.slice(0, 200)}` })),
       };
       return { ready: Object.values(checks).every((c) => c.ok), checks };
     },
@@ -271,4 +291,17 @@ function listen(fetch: (req: Request) => Response | Promise<Response>, cfg: Conf
       reject(new FramegateError(`cannot listen on ${cfg.FRAMEGATE_HTTP_HOST}:${cfg.FRAMEGATE_HTTP_PORT}: ${e.message} — set FRAMEGATE_HTTP_PORT to a free port`, { cause: e }));
     s.once("error", failed);
   });
+}
+
+/**
+ * Compares the server's streams and consumer with this gateway's settings: logs what differs harmlessly,
+ * refuses to start on what breaks a delivery guarantee (with the fix: `framegate setup`).
+ */
+async function checkIntake(nc: NatsConnection, intake: IntakeSettings, log: Logger): Promise<void> {
+  const diffs = await verifyIntake(nc, intake.names, intake.limits, intake.consumer);
+  for (const d of diffs.filter((x) => x.severity === "harmless")) log.warn({ object: d.object, setting: d.setting, actual: d.actual, wanted: d.wanted }, formatDiff(d));
+  const breaking = diffs.filter((d) => d.severity === "breaks");
+  if (breaking.length) {
+    throw new FramegateError(`JetStream is not set up the way this gateway needs:\n${breaking.map((d) => `  ${formatDiff(d)}`).join("\n")}`);
+  }
 }

@@ -5,8 +5,12 @@
 import { connect } from "@nats-io/transport-node";
 import { Client as MinioClient, NotificationConfig, QueueConfig } from "minio";
 import { loadConfig, type Config } from "../../config/env.js";
-import { ConfigError } from "../../lib/errors.js";
-import { ensureIntake } from "../../triggers/jetstream-setup.js";
+import { ConfigError, FramegateError } from "../../lib/errors.js";
+import { formatDiff } from "../../triggers/intake-diff.js";
+import { migrateIntake } from "../../triggers/intake-migration.js";
+import { kvStreamName } from "../../triggers/jetstream-config.js";
+import { ensureIntake, ensureStreamLimit, verifyIntake } from "../../triggers/jetstream-setup.js";
+import { intakeSettings } from "../intake-settings.js";
 import { KvStateStore } from "../../flow/state-store.js";
 import { notificationFilters } from "../../rules/notification-filters.js";
 import { CliError, EXIT, parseFlags, type Command } from "../command.js";
@@ -14,18 +18,25 @@ import { flagPath, loadRuleSet } from "../dry-run.js";
 import { ensureServiceIdentities, minioAdminFromConfig } from "../storage-identities.js";
 import type { CliIo } from "../io.js";
 
-const usage = `framegate setup [--rules DIR] [--services DIR] [--skip-minio]
+const usage = `framegate setup [--rules DIR] [--services DIR] [--skip-minio] [--dry-run] [--migrate]
 
 Creates (or updates) what the gateway needs, and is safe to run again:
-  - JetStream: stream FRAMEGATE_STREAM (MinIO subject + framegate.hooks.>), dead-letter stream
-    FRAMEGATE_DLQ_STREAM (framegate.dlq.>), durable consumer FRAMEGATE_CONSUMER, and the key-value
-    bucket FRAMEGATE_KV_BUCKET (dedupe marks, sample clocks, batch membership);
+  - JetStream: the intake stream FRAMEGATE_STREAM (MinIO subject + framegate.hooks.>; a work queue
+    limited to FRAMEGATE_STREAM_MAX_BYTES that refuses input when full), its replay window
+    <FRAMEGATE_STREAM>_HISTORY (FRAMEGATE_HISTORY_MAX_BYTES, oldest dropped), the dead-letter stream
+    FRAMEGATE_DLQ_STREAM (framegate.dlq.>, FRAMEGATE_DLQ_MAX_BYTES), the durable consumer
+    FRAMEGATE_CONSUMER, and the key-value bucket FRAMEGATE_KV_BUCKET (dedupe marks, sample clocks,
+    batch membership; FRAMEGATE_KV_MAX_BYTES, marks kept FRAMEGATE_STATE_TTL);
   - MinIO (when FRAMEGATE_MINIO_ENDPOINT is set; FRAMEGATE_MINIO_ACCESS_KEY/SECRET_KEY are its root user):
     the notification of every bucket a rule watches, sent to the NATS target FRAMEGATE_MINIO_NOTIFY_ARN,
     filtered by the rules' prefixes/suffixes; the output buckets the rules name; and the policies
     framegate-steps, framegate-gateway and framegate-artifacts derived from the rules, each attached to
     its user when FRAMEGATE_MINIO_{STEPS,GATEWAY,ARTIFACTS}_{ACCESS,SECRET}_KEY are set.
-Settings come from the same FRAMEGATE_* variables as \`framegate serve\`.`;
+Settings come from the same FRAMEGATE_* variables as \`framegate serve\`.
+
+  --dry-run   print what differs from these settings (and the migration plan), change nothing
+  --migrate   an intake made by an older framegate (limits retention) is moved to the work queue:
+              stop every gateway first; unprocessed messages move, processed ones are dropped`;
 
 export const command: Command = { usage, run };
 
@@ -34,6 +45,8 @@ async function run(args: string[], io: CliIo): Promise<number> {
     rules: { type: "string", default: "" },
     services: { type: "string", default: "" },
     "skip-minio": { type: "boolean", default: false },
+    "dry-run": { type: "boolean", default: false },
+    migrate: { type: "boolean", default: false },
   });
   if (values.help) {
     io.out(`${usage}\n`);
@@ -56,15 +69,31 @@ async function run(args: string[], io: CliIo): Promise<number> {
   } catch (e) {
     throw new CliError(`cannot connect to NATS at ${cfg.FRAMEGATE_NATS_URL}: ${(e as Error).message} — is nats-server running with JetStream?`);
   }
+  const intake = intakeSettings(cfg);
+  const ensure = { ...intake.consumer, limits: intake.limits };
+  const line = (l: string) => io.out(`jetstream: ${l}\n`);
   try {
-    const done = await ensureIntake(
-      nc,
-      { stream: cfg.FRAMEGATE_STREAM, dlqStream: cfg.FRAMEGATE_DLQ_STREAM, consumer: cfg.FRAMEGATE_CONSUMER, minioSubject: cfg.FRAMEGATE_MINIO_SUBJECT },
-      { ackWaitMs: cfg.FRAMEGATE_ACK_WAIT, maxDeliver: cfg.FRAMEGATE_MAX_DELIVER, maxAckPending: cfg.FRAMEGATE_MAX_ACK_PENDING },
-    );
-    for (const d of done) io.out(`jetstream: ${d}\n`);
-    await KvStateStore.open(nc, cfg.FRAMEGATE_KV_BUCKET, cfg.FRAMEGATE_STATE_TTL);
-    io.out(`jetstream: key-value bucket ${cfg.FRAMEGATE_KV_BUCKET} ready (marks kept ${Math.round(cfg.FRAMEGATE_STATE_TTL / 3_600_000)}h)\n`);
+    if (values["dry-run"]) {
+      const diffs = await verifyIntake(nc, intake.names, intake.limits, intake.consumer);
+      for (const d of diffs) line(`${d.severity === "breaks" ? "must change" : "differs"}: ${formatDiff(d)}`);
+      if (!diffs.length) line("streams and consumer are as configured");
+      await migrateIntake(nc, intake.names, { ...ensure, dryRun: true, log: line });
+      return EXIT.ok;
+    }
+    try {
+      if (values.migrate) {
+        const r = await migrateIntake(nc, intake.names, { ...ensure, log: line });
+        if (!r.needed) for (const d of await ensureIntake(nc, intake.names, ensure)) line(d);
+      } else {
+        for (const d of await ensureIntake(nc, intake.names, ensure)) line(d);
+      }
+    } catch (e) {
+      if (e instanceof FramegateError) throw new CliError(e.message);
+      throw e;
+    }
+    await KvStateStore.open(nc, cfg.FRAMEGATE_KV_BUCKET, cfg.FRAMEGATE_STATE_TTL, cfg.FRAMEGATE_KV_MAX_BYTES);
+    line(await ensureStreamLimit(nc, kvStreamName(cfg.FRAMEGATE_KV_BUCKET), cfg.FRAMEGATE_KV_MAX_BYTES));
+    line(`key-value bucket ${cfg.FRAMEGATE_KV_BUCKET} ready (marks kept ${Math.round(cfg.FRAMEGATE_STATE_TTL / 3_600_000)}h)`);
   } finally {
     await nc.close();
   }
