@@ -46,7 +46,7 @@ export function createGatewayApp(input: GatewayDeps): Hono<GatewayEnv> {
   );
 
   app.onError((err, c) => {
-    if (err instanceof HttpError) return c.json({ error: err.message }, err.status, err.headers);
+    if (err instanceof HttpError) return c.json(err.code ? { error: err.message, code: err.code } : { error: err.message }, err.status, err.headers);
     if (err instanceof HTTPException) return c.json({ error: err.message || "bad request" }, err.status);
     (c.get("log") ?? deps.log).error({ err }, "unhandled error");
     return c.json({ error: `internal error; the gateway log has the details under request id ${c.get("requestId") ?? "(none)"}` }, 500);

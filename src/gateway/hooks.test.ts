@@ -1,6 +1,6 @@
 import { createHash, createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { StreamUnavailableError } from "../lib/errors.js";
+import { StreamFullError, StreamUnavailableError } from "../lib/errors.js";
 import { BEARER_TOKEN, HMAC_SECRET, makeDeps, minioNotification } from "../../test/fakes/gateway-deps.js";
 import { createGatewayApp } from "./app.js";
 import { signBody } from "./auth.js";
@@ -281,10 +281,22 @@ describe("publisher failures", () => {
     expect(res.status).toBe(503);
     expect(res.headers.get("Retry-After")).toBe("5");
     const json = (await res.json()) as Record<string, unknown>;
-    expect(Object.keys(json)).toEqual(["error"]);
-    expect(json.error).toMatch(message);
+    expect(json).toEqual({ error: expect.stringMatching(message), code: "stream-unavailable" });
     expect(json.error).toMatch(/nothing was stored/);
     expect(json.error).not.toContain("boom");
+  });
+
+  it("says the intake is full, and what to do, when JetStream refuses at the stream's byte limit", async () => {
+    const { deps, app } = setup();
+    deps.publisher.failWith = new StreamFullError("JetStream stream for framegate.hooks.motion is full: maximum bytes exceeded");
+    const res = await app.request("/hooks/motion", signed("{}"));
+    expect(res.status).toBe(503);
+    expect(res.headers.get("Retry-After")).toBe("30");
+    const json = (await res.json()) as { error: string; code: string };
+    expect(json.code).toBe("intake-full");
+    expect(json.error).toMatch(/^the intake is full: .* nothing was stored — retry in 30 s or later with the same body/);
+    expect(json.error).toMatch(/FRAMEGATE_STREAM_MAX_BYTES/);
+    expect(deps.publisher.published).toHaveLength(0);
   });
 
   it("answers 503 for /hooks/minio too", async () => {

@@ -4,7 +4,7 @@
  */
 import { createHash } from "node:crypto";
 import type { Logger } from "pino";
-import { StreamUnavailableError } from "../lib/errors.js";
+import { StreamFullError, StreamUnavailableError } from "../lib/errors.js";
 import type { EventPublisher } from "../triggers/stream.js";
 import { HttpError } from "./http-error.js";
 
@@ -32,13 +32,22 @@ export async function publishOrUnavailable(
   try {
     return await publisher.publish(subject, data, opts);
   } catch (err) {
+    if (err instanceof StreamFullError) {
+      log.warn({ err, subject, msgId: opts.msgId }, "intake full; answering 503");
+      throw new HttpError(
+        503,
+        `the intake is full: the event stream (JetStream) is at its byte limit because processing is behind, and nothing was stored — retry in ${RETRY_AFTER_SECONDS * 6} s or later with the same body (and the same Idempotency-Key, if any); operators: see framegate_jetstream_stream_bytes and /readyz, fix what holds processing up, or raise FRAMEGATE_STREAM_MAX_BYTES and run \`framegate setup\``,
+        { "Retry-After": String(RETRY_AFTER_SECONDS * 6) },
+        { cause: err, code: "intake-full" },
+      );
+    }
     log.warn({ err, subject, msgId: opts.msgId }, "publish failed; answering 503");
     const why = err instanceof StreamUnavailableError ? "the event stream (NATS JetStream) is unavailable" : "storing the event in the stream failed";
     throw new HttpError(
       503,
       `${why}; nothing was stored — retry in ${RETRY_AFTER_SECONDS} s with the same body (and the same Idempotency-Key, if any)`,
       { "Retry-After": String(RETRY_AFTER_SECONDS) },
-      { cause: err },
+      { cause: err, code: "stream-unavailable" },
     );
   }
 }

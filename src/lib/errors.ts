@@ -75,3 +75,8 @@ export class ConfigError extends FramegateError {
 export class StreamUnavailableError extends FramegateError {
   override name = "StreamUnavailableError";
 }
+
+/** JetStream refused the message because the stream is at its byte (or message) limit: retry once it drained. */
+export class StreamFullError extends StreamUnavailableError {
+  override name = "StreamFullError";
+}

@@ -9,6 +9,8 @@ import { AckPolicy, DiscardPolicy, RetentionPolicy, StorageType, jetstream, jets
 import { headers as natsHeaders, type NatsConnection } from "@nats-io/transport-node";
 import { startNats, type NatsServer } from "../../test/harness/nats.js";
 import { waitFor } from "../../test/harness/wait.js";
+import { StreamFullError } from "../lib/errors.js";
+import { JetStreamPublisher } from "./jetstream-publisher.js";
 import { ensureIntake, MigrationNeededError } from "./jetstream-setup.js";
 import { migrateIntake, MIGRATED_SUBJECT_HEADER } from "./intake-migration.js";
 import { historyStreamName, type IntakeNames } from "./jetstream-config.js";
@@ -69,6 +71,9 @@ describe("bounded intake", () => {
       await publish(n.minioSubject, `full-${stored}`, 1000).then(() => (stored += 1), (e: Error) => (refusal = e));
     }
     expect(refusal?.message).toBe("maximum bytes exceeded");
+    // the gateway's publisher tells "full" from "unavailable", so webhooks can say so
+    const err = await new JetStreamPublisher(nc).publish(n.minioSubject, new Uint8Array(1000), { msgId: "one-more" }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StreamFullError);
     const full = await jsm.streams.info(n.stream);
     expect(full.state.messages).toBe(stored); // discard new: the first message is still there
     expect(full.state.first_seq).toBe(1);

@@ -1,7 +1,7 @@
 /** @module triggers/jetstream-publisher — EventPublisher over JetStream, NATS failures translated once here. */
 import { headers as natsHeaders, type NatsConnection } from "@nats-io/transport-node";
 import { jetstream, type JetStreamClient } from "@nats-io/jetstream";
-import { StreamUnavailableError } from "../lib/errors.js";
+import { StreamFullError, StreamUnavailableError } from "../lib/errors.js";
 import type { EventPublisher } from "./stream.js";
 
 export class JetStreamPublisher implements EventPublisher {
@@ -17,7 +17,14 @@ export class JetStreamPublisher implements EventPublisher {
       const ack = await this.#js.publish(subject, data, { msgID: opts.msgId, headers: h, timeout: this.timeoutMs });
       return { seq: ack.seq, duplicate: ack.duplicate };
     } catch (e) {
+      // discard: new — the stream is at its limit and refuses rather than delete what it holds
+      if (isStreamFull(e)) throw new StreamFullError(`JetStream stream for ${subject} is full: ${(e as Error).message}`, { cause: e });
       throw new StreamUnavailableError(`JetStream did not store the message on ${subject}: ${(e as Error).message}`, { cause: e });
     }
   }
+}
+
+/** nats-server's answers for a stream at max_bytes / max_msgs with discard new (error code 10077). */
+export function isStreamFull(e: unknown): boolean {
+  return /maximum (bytes|messages) exceeded/i.test((e as Error)?.message ?? "");
 }
