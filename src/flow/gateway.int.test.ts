@@ -17,6 +17,7 @@ import { REPO_ROOT, freePort } from "../../test/harness/util.js";
 import { FakeKubeApi } from "../../test/fakes/kube-api.js";
 import { loadConfig } from "../config/env.js";
 import { ensureIntake } from "../triggers/jetstream-setup.js";
+import { historyStreamName } from "../triggers/jetstream-config.js";
 import { startGateway, type RunningGateway } from "../cli/commands/serve.js";
 import { replay } from "../triggers/replay.js";
 import { minioNotificationObject } from "../../test/fixtures/minio-notification.js";
@@ -276,7 +277,10 @@ describe("framegate serve with real NATS", () => {
       const r = await replay(nc, names, { from: "dlq", kind: "rejected" });
       expect(r.replayed).toBe(1);
       await waitFor("the replayed event's workflow", () => e.kube.workflows.size === 2, 20_000, { pollMs: 50 });
-      // replay the whole intake stream: both Workflows exist (and are marked done): nothing new
+      // replay the whole replay window: both Workflows exist (and are marked done): nothing new.
+      // The window copies the intake asynchronously (a JetStream source): wait for all three messages.
+      const jsm = await jetstreamManager(nc);
+      await waitFor("the replay window to hold the three messages", async () => (await jsm.streams.info(historyStreamName(e.stream))).state.messages >= 3, 20_000, { pollMs: 50 });
       e.kube.workflows.clear();
       const all = await replay(nc, names, { from: "range" });
       expect(all.replayed).toBeGreaterThanOrEqual(2);
