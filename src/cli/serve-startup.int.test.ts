@@ -78,8 +78,6 @@ describe("framegate serve start-up", () => {
   it("explains a kubeconfig on plain http:// (kubectl proxy) instead of an internal error, and exits 1", async () => {
     const nc = await nats.connect();
     await ensureIntake(nc, { stream: "STARTUP_HTTP", dlqStream: "STARTUP_HTTP_DLQ", consumer: "framegate", minioSubject: "startup.http" }, { ackWaitMs: 30_000 });
-    // a harmless difference is a warning, not a reason to stop
-    await (await jetstreamManager(nc)).consumers.update("STARTUP_HTTP", "framegate", { max_ack_pending: 500 });
     await nc.close();
     const kubeconfig = proxyKubeconfig(false);
     const r = await runFramegate(["serve"], env("STARTUP_HTTP", { KUBECONFIG: kubeconfig, FRAMEGATE_MINIO_SUBJECT: "startup.http" }), 30_000);
@@ -87,16 +85,19 @@ describe("framegate serve start-up", () => {
     expect(r.stderr).toContain('the kubeconfig\'s cluster "proxy" is plain http://127.0.0.1:1');
     expect(r.stderr).toContain("insecure-skip-tls-verify: true");
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/"level":40.*"msg":"consumer STARTUP_HTTP\/framegate: max_ack_pending is 500, want 10000 — FRAMEGATE_MAX_ACK_PENDING is not what bounds the gateway/);
   }, 40_000);
 
   it("exits 1, saying what differs and how to fix it, when the consumer's settings break a guarantee (max_deliver from an older setup)", async () => {
-    const nc = await nats.connect();
+    // its own server: an intake owns framegate.hooks.>, and the other tests' intakes live on the shared one
+    await using own = await startNats();
+    const nc = await own.connect();
     await ensureIntake(nc, { stream: "STARTUP_OLD", dlqStream: "STARTUP_OLD_DLQ", consumer: "framegate", minioSubject: "startup.old" }, { ackWaitMs: 30_000 });
-    await (await jetstreamManager(nc)).consumers.update("STARTUP_OLD", "framegate", { max_deliver: 10 });
+    // a breaking difference and a harmless one
+    await (await jetstreamManager(nc)).consumers.update("STARTUP_OLD", "framegate", { max_deliver: 10, max_ack_pending: 500 });
     await nc.close();
-    const r = await runFramegate(["serve"], env("STARTUP_OLD", { KUBECONFIG: proxyKubeconfig(true), FRAMEGATE_MINIO_SUBJECT: "startup.old" }), 30_000);
+    const r = await runFramegate(["serve"], env("STARTUP_OLD", { FRAMEGATE_NATS_URL: own.url, KUBECONFIG: proxyKubeconfig(true), FRAMEGATE_MINIO_SUBJECT: "startup.old" }), 30_000);
     expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/"level":40.*"msg":"consumer STARTUP_OLD\/framegate: max_ack_pending is 500, want 10000 — FRAMEGATE_MAX_ACK_PENDING is not what bounds the gateway/);
     expect(r.stderr).toContain("framegate serve: JetStream is not set up the way this gateway needs:\n  consumer STARTUP_OLD/framegate: max_deliver is 10, want -1 — ");
     expect(r.stderr).toContain("run `framegate setup` with the same FRAMEGATE_* settings");
     expect(r.stdout).not.toContain("start-up: loading the Kubernetes credentials"); // stopped before going on

@@ -52,7 +52,11 @@ export async function ensureIntake(nc: NatsConnection, n: IntakeNames, opts: Ens
     await jsm.consumers.add(n.stream, cc);
     done.push(`consumer ${n.stream}/${n.consumer} created`);
   }
+  // After the consumer (a work queue refuses a second unfiltered consumer once the source's exists). Until
+  // the source is active an ack removes a message it never copied: wait, so a first setup has no such gap
+  // once it returns (gateways refuse to start before the consumer exists).
   done.push(await applyStream(jsm, historyStreamConfig(n, limits), `replay window, sources ${n.stream}, oldest dropped first`));
+  if (!(await sourceActive(jsm, historyStreamName(n.stream), 10_000))) done.push(`stream ${historyStreamName(n.stream)}: its source is not active yet; messages acked meanwhile are not in the replay window`);
   done.push(await applyStream(jsm, dlqStreamConfig(n, limits), "dead letters"));
   return done;
 }
@@ -111,6 +115,17 @@ function checkNotBelowUsage(stream: string, used: number, maxBytes: number): voi
     throw new FramegateError(
       `stream ${stream} holds ${formatBytes(used)}, more than the new limit of ${formatBytes(maxBytes)}: nats-server would delete its oldest messages to fit; let the gateway drain it first, or set a larger limit`,
     );
+  }
+}
+
+/** Waits until a stream's first source has shown activity (its consumer on the origin exists). */
+async function sourceActive(jsm: JetStreamManager, stream: string, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const info = await jsm.streams.info(stream);
+    if ((info.sources?.[0]?.active ?? -1) >= 0) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
 
