@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# @module scripts/tools.sh — install or build every server the tests and the demo run, pinned, cached
-# outside the clone in $FRAMEGATE_TOOLS_CACHE (default ~/.cache/framegate). A second run takes seconds.
+# @module scripts/tools.sh — fetch the pinned Node and install or build every server the tests and the demo
+# run (and actionlint), pinned, cached outside the clone in $FRAMEGATE_TOOLS_CACHE (default
+# ~/.cache/framegate). A second run takes seconds.
 #
 # usage: scripts/tools.sh [all|node|nats|minio|etcd|kube|argo|kwok|actionlint|chromium|env|node-dir]
 #   env       prints a PATH line that puts the pinned Node first, and `export FRAMEGATE_<TOOL>=path` lines for
