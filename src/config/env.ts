@@ -85,6 +85,16 @@ export const envSchema = z.object({
   /** buckets in the identities' policies that the rules do not name */
   FRAMEGATE_MINIO_MODELS_BUCKET: z.string().min(3).default("models"),
   FRAMEGATE_MINIO_ARTIFACTS_BUCKET: z.string().min(3).default("argo-artifacts"),
+  /** the reconciliation sweep (lists trigger buckets with the FRAMEGATE_MINIO_* identity: s3:ListBucket, and s3:GetObject for metadata) */
+  FRAMEGATE_SWEEP: bool(true),
+  FRAMEGATE_SWEEP_INTERVAL: dur("5m"),
+  /** objects newer than this wait for the next sweep: live notifications get the time to arrive first */
+  FRAMEGATE_SWEEP_MARGIN: dur("2m"),
+  /** how far back a bucket with no checkpoint yet is swept (first start, a new trigger bucket) */
+  FRAMEGATE_SWEEP_LOOKBACK: dur("1h"),
+  /** list requests (pages of 1,000 objects) per sweep, every bucket together; the rest waits for the next sweep */
+  FRAMEGATE_SWEEP_MAX_PAGES: int(200, 1, 1_000_000),
+  FRAMEGATE_SWEEP_PAGES_PER_SECOND: int(5, 1, 1000),
 });
 
 export type Config = z.infer<typeof envSchema>;

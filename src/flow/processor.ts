@@ -119,6 +119,7 @@ export class Processor {
     }
     await Promise.all(work);
     const decision = await this.decide(msg, outcomes, log);
+    if (msg.header(HEADERS.sweep) !== undefined) this.countSwept(outcomes, decision, log);
     // reported after the decision, so a failure on the last delivery shows as dead-lettered
     for (const { report, outcomes: os } of reports) this.#d.onEvent?.(settleReport(report, os, decision));
     return decision;
@@ -129,7 +130,8 @@ export class Processor {
     const pipeline = m.pipeline.name;
     const sel = m.pipeline.spec.select;
     const metrics = this.#d.metrics;
-    const replay = msg.header(HEADERS.replay) !== undefined;
+    // a swept object may well have been processed already: it is checked like a replay
+    const replay = msg.header(HEADERS.replay) !== undefined || msg.header(HEADERS.sweep) !== undefined;
     // a replay never redoes work that succeeded: every pipeline is checked against its done marks
     const { dedupeMs: windowMs, sampleMs, batchWindowMs } = m.pipeline.durations;
     const dedupeMs = windowMs !== undefined ? windowMs : replay ? (this.#d.replayWindowMs ?? 7 * 86_400_000) : undefined;
@@ -205,6 +207,20 @@ export class Processor {
       if (counted) this.limits.unreserve(pipeline, namespace, workflow);
       this.#d.metrics.workflows.inc({ pipeline, outcome: "failed" });
       throw e;
+    }
+  }
+
+  /**
+   * What a swept event turned out to be, per pipeline: `late` when it was not processed before (the
+   * sweep found what the intake missed), `seen` when it was (duplicate, or its Workflow existed).
+   * Counted on its final delivery only.
+   */
+  private countSwept(outcomes: Outcome[], d: Decision, log: Logger): void {
+    if (d.kind === "nak") return;
+    for (const o of outcomes) {
+      const outcome = o.kind === "created" ? "late" : o.kind === "exists" || (o.kind === "skipped" && o.reason === "duplicate") ? "seen" : o.kind === "skipped" ? o.reason : "rejected";
+      this.#d.metrics.sweepEvents.inc({ pipeline: o.pipeline, outcome });
+      if (outcome === "late") log.info({ pipeline: o.pipeline, workflow: o.workflow }, "swept event was not processed before: found late");
     }
   }
 

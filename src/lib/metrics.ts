@@ -38,6 +38,18 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
     rulesLoaded: new Gauge({ name: "framegate_rules_pipelines", help: "Pipelines in the active rule set", registers: r }),
     rulesReloads: new Counter({ name: "framegate_rules_reloads_total", help: "Rule reloads by result (ok, invalid)", labelNames: ["result"], registers: r }),
     rulesValid: new Gauge({ name: "framegate_rules_last_reload_valid", help: "1 when the last rule change on disk was valid, 0 when it was refused", registers: r }),
+    sweepListed: new Counter({ name: "framegate_sweep_objects_listed_total", help: "Objects the reconciliation sweep listed, by bucket", labelNames: ["bucket"], registers: r }),
+    sweepPublished: new Counter({ name: "framegate_sweep_objects_published_total", help: "Objects the sweep published into the intake (modified in its window and wanted by a rule), by bucket", labelNames: ["bucket"], registers: r }),
+    sweepEvents: new Counter({
+      name: "framegate_sweep_events_total",
+      help: "Swept events by pipeline and what they turned out to be: late (not processed before: found by the sweep), seen (already processed), sampled, rejected",
+      labelNames: ["pipeline", "outcome"],
+      registers: r,
+    }),
+    sweepDuration: new Histogram({ name: "framegate_sweep_duration_seconds", help: "Time one sweep took (all targets)", buckets: [0.1, 0.5, 1, 5, 15, 60, 300, 900], registers: r }),
+    sweepLastSuccess: new Gauge({ name: "framegate_sweep_last_success_timestamp_seconds", help: "When the last sweep without errors ended (Unix time)", registers: r }),
+    sweepBehind: new Gauge({ name: "framegate_sweep_behind_seconds", help: "Age of the oldest time a target's sweep has not finished yet (grows when sweeps run out of pages), by bucket/prefix", labelNames: ["target"], registers: r }),
+    sweepErrors: new Counter({ name: "framegate_sweep_errors_total", help: "Sweep failures by reason (list, publish, state)", labelNames: ["reason"], registers: r }),
   };
 }
 

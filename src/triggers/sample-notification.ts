@@ -1,7 +1,8 @@
 /**
- * @module triggers/sample-notification — a MinIO bucket notification for an object that was not
- * really uploaded, exactly as MinIO would publish it: what the composer's dry run feeds to the matcher
- * when the operator types a key, so the draft is tried through the same parser as real events.
+ * @module triggers/sample-notification — a MinIO bucket notification built by framegate, exactly as
+ * MinIO would publish it: what the composer's dry run feeds to the matcher when the operator types a key
+ * (so a draft is tried through the same parser as real events), and what the sweep publishes for an
+ * object MinIO never notified (with the object's real ETag, so the event has the identity MinIO's would).
  */
 import { createHash } from "node:crypto";
 import { queryEscape } from "./query-unescape.js";
@@ -19,6 +20,12 @@ export interface SampleObject {
   eventName?: string;
   /** default now */
   eventTime?: string;
+  /** the object's ETag; default: derived from bucket and key (a stable id for a sample) */
+  etag?: string;
+  /** user metadata exactly as MinIO lists it (`X-Amz-Meta-Camera`, `content-type`); replaces `metadata` */
+  userMetadata?: Record<string, string>;
+  /** who made the notification, shown as its principal and user agent (default "framegate dry run") */
+  origin?: string;
 }
 
 /**
@@ -29,11 +36,15 @@ export interface SampleObject {
 export function sampleNotification(o: SampleObject) {
   const eventName = o.eventName ?? "s3:ObjectCreated:Put";
   const contentType = o.contentType ?? "image/jpeg";
-  const userMetadata: Record<string, string> = { "content-type": contentType };
-  for (const [k, v] of Object.entries(o.metadata ?? {})) {
-    userMetadata[`X-Amz-Meta-${k.charAt(0).toUpperCase()}${k.slice(1)}`] = v;
+  const userMetadata: Record<string, string> = o.userMetadata ?? { "content-type": contentType };
+  if (!o.userMetadata) {
+    for (const [k, v] of Object.entries(o.metadata ?? {})) {
+      userMetadata[`X-Amz-Meta-${k.charAt(0).toUpperCase()}${k.slice(1)}`] = v;
+    }
   }
-  const etag = createHash("md5").update(`${o.bucket}/${o.key}`).digest("hex");
+  const etag = o.etag ?? createHash("md5").update(`${o.bucket}/${o.key}`).digest("hex");
+  const origin = o.origin ?? "framegate dry run";
+  const principalId = origin.replace(/ /g, "-");
   return {
     EventName: eventName,
     Key: `${o.bucket}/${o.key}`,
@@ -44,16 +55,16 @@ export function sampleNotification(o: SampleObject) {
         awsRegion: "",
         eventTime: o.eventTime ?? new Date().toISOString(),
         eventName,
-        userIdentity: { principalId: "framegate-dry-run" },
-        requestParameters: { principalId: "framegate-dry-run", region: "", sourceIPAddress: "127.0.0.1" },
-        responseElements: { "x-amz-request-id": "dry-run", "x-minio-origin-endpoint": "http://127.0.0.1:9000" },
+        userIdentity: { principalId },
+        requestParameters: { principalId, region: "", sourceIPAddress: "127.0.0.1" },
+        responseElements: { "x-amz-request-id": principalId, "x-minio-origin-endpoint": "http://127.0.0.1:9000" },
         s3: {
           s3SchemaVersion: "1.0",
           configurationId: "Config",
-          bucket: { name: o.bucket, ownerIdentity: { principalId: "framegate-dry-run" }, arn: `arn:aws:s3:::${o.bucket}` },
-          object: { key: queryEscape(o.key), size: o.size ?? 102_400, eTag: etag, contentType, userMetadata, sequencer: etag.slice(0, 16).toUpperCase() },
+          bucket: { name: o.bucket, ownerIdentity: { principalId }, arn: `arn:aws:s3:::${o.bucket}` },
+          object: { key: queryEscape(o.key), size: o.size ?? 102_400, eTag: etag, contentType, userMetadata, sequencer: etag.replace(/[^0-9a-f]/gi, "").slice(0, 16).toUpperCase() },
         },
-        source: { host: "127.0.0.1", port: "", userAgent: "framegate dry run" },
+        source: { host: "127.0.0.1", port: "", userAgent: origin },
       },
     ],
   };

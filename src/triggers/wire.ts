@@ -38,6 +38,8 @@ export const HEADERS = {
   requestId: "Framegate-Request-Id",
   /** set by `framegate replay` on re-driven messages: `<stream>:<seq>` */
   replay: "Framegate-Replay",
+  /** set by the reconciliation sweep on notifications it made for listed objects: who swept (`gateway`, `cli`) */
+  sweep: "Framegate-Sweep",
 } as const;
 
 /** Headers of dead letters (`framegate.dlq.<kind>`), which `framegate replay` reads back. */

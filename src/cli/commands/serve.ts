@@ -36,6 +36,8 @@ import { replay } from "../../triggers/replay.js";
 import { StatusBus } from "../../status/status-bus.js";
 import type { ProcessedEvent } from "../../status/processed-event.js";
 import { parseEventInput } from "../../triggers/parse-input.js";
+import { MinioObjectLister } from "../../sweep/object-lister.js";
+import { Sweeper } from "../../sweep/sweeper.js";
 import type { Command } from "../command.js";
 import type { CliIo } from "../io.js";
 
@@ -212,6 +214,8 @@ async function openGateway(cfg: Config, log: Logger, overrides: { kubeConfig?: K
   });
   log.info({ stream: cfg.FRAMEGATE_STREAM, consumer: cfg.FRAMEGATE_CONSUMER }, "start-up: binding the durable consumer");
   await consumer.start();
+  const sweeper = startSweeper(cfg, { publisher, state, metrics, log, rules: () => rules.current() });
+  if (sweeper) cleanup.defer("sweep", () => sweeper.stop());
 
   const maxBodyBytes = effectiveBodyLimit(cfg.FRAMEGATE_MAX_BODY_BYTES, nc.info?.max_payload);
   if (cfg.FRAMEGATE_MAX_BODY_BYTES > (nc.info?.max_payload ?? Infinity)) {
@@ -304,4 +308,35 @@ async function checkIntake(nc: NatsConnection, intake: IntakeSettings, log: Logg
   if (breaking.length) {
     throw new FramegateError(`JetStream is not set up the way this gateway needs:\n${breaking.map((d) => `  ${formatDiff(d)}`).join("\n")}`);
   }
+}
+
+/** The reconciliation sweep, when it is on and MinIO's endpoint and a listing identity are configured. */
+function startSweeper(
+  cfg: Config,
+  d: { publisher: JetStreamPublisher; state: KvStateStore; metrics: ReturnType<typeof createMetrics>; log: Logger; rules: () => ReturnType<RuleStore["current"]> },
+): Sweeper | undefined {
+  if (!cfg.FRAMEGATE_SWEEP) return undefined;
+  if (!cfg.FRAMEGATE_MINIO_ENDPOINT || !cfg.FRAMEGATE_MINIO_ACCESS_KEY || !cfg.FRAMEGATE_MINIO_SECRET_KEY) {
+    d.log.warn(
+      "sweep off: FRAMEGATE_MINIO_ENDPOINT, FRAMEGATE_MINIO_ACCESS_KEY and FRAMEGATE_MINIO_SECRET_KEY are needed to list the trigger buckets — objects MinIO fails to notify stay unseen; set them, or FRAMEGATE_SWEEP=false to silence this",
+    );
+    return undefined;
+  }
+  const lister = new MinioObjectLister({ endpoint: cfg.FRAMEGATE_MINIO_ENDPOINT, accessKey: cfg.FRAMEGATE_MINIO_ACCESS_KEY, secretKey: cfg.FRAMEGATE_MINIO_SECRET_KEY });
+  const sweeper = new Sweeper(
+    { lister, publisher: d.publisher, minioSubject: cfg.FRAMEGATE_MINIO_SUBJECT, rules: d.rules, origin: "gateway" },
+    {
+      intervalMs: cfg.FRAMEGATE_SWEEP_INTERVAL,
+      marginMs: cfg.FRAMEGATE_SWEEP_MARGIN,
+      lookbackMs: cfg.FRAMEGATE_SWEEP_LOOKBACK,
+      maxPages: cfg.FRAMEGATE_SWEEP_MAX_PAGES,
+      pagesPerSecond: cfg.FRAMEGATE_SWEEP_PAGES_PER_SECOND,
+      state: d.state,
+      metrics: d.metrics,
+      log: d.log,
+    },
+  );
+  sweeper.start();
+  d.log.info({ intervalMs: cfg.FRAMEGATE_SWEEP_INTERVAL, maxPages: cfg.FRAMEGATE_SWEEP_MAX_PAGES }, "sweep on: a start-up sweep now, then one per interval on the replica holding the lease");
+  return sweeper;
 }

@@ -1,0 +1,84 @@
+/**
+ * @module sweep/object-lister — the bucket listing the sweep reads: objects under a prefix in key order,
+ * from a key on, with their user metadata (MinIO's `ListObjectsV2` extension `metadata=true`, so a rule's
+ * `where.metadata` / `contentType` sees what a live notification carries). MinIO failures are translated here.
+ */
+import { Client } from "minio";
+import { FramegateError } from "../lib/errors.js";
+import type { ListedObject } from "../triggers/swept-object.js";
+
+/** Objects of one listing page: S3 and MinIO answer at most this many per request. */
+export const PAGE_SIZE = 1000;
+
+/** Lists a bucket; an async iterable of objects, fetched one page ({@link PAGE_SIZE}) at a time. */
+export interface ObjectLister {
+  /**
+   * Objects whose key starts with `prefix` and sorts after `startAfter`, in key order.
+   * @throws ObjectStoreError when the store cannot be listed (unreachable, denied, no such bucket)
+   */
+  list(bucket: string, prefix: string, startAfter: string): AsyncIterable<ListedObject>;
+}
+
+/** The object store could not be listed; `bucket` says which. */
+export class ObjectStoreError extends FramegateError {
+  override name = "ObjectStoreError";
+  constructor(message: string, readonly bucket: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** Connection settings of {@link MinioObjectLister}. */
+export interface MinioListerOptions {
+  /** `http(s)://host:port` */
+  endpoint: string;
+  accessKey: string;
+  secretKey: string;
+}
+
+/** {@link ObjectLister} over the `minio` client. Needs `s3:ListBucket` on each trigger bucket, nothing more. */
+export class MinioObjectLister implements ObjectLister {
+  readonly #client: Client;
+
+  constructor(o: MinioListerOptions) {
+    const url = new URL(o.endpoint);
+    this.#client = new Client({
+      endPoint: url.hostname,
+      port: Number(url.port || (url.protocol === "https:" ? 443 : 80)),
+      useSSL: url.protocol === "https:",
+      accessKey: o.accessKey,
+      secretKey: o.secretKey,
+    });
+  }
+
+  async *list(bucket: string, prefix: string, startAfter: string): AsyncIterable<ListedObject> {
+    const stream = this.#client.extensions.listObjectsV2WithMetadata(bucket, prefix, true, startAfter);
+    try {
+      for await (const item of stream) {
+        if (!item.name) continue; // a common prefix: none in a recursive listing
+        yield {
+          bucket,
+          key: item.name,
+          etag: item.etag,
+          size: Number(item.size ?? 0),
+          lastModified: item.lastModified,
+          userMetadata: flatMetadata(item.metadata),
+        };
+      }
+    } catch (e) {
+      throw new ObjectStoreError(`listing bucket "${bucket}" (prefix "${prefix}") failed: ${(e as Error).message}`, bucket, { cause: e });
+    } finally {
+      stream.destroy();
+    }
+  }
+}
+
+/** The XML parser gives one value per element, numbers and booleans parsed: back to strings. */
+function flatMetadata(m: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!m || typeof m !== "object") return out;
+  for (const [k, v] of Object.entries(m)) {
+    if (v === null || v === undefined) continue;
+    out[k] = Array.isArray(v) ? String(v[0]) : String(v);
+  }
+  return out;
+}

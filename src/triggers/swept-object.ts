@@ -1,0 +1,52 @@
+/**
+ * @module triggers/swept-object — the intake message the sweep publishes for an object found by listing a
+ * bucket: a MinIO notification as MinIO would have sent it, with the object's real ETag (so the event id
+ * `bucket/key@etag`, and with it dedupe and the Workflow name, is the one MinIO's own notification has),
+ * marked with the `Framegate-Sweep` header (`HEADERS.sweep`) so metrics and logs can tell it from a live notification.
+ */
+import { sampleNotification } from "./sample-notification.js";
+import { HEADERS } from "./wire.js";
+
+/** An object as a bucket listing reports it (`ListObjectsV2` with MinIO's `metadata=true`). */
+export interface ListedObject {
+  bucket: string;
+  /** decoded object name, no bucket */
+  key: string;
+  /** without quotes; a multipart upload's ends in `-<parts>` */
+  etag: string;
+  size: number;
+  lastModified: Date;
+  /** user metadata and content type as MinIO lists them (`X-Amz-Meta-Camera`, `content-type`) */
+  userMetadata: Record<string, string>;
+}
+
+/** What to publish for one listed object. */
+export interface SweptMessage {
+  data: Uint8Array;
+  /** JetStream message id: two sweeps of one object inside the stream's duplicate window store it once */
+  msgId: string;
+  headers: Record<string, string>;
+}
+
+const enc = new TextEncoder();
+
+/**
+ * The notification for a listed object. The event name cannot be listed: a multipart ETag means
+ * `CompleteMultipartUpload`, anything else is reported as `Put` (a server-side copy looks the same).
+ * @example sweptMessage({ bucket: "raw", key: "gate-01/a.jpg", etag: "9b2c", size: 10, lastModified: new Date(), userMetadata: {} }, "gateway").msgId // "sweep:raw/gate-01/a.jpg@9b2c"
+ */
+export function sweptMessage(o: ListedObject, origin: string): SweptMessage {
+  const contentType = Object.entries(o.userMetadata).find(([k]) => k.toLowerCase() === "content-type")?.[1];
+  const n = sampleNotification({
+    bucket: o.bucket,
+    key: o.key,
+    size: o.size,
+    etag: o.etag,
+    contentType: contentType ?? "",
+    userMetadata: o.userMetadata,
+    eventName: /-\d+$/.test(o.etag) ? "s3:ObjectCreated:CompleteMultipartUpload" : "s3:ObjectCreated:Put",
+    eventTime: o.lastModified.toISOString(),
+    origin: "framegate sweep",
+  });
+  return { data: enc.encode(JSON.stringify(n)), msgId: `sweep:${o.bucket}/${o.key}@${o.etag}`, headers: { [HEADERS.sweep]: origin } };
+}
