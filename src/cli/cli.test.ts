@@ -323,6 +323,20 @@ describe("framegate render", () => {
   });
 });
 
+describe("framegate sweep", () => {
+  it("says what is missing or wrong before it touches MinIO or NATS", async () => {
+    const none = await cli(["sweep"]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/--since is required: how far back to look, e\.g\. --since 6h/);
+    const bad = await cli(["sweep", "--since", "yesterday"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--since "yesterday" is neither a duration \(6h, 2d\) nor a time/);
+    const empty = await cli(["sweep", "--since", "2026-11-28T10:00:00Z", "--until", "2026-11-28T09:00:00Z"]);
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toMatch(/the range is empty/);
+  });
+});
+
 describe("the framegate executable", () => {
   const run = promisify(execFile);
   const main = join(ROOT, "src/cli/main.ts");
