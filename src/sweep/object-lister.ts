@@ -35,7 +35,11 @@ export interface MinioListerOptions {
   secretKey: string;
 }
 
-/** {@link ObjectLister} over the `minio` client. Needs `s3:ListBucket` on each trigger bucket, nothing more. */
+/**
+ * {@link ObjectLister} over the `minio` client. Needs `s3:ListBucket` on each trigger bucket, and
+ * `s3:GetObject` there for the metadata: MinIO leaves an object's user metadata and content type out of
+ * the listing for an identity that may not read the object.
+ */
 export class MinioObjectLister implements ObjectLister {
   readonly #client: Client;
 
@@ -62,6 +66,7 @@ export class MinioObjectLister implements ObjectLister {
           size: Number(item.size ?? 0),
           lastModified: item.lastModified,
           userMetadata: flatMetadata(item.metadata),
+          ...(item.metadata ? {} : { metadataHidden: true }),
         };
       }
     } catch (e) {

@@ -95,6 +95,15 @@ describe("Sweeper", () => {
     expect(text).toMatch(/framegate_sweep_last_success_timestamp_seconds \d{10}/);
   });
 
+  it("says when the listing hides metadata (no s3:GetObject): a metadata rule cannot see those objects", async () => {
+    const s = setup();
+    s.lister.add("gate-01/a.jpg", now - 60_000);
+    s.lister.objects.at(-1)!.metadataHidden = true;
+    const report = await s.sweeper().tick();
+    expect(report).toMatchObject({ listed: 1, inWindow: 1, published: 0, metadataHidden: ["raw"] });
+    expect(await s.metrics.registry.metrics()).toMatch(/framegate_sweep_errors_total\{reason="metadata-hidden"\} 1/);
+  });
+
   it("one replica sweeps: the other finds the lease taken; the checkpoint means the next sweep publishes only what is new", async () => {
     const s = setup();
     s.add("gate-01/a.jpg", 60_000);

@@ -39,6 +39,8 @@ export interface SweepReport {
   /** targets whose pass did not reach the end of the listing (budget spent, error, shutdown) */
   unfinished: number;
   errors: { bucket: string; prefix: string; err: Error }[];
+  /** buckets whose listing carried no user metadata (no s3:GetObject): rules on metadata or contentType miss their objects */
+  metadataHidden: string[];
 }
 
 /** What a sweep needs: the store to list, the intake to publish to, the rules that say what is wanted. */
@@ -77,12 +79,17 @@ export async function sweepOnce(
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     nextAt = Date.now() + gapMs;
   };
-  const wanted = (o: ListedObject) => matcher.match(parseMinioNotificationText(new TextDecoder().decode(sweptMessage(o, d.origin).data))[0]!).length > 0;
+  const hidden = new Set<string>();
+  const wanted = (o: ListedObject) => {
+    if (o.metadataHidden) hidden.add(o.bucket);
+    return matches(o);
+  };
+  const matches = (o: ListedObject) => matcher.match(parseMinioNotificationText(new TextDecoder().decode(sweptMessage(o, d.origin).data))[0]!).length > 0;
   const publish = async (o: ListedObject) => {
     const m = sweptMessage(o, d.origin);
     await d.publisher.publish(d.minioSubject, m.data, { msgId: m.msgId, headers: m.headers });
   };
-  const report: SweepReport = { targets: targets.length, listed: 0, inWindow: 0, published: 0, pages: 0, unfinished: 0, errors: [] };
+  const report: SweepReport = { targets: targets.length, listed: 0, inWindow: 0, published: 0, pages: 0, unfinished: 0, errors: [], metadataHidden: [] };
   for (const t of targets) {
     if (opts.stopping?.()) break;
     let r: PassResult;
@@ -102,6 +109,7 @@ export async function sweepOnce(
     if (r.error) report.errors.push({ bucket: t.bucket, prefix: t.prefix, err: r.error });
     opts.onTarget?.(t, r);
   }
+  report.metadataHidden = [...hidden];
   return report;
 }
 
@@ -185,6 +193,13 @@ export class Sweeper {
     for (const e of report.errors) {
       metrics.sweepErrors.inc({ reason: e.err.name === "ObjectStoreError" ? "list" : e.err.name === "StreamUnavailableError" ? "publish" : "state" });
       log.warn({ err: e.err, bucket: e.bucket, prefix: e.prefix }, "sweep: a target failed; the next sweep continues where it stopped");
+    }
+    if (report.metadataHidden.length) {
+      metrics.sweepErrors.inc({ reason: "metadata-hidden" });
+      log.warn(
+        { buckets: report.metadataHidden },
+        "sweep: the listing carried no object metadata — the identity in FRAMEGATE_MINIO_ACCESS_KEY lacks s3:GetObject on these buckets, so rules with where.metadata or where.contentType miss the objects the sweep finds; grant it",
+      );
     }
     if (report.errors.length === 0) metrics.sweepLastSuccess.set(Date.now() / 1000);
     const { errors, ...counts } = report;

@@ -18,6 +18,8 @@ export interface ListedObject {
   lastModified: Date;
   /** user metadata and content type as MinIO lists them (`X-Amz-Meta-Camera`, `content-type`) */
   userMetadata: Record<string, string>;
+  /** true when the listing carried no metadata (MinIO lists it only to identities with s3:GetObject) */
+  metadataHidden?: boolean;
 }
 
 /** What to publish for one listed object. */
