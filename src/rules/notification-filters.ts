@@ -12,6 +12,19 @@ export interface BucketNotification {
   suffix: string;
   events: string[];
   pipelines: string[];
+  /** some pipeline reads the objects' metadata (see {@link needsObjectMetadata}) */
+  needsMetadata: boolean;
+}
+
+/**
+ * True when a pipeline's match or Workflow depends on an object's user metadata or content type: it
+ * filters on them, or its camera comes from metadata (no `{camera}` capture in its key pattern). A listing
+ * shows them only to an identity that may read the objects (MinIO), so the sweep's identity needs it then.
+ */
+export function needsObjectMetadata(p: CompiledPipeline): boolean {
+  const t = p.spec.trigger;
+  if (t.source !== "minio") return false;
+  return t.where?.metadata !== undefined || t.where?.contentType !== undefined || !p.pattern?.captures.includes("camera");
 }
 
 /** Literal suffix of a key pattern: the text after its last wildcard or capture (e.g. ".jpg"). */
@@ -28,7 +41,8 @@ export function notificationFilters(pipelines: readonly CompiledPipeline[]): Buc
     const prefix = p.pattern?.literalPrefix ?? t.prefix ?? "";
     // the compiled pattern knows its literal suffix exactly (`**/thumb.jpg` also matches a root `thumb.jpg`)
     const suffix = p.pattern?.literalSuffix ?? t.suffix ?? (t.key ? literalSuffix(t.key) : "");
-    const e = by.get(t.bucket) ?? { bucket: t.bucket, prefix: "", suffix: "", events: [], pipelines: [], prefixes: [], suffixes: [] };
+    const e = by.get(t.bucket) ?? { bucket: t.bucket, prefix: "", suffix: "", events: [], pipelines: [], needsMetadata: false, prefixes: [], suffixes: [] };
+    e.needsMetadata ||= needsObjectMetadata(p);
     e.prefixes.push(prefix);
     e.suffixes.push(suffix);
     for (const ev of t.events) if (!e.events.includes(ev)) e.events.push(ev);

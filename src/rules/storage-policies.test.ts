@@ -49,6 +49,20 @@ describe("storagePolicies", () => {
     expect(grants(after.policies.gateway)).toContain("s3:GetObject arn:aws:s3:::dock-out/*");
   });
 
+  it("the gateway may read a trigger bucket's objects only when a rule there needs their metadata (the sweep lists it)", async () => {
+    const { compileKeyPattern } = await import("./pattern.js");
+    const withCamera = (name: string, bucket: string, where?: object) =>
+      ({ ...pipe(name, { source: "minio", bucket, where }), pattern: compileKeyPattern("{camera}/**/*.jpg") }) as CompiledPipeline;
+    const s = storagePolicies([
+      withCamera("a", "raw"),
+      withCamera("b", "lobby", { metadata: { motion: "true" } }),
+      withCamera("c", "dock", { contentType: ["image/*"] }),
+      pipe("d", { source: "minio", bucket: "yard", prefix: "cam/" }), // no {camera}: the camera is metadata
+    ]);
+    const reads = grants(s.policies.gateway).filter((g) => g.startsWith("s3:GetObject"));
+    expect(reads).toEqual(["s3:GetObject arn:aws:s3:::dock/*", "s3:GetObject arn:aws:s3:::lobby/*", "s3:GetObject arn:aws:s3:::processed/*", "s3:GetObject arn:aws:s3:::yard/*"]);
+  });
+
   it("no identity may delete (but Argo's archive in its own bucket), and nobody but the steps writes", () => {
     const s = storagePolicies([pipe("a", { source: "minio", bucket: "raw" }), pipe("w", { source: "webhook", hook: "motion" })], { artifacts: "logs" });
     const all = [...grants(s.policies.steps), ...grants(s.policies.gateway)];

@@ -7,12 +7,14 @@
  *   read and write the output buckets (a step with `after` reads the output of the one before); no delete,
  *   no write outside the output buckets.
  * - gateway: the trigger buckets' notification configuration and listing (the reconciliation sweep), and
- *   reading the output buckets (results).
+ *   reading the output buckets (results); reading the objects of a trigger bucket only when a rule there
+ *   needs their metadata (MinIO lists metadata only to identities that may read the object).
  * - artifacts: Argo's artifact repository and log archive, its bucket only.
  * Every identity may ask a bucket it uses for its location: the `minio` clients (JS and Python) do that
  * before the first request unless given a region.
  */
 import { allow, bucketArn, objectsArn, policyOf, type PolicyDocument } from "../storage/policy.js";
+import { needsObjectMetadata } from "./notification-filters.js";
 import type { CompiledPipeline } from "./types.js";
 
 /** Names of the policies (and default names of the users) `framegate setup` maintains. */
@@ -36,6 +38,8 @@ export interface StoragePolicies {
   triggerBuckets: string[];
   outputBuckets: string[];
   readBuckets: string[];
+  /** buckets whose objects the gateway may read: the output buckets, and trigger buckets whose metadata a rule needs */
+  gatewayReadBuckets: string[];
 }
 
 const sorted = (xs: Iterable<string>) => [...new Set(xs)].sort();
@@ -49,6 +53,9 @@ export function storagePolicies(pipelines: readonly CompiledPipeline[], buckets:
   const triggerBuckets = sorted(pipelines.flatMap((p) => (p.spec.trigger.source === "minio" ? [p.spec.trigger.bucket] : [])));
   const outputBuckets = sorted([buckets.processed ?? "processed", ...pipelines.map((p) => p.spec.workflow.outputBucket)]);
   const readBuckets = sorted([...triggerBuckets, models]);
+  // the sweep lists these with their metadata: a rule there filters on it or takes the camera from it
+  const metadataBuckets = pipelines.flatMap((p) => (p.spec.trigger.source === "minio" && needsObjectMetadata(p) ? [p.spec.trigger.bucket] : []));
+  const gatewayReadBuckets = sorted([...outputBuckets, ...metadataBuckets]);
 
   const steps = policyOf([
     allow(["s3:GetBucketLocation"], sorted([...readBuckets, ...outputBuckets]).map(bucketArn)),
@@ -60,12 +67,12 @@ export function storagePolicies(pipelines: readonly CompiledPipeline[], buckets:
     allow(["s3:GetBucketLocation"], sorted([...triggerBuckets, ...outputBuckets]).map(bucketArn)),
     allow(["s3:GetBucketNotification", "s3:PutBucketNotification", "s3:ListBucket"], triggerBuckets.map(bucketArn)),
     allow(["s3:ListBucket"], outputBuckets.map(bucketArn)),
-    allow(["s3:GetObject"], outputBuckets.map((b) => objectsArn(b))),
+    allow(["s3:GetObject"], gatewayReadBuckets.map((b) => objectsArn(b))),
   ]);
   const argo = policyOf([
     allow(["s3:GetBucketLocation", "s3:ListBucket"], [bucketArn(artifacts)]),
     // Argo's artifact garbage collection deletes what it archived
     allow(["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], [objectsArn(artifacts)]),
   ]);
-  return { policies: { steps, gateway, artifacts: argo }, triggerBuckets, outputBuckets, readBuckets };
+  return { policies: { steps, gateway, artifacts: argo }, triggerBuckets, outputBuckets, readBuckets, gatewayReadBuckets };
 }

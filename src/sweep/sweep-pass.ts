@@ -15,6 +15,8 @@ export interface SweepTarget {
   bucket: string;
   prefix: string;
   suffix: string;
+  /** a rule on the bucket needs the objects' metadata (`needsObjectMetadata`) */
+  needsMetadata?: boolean;
 }
 
 /** Where sweeping a target stands; kept in the state store under {@link checkpointKey}. */

@@ -39,7 +39,7 @@ export interface SweepReport {
   /** targets whose pass did not reach the end of the listing (budget spent, error, shutdown) */
   unfinished: number;
   errors: { bucket: string; prefix: string; err: Error }[];
-  /** buckets whose listing carried no user metadata (no s3:GetObject): rules on metadata or contentType miss their objects */
+  /** buckets whose listing carried no metadata that a rule there needs (no s3:GetObject): their objects were not published */
   metadataHidden: string[];
 }
 
@@ -55,7 +55,7 @@ export interface SweepDeps {
 
 /** The trigger buckets and prefixes of the rules: one per bucket, as MinIO's notifications are set. */
 export function sweepTargets(ruleSet: RuleSet): SweepTarget[] {
-  return notificationFilters(ruleSet.pipelines).map(({ bucket, prefix, suffix }) => ({ bucket, prefix, suffix }));
+  return notificationFilters(ruleSet.pipelines).map(({ bucket, prefix, suffix, needsMetadata }) => ({ bucket, prefix, suffix, needsMetadata }));
 }
 
 /**
@@ -80,8 +80,14 @@ export async function sweepOnce(
     nextAt = Date.now() + gapMs;
   };
   const hidden = new Set<string>();
+  const needsMetadata = new Set(targets.filter((t) => t.needsMetadata).map((t) => t.bucket));
+  // without its metadata an object may match differently, or get another camera and so another Workflow
+  // name than MinIO's own notification would: not published, and said loudly
   const wanted = (o: ListedObject) => {
-    if (o.metadataHidden) hidden.add(o.bucket);
+    if (o.metadataHidden && needsMetadata.has(o.bucket)) {
+      hidden.add(o.bucket);
+      return false;
+    }
     return matches(o);
   };
   const matches = (o: ListedObject) => matcher.match(parseMinioNotificationText(new TextDecoder().decode(sweptMessage(o, d.origin).data))[0]!).length > 0;
@@ -198,7 +204,7 @@ export class Sweeper {
       metrics.sweepErrors.inc({ reason: "metadata-hidden" });
       log.warn(
         { buckets: report.metadataHidden },
-        "sweep: the listing carried no object metadata — the identity in FRAMEGATE_MINIO_ACCESS_KEY lacks s3:GetObject on these buckets, so rules with where.metadata or where.contentType miss the objects the sweep finds; grant it",
+        "sweep: the listing carried no object metadata, which rules on these buckets need (where.metadata, where.contentType, or the camera from metadata): the objects found were not published — give the identity in FRAMEGATE_MINIO_ACCESS_KEY s3:GetObject there (framegate setup does for framegate-gateway)",
       );
     }
     if (report.errors.length === 0) metrics.sweepLastSuccess.set(Date.now() / 1000);

@@ -102,7 +102,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
     const { errors, ...counts } = report;
     io.out(`${JSON.stringify({ since: new Date(since).toISOString(), until: new Date(until).toISOString(), dryRun, ...counts, errors: errors.map((e) => `${e.bucket}/${e.prefix}: ${e.err.message}`) })}\n`);
     if (report.metadataHidden.length) {
-      io.err(`sweep: buckets ${report.metadataHidden.join(", ")} were listed without object metadata: the identity lacks s3:GetObject there, so rules with where.metadata or where.contentType missed their objects\n`);
+      io.err(`sweep: buckets ${report.metadataHidden.join(", ")} were listed without the object metadata their rules need (the identity lacks s3:GetObject there): their objects were not published\n`);
     }
     if (errors.length || report.unfinished) {
       io.err(`sweep: ${report.unfinished} bucket(s) not swept to the end${report.errors.length ? "" : " (--max-pages reached: raise it)"}; run again — what was published is not published twice\n`);
