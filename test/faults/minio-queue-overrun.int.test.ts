@@ -9,6 +9,7 @@
 import { jetstreamManager } from "@nats-io/jetstream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseMinioNotificationText } from "../../src/triggers/minio-event.js";
+import { historyStreamName } from "../../src/triggers/jetstream-config.js";
 import { HEADERS } from "../../src/triggers/wire.js";
 import { runFramegate } from "../harness/framegate.js";
 import { byLabel } from "../harness/prometheus-text.js";
@@ -18,11 +19,23 @@ import { FaultRig, sleep, startFaultStack, waitFor, type FaultStack } from "./ri
 
 const QUEUE_LIMIT = 10;
 
-/** Keys of the intake's MinIO-subject messages: the ones MinIO sent and the ones the sweep did. */
+/**
+ * Keys of every MinIO-subject message the intake stored: the ones MinIO sent and the ones the sweep did. The
+ * intake is a work queue (processed messages leave it), so they are read from its replay window, which
+ * sources it asynchronously: first wait until the window holds every message the intake ever stored.
+ */
 async function intakeKeys(rig: FaultRig): Promise<{ minio: Set<string>; swept: Map<string, number> }> {
   const jsm = await jetstreamManager(await rig.nc());
-  const stream = rig.env.FRAMEGATE_STREAM!;
-  const si = await jsm.streams.info(stream);
+  const stream = historyStreamName(rig.env.FRAMEGATE_STREAM!);
+  const stored = (await jsm.streams.info(rig.env.FRAMEGATE_STREAM!)).state.last_seq;
+  const si = await waitFor(
+    "the replay window to hold every intake message",
+    async () => {
+      const i = await jsm.streams.info(stream);
+      return i.state.messages >= stored && i;
+    },
+    20_000,
+  );
   const out = { minio: new Set<string>(), swept: new Map<string, number>() };
   for (let seq = si.state.first_seq; si.state.messages > 0 && seq <= si.state.last_seq; seq++) {
     const m = await jsm.streams.getMessage(stream, { seq }).catch(() => null);
