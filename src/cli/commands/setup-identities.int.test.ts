@@ -8,6 +8,8 @@ import { cpSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Client } from "minio";
+import sharp from "sharp";
+import { describeRun, readObject, runService } from "../../../services/run-service.js";
 import { createIntakeStreams, startNats, type NatsServer } from "../../../test/harness/nats.js";
 import { startMinio, type MinioServer } from "../../../test/harness/minio.js";
 import { makeTempDir, REPO_ROOT, type TempDir } from "../../../test/harness/util.js";
@@ -151,4 +153,29 @@ describe("framegate setup: MinIO identities", () => {
     // dock-resize needs no metadata (camera from the key, no metadata filter): the gateway may not read dock-cams
     expect(await outcome(as(ids.gateway).getObject("dock-cams", "dock-1/a.jpg"))).toBe("AccessDenied");
   });
+
+  it("the real resize service runs as the steps' user: reads raw, writes processed, and cannot write into raw", async () => {
+    const jpeg = await sharp({ create: { width: 320, height: 240, channels: 3, background: "#468" } }).jpeg().toBuffer();
+    await minio.client.putObject("raw", "gate-01/2026/12/01/120000-1.jpg", jpeg);
+    const resize = (outputBucket: string, out: string) =>
+      runService({
+        command: process.execPath,
+        args: ["--import", "tsx", join(REPO_ROOT, "services/resize/src/main.ts")],
+        cwd: REPO_ROOT,
+        minio: { endpoint: minio.endpoint, ...ids.steps },
+        inputKeys: ["gate-01/2026/12/01/120000-1.jpg"],
+        outputBucket,
+        outputKeys: [out],
+        params: { width: "64", height: "64", fit: "inside", format: "jpeg" },
+        timeoutMs: 60_000,
+      });
+    const ok = await resize("processed", "people-detect/resize/gate-01/2026/12/01/120000-1.jpg");
+    expect(ok.code, describeRun(ok)).toBe(0);
+    expect((await sharp(await readObject(minio, "processed", "people-detect/resize/gate-01/2026/12/01/120000-1.jpg")).metadata()).width).toBe(64);
+
+    const refused = await resize("raw", "gate-01/2026/12/01/120000-1-small.jpg");
+    expect(refused.code, describeRun(refused)).not.toBe(0);
+    expect(JSON.stringify(refused.logs) + refused.stderr).toMatch(/Access Denied|AccessDenied/);
+    expect(await outcome(minio.client.statObject("raw", "gate-01/2026/12/01/120000-1-small.jpg"))).toBe("NotFound");
+  }, 120_000);
 });
