@@ -21,6 +21,10 @@ import { startKwok, type FakeNodes } from "../test/harness/kwok.js";
 import type { ManagedProcess } from "../test/harness/process.js";
 import { REPO_ROOT, toolPath } from "../test/harness/util.js";
 import { outputKey } from "../src/workflows/step-keys.js";
+import { renderWorkflow } from "../src/workflows/render.js";
+import { EXECUTOR_POD_SPEC_PATCH } from "../src/workflows/pod-security.js";
+import { catalog, inlinePipeline, match, objectEvent } from "../test/fixtures/render-fixtures.js";
+import { kustomize, type K8sObject } from "./kustomize.js";
 
 const run = promisify(execFile);
 const K8S = join(REPO_ROOT, "k8s");
@@ -29,12 +33,7 @@ const OVERLAYS = readdirSync(join(K8S, "overlays"), { withFileTypes: true })
   .map((d) => d.name);
 const work = mkdtempSync(join(tmpdir(), "framegate-k8s-"));
 
-interface Obj {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
-  [k: string]: unknown;
-}
+type Obj = K8sObject;
 type PodSpec = {
   serviceAccountName?: string;
   containers: Array<Record<string, any>>;
@@ -43,17 +42,7 @@ type PodSpec = {
   nodeSelector?: Record<string, string>;
 };
 
-/** `kubectl kustomize DIR` as parsed objects (and the YAML, for kubectl apply). */
-async function build(dir: string): Promise<{ yaml: string; objects: Obj[] }> {
-  const kubectl = toolPath("KUBECTL");
-  try {
-    const { stdout } = await run(kubectl, ["kustomize", dir], { maxBuffer: 32 << 20 });
-    return { yaml: stdout, objects: parseAllDocuments(stdout).map((d) => d.toJS() as Obj).filter(Boolean) };
-  } catch (e) {
-    const err = e as { stderr?: string; message: string };
-    throw new Error(`kubectl kustomize ${dir} failed: ${err.stderr || err.message}`);
-  }
-}
+const build = kustomize;
 
 const find = (objects: Obj[], kind: string, name: string): Obj => {
   const o = objects.find((x) => x.kind === kind && x.metadata.name === name);
@@ -221,6 +210,8 @@ describe.each(OVERLAYS)("overlay %s", (overlay) => {
     expect(find(objects, "RoleBinding", "framegate-gateway").subjects).toEqual([{ kind: "ServiceAccount", name: "framegate-gateway", namespace: "framegate" }]);
     expect(find(objects, "ServiceAccount", "framegate-gateway").metadata.namespace).toBe("framegate");
     expect(find(objects, "ServiceAccount", "framegate-runner").metadata.namespace).toBe("argo");
+    // Argo's docs/workflow-rbac.md (v3.4+): what the emissary executor needs, nothing more
+    expect(find(objects, "Role", "framegate-runner").rules).toEqual([{ apiGroups: ["argoproj.io"], resources: ["workflowtaskresults"], verbs: ["create", "patch"] }]);
 
     const repo = find(objects, "ConfigMap", "artifact-repositories");
     expect(repo.metadata.namespace).toBe("argo");
@@ -258,8 +249,11 @@ describe.each(OVERLAYS)("overlay %s", (overlay) => {
   it("applies with --dry-run=server to a real kube-apiserver with Argo's CRDs, after create-secrets.sh", async () => {
     const { yaml, objects } = await build(dir);
     const k = await cluster();
-    // namespaces for real: a dry-run Namespace is not there for the objects in it
-    for (const ns of ["framegate", "argo"]) await kubectl(["create", "namespace", ns]);
+    // namespaces for real, with their labels (Pod Security): a dry-run Namespace is not there for the objects in it
+    const namespaces = objects.filter((o) => o.kind === "Namespace");
+    const nsApplied = await kubectl(["apply", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "List", items: namespaces }));
+    expect(nsApplied.code, nsApplied.out).toBe(0);
+    await kubectl(["create", "namespace", "argo"]);
 
     const env = { ...process.env, KUBECTL: toolPath("KUBECTL"), KUBECONFIG: k.kubeconfigPath };
     const first = await run("bash", [join(K8S, "create-secrets.sh")], { env }).catch((e: { stdout?: string; stderr?: string; message: string }) => {
@@ -313,7 +307,43 @@ describe.each(OVERLAYS)("overlay %s", (overlay) => {
     expect(r.code, `kubectl apply --dry-run=server failed:\n${r.out}`).toBe(0);
     const applied = r.out.split("\n").filter((l) => /\(server dry run\)$/.test(l));
     expect(applied).toHaveLength(objects.length);
+    // namespace framegate warns (and enforces) the restricted Pod Security Standard: no pod template may violate it
+    expect(namespaces.find((n) => n.metadata.name === "framegate")?.metadata.labels).toMatchObject({
+      "pod-security.kubernetes.io/enforce": "restricted",
+      "pod-security.kubernetes.io/warn": "restricted",
+    });
+    expect(r.out).not.toMatch(/violate PodSecurity/);
   }, 180_000);
+
+  it("lets framegate-runner create and patch WorkflowTaskResults, and nothing else (asked of the API server)", async () => {
+    const { objects } = await build(dir);
+    const rbac = objects.filter((o) => o.metadata.name === "framegate-runner" && ["ServiceAccount", "Role", "RoleBinding"].includes(o.kind));
+    expect(rbac.map((o) => o.kind).sort()).toEqual(["Role", "RoleBinding", "ServiceAccount"]);
+    await kubectl(["create", "namespace", "argo"]);
+    const applied = await kubectl(["apply", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "List", items: rbac }));
+    expect(applied.code, applied.out).toBe(0);
+    const can = async (verb: string, resource: string) =>
+      (await kubectl(["auth", "can-i", verb, resource, "-n", "argo", "--as=system:serviceaccount:argo:framegate-runner"])).code === 0;
+    const allowed = [
+      ["create", "workflowtaskresults.argoproj.io"],
+      ["patch", "workflowtaskresults.argoproj.io"],
+    ];
+    const denied = [
+      ["get", "workflowtaskresults.argoproj.io"],
+      ["delete", "workflowtaskresults.argoproj.io"],
+      ["get", "pods"],
+      ["patch", "pods"],
+      ["watch", "pods"],
+      ["get", "pods/log"],
+      ["create", "pods/exec"],
+      ["get", "secrets"],
+      ["list", "configmaps"],
+      ["create", "workflows.argoproj.io"],
+      ["patch", "workflows.argoproj.io"],
+    ];
+    for (const [verb, resource] of allowed) expect(await can(verb!, resource!), `framegate-runner should be able to ${verb} ${resource}`).toBe(true);
+    for (const [verb, resource] of denied) expect(await can(verb!, resource!), `framegate-runner must not ${verb} ${resource}`).toBe(false);
+  }, 60_000);
 
   it("passes argo lint --offline for every WorkflowTemplate", async () => {
     const { objects } = await build(dir);
@@ -350,12 +380,23 @@ describe("WorkflowTemplate image-processing on a real workflow-controller", () =
     controller = await startWorkflowController(k, "argo");
     const { objects } = await build(join(K8S, "overlays", OVERLAYS[0]!));
     const template = find(objects, "WorkflowTemplate", "image-processing");
+    expect(JSON.parse((template.spec as { podSpecPatch: string }).podSpecPatch), "the template patches Argo's executor as the renderer does").toEqual(
+      JSON.parse(EXECUTOR_POD_SPEC_PATCH),
+    );
+    const api = k.kubeConfig().makeApiClient(CustomObjectsApi);
     const applied = await kubectl(["apply", "-f", "-"], JSON.stringify(template));
     expect(applied.code, applied.out).toBe(0);
+    // the Workflows' namespace enforces the restricted Pod Security Standard (docs/deploy.md): Argo's pods
+    // for both Workflows below are only created if they meet it, executor containers included
+    const labelled = await kubectl(["label", "--overwrite", "namespace", "argo", "pod-security.kubernetes.io/enforce=restricted"]);
+    expect(labelled.code, labelled.out).toBe(0);
+    const plain = await kubectl(["-n", "argo", "run", "plain", "--image=busybox", "--dry-run=server"]);
+    expect(plain.out, "a pod without a security context is refused, so the check below means something").toMatch(/violates PodSecurity "restricted/);
+    const inline = renderWorkflow([match(inlinePipeline(), objectEvent("gate-8/2026/01/01/120000-1.jpg"))], catalog());
+    await api.createNamespacedCustomObject({ group: "argoproj.io", version: "v1alpha1", namespace: "argo", plural: "workflows", body: inline });
 
     // dots in the folder and the name, to check that only the extension goes
     const key = "gate-7/2026/01/01/v1.2/120000.5-1.jpeg";
-    const api = k.kubeConfig().makeApiClient(CustomObjectsApi);
     const wf = (await api.createNamespacedCustomObject({
       group: "argoproj.io",
       version: "v1alpha1",
@@ -417,5 +458,27 @@ describe("WorkflowTemplate image-processing on a real workflow-controller", () =
     expect(pods.detect!.spec!.serviceAccountName).toBe("framegate-runner");
     expect(pods.resize!.spec!.containers.find((c) => c.name === "main")!.image).toBe("ghcr.io/framegate/resize:0.1.0");
     expect(basename(pods.detect!.spec!.containers.find((c) => c.name === "main")!.image!)).toBe("detect:0.1.0");
+
+    // admitted under "restricted": non-root, read-only root, /tmp on an emptyDir, executor locked down too
+    let inlinePod: V1Pod | undefined;
+    await eventually(
+      "the first pod of the rendered inline Workflow (refused if it violated the restricted standard)",
+      async () => {
+        const list = await core.listNamespacedPod({ namespace: "argo", labelSelector: `workflows.argoproj.io/workflow=${inline.metadata.name}` });
+        inlinePod = list.items[0];
+        return !!inlinePod;
+      },
+      60_000,
+    );
+    for (const p of [pods.resize!, pods.detect!, inlinePod!]) {
+      expect(p.metadata!.labels!["framegate.io/role"], "the label the network policies select Workflow pods by").toBe("step");
+      expect(p.spec!.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, fsGroup: 1000, seccompProfile: { type: "RuntimeDefault" } });
+      const containers = Object.fromEntries([...(p.spec!.initContainers ?? []), ...p.spec!.containers].map((c) => [c.name, c]));
+      expect(Object.keys(containers).sort()).toEqual(["init", "main", "wait"]);
+      expect(containers.main!.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } });
+      expect(containers.main!.volumeMounts).toContainEqual(expect.objectContaining({ name: "scratch", mountPath: "/tmp" }));
+      expect(p.spec!.volumes).toContainEqual(expect.objectContaining({ name: "scratch", emptyDir: { sizeLimit: "1Gi" } }));
+      for (const name of ["init", "wait"]) expect(containers[name]!.securityContext).toMatchObject({ allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } });
+    }
   }, 240_000);
 });

@@ -150,6 +150,30 @@ describe("renderWorkflow: inline DAG", () => {
     ]);
   });
 
+  it("runs every pod as the restricted Pod Security Standard asks, with /tmp the only writable path", () => {
+    expect(wf.spec.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: "RuntimeDefault" } });
+    expect(wf.spec.volumes).toEqual([{ name: "scratch", emptyDir: { sizeLimit: "1Gi" } }]);
+    for (const t of [resize!, detect!]) {
+      const c = t.container as unknown as { securityContext: unknown; volumeMounts: unknown };
+      expect(c.securityContext).toEqual({
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: true,
+        runAsNonRoot: true,
+        capabilities: { drop: ["ALL"] },
+        seccompProfile: { type: "RuntimeDefault" },
+      });
+      expect(c.volumeMounts).toEqual([{ name: "scratch", mountPath: "/tmp" }]);
+    }
+    // Argo's executor containers, merged by name into the pods Argo builds
+    const patch = JSON.parse(wf.spec.podSpecPatch as string) as { initContainers: unknown[]; containers: unknown[] };
+    const executor = { allowPrivilegeEscalation: false, runAsNonRoot: true, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" } };
+    expect(patch).toEqual({ initContainers: [{ name: "init", securityContext: executor }], containers: [{ name: "wait", securityContext: executor }] });
+  });
+
+  it("labels every pod for the network policies", () => {
+    expect(wf.spec.podMetadata).toEqual({ labels: { "framegate.io/role": "step" } });
+  });
+
   it("is deterministic", () => {
     const again = renderWorkflow([match(inlinePipeline(), objectEvent(KEY, { etag: "9b2c" }))], catalog());
     expect(again).toEqual(wf);
@@ -212,6 +236,9 @@ describe("renderWorkflow: workflowTemplateRef", () => {
     expect(wf.spec).not.toHaveProperty("entrypoint");
     expect(wf.spec).not.toHaveProperty("serviceAccountName");
     expect(wf.spec).not.toHaveProperty("activeDeadlineSeconds");
+    // the template sets its pods' security; the label for the network policies comes from here
+    expect(wf.spec).not.toHaveProperty("securityContext");
+    expect(wf.spec.podMetadata).toEqual({ labels: { "framegate.io/role": "step" } });
     expect(wf.metadata.name).toMatch(/^gate-processing-gate-01-[0-9a-f]{10}$/);
   });
 });

@@ -8,6 +8,7 @@ import { renderTemplate } from "../rules/template.js";
 import type { Catalog, CompiledPipeline, Match } from "../rules/types.js";
 import type { NormalizedEvent } from "../triggers/event.js";
 import { labelValue, workflowName } from "./name.js";
+import { EXECUTOR_POD_SPEC_PATCH, POD_SECURITY_CONTEXT, SCRATCH_VOLUME, STEP_POD_LABELS } from "./pod-security.js";
 import { planStepKeys, type SourceObjects } from "./step-keys.js";
 import { argoSafeJson, assertNoArgoTag, buildStepTemplate } from "./step-template.js";
 import type { Workflow } from "./types.js";
@@ -132,7 +133,13 @@ export function renderWorkflow(matches: readonly Match[], catalog: Catalog): Wor
       }),
     ];
     spec.podGC = POD_GC;
+    // a WorkflowTemplate sets its own pods' security (framegate's do, k8s/base/argo); inline steps get it here
+    spec.securityContext = POD_SECURITY_CONTEXT;
+    spec.volumes = [SCRATCH_VOLUME];
+    spec.podSpecPatch = EXECUTOR_POD_SPEC_PATCH;
   }
+  // both forms: the network policies let pods with this label reach MinIO
+  spec.podMetadata = { labels: { ...STEP_POD_LABELS } };
   if (params.length > 0) spec.arguments = { parameters: params };
   if (wf.serviceAccountName !== undefined) spec.serviceAccountName = wf.serviceAccountName;
   spec.ttlStrategy = { secondsAfterCompletion: wf.ttlSecondsAfterFinished };

@@ -1,11 +1,13 @@
 /**
  * @module workflows/step-template — one pipeline step as an Argo container template that follows the
- * service contract (ARCHITECTURE.md): env for input/output keys, params, context and MinIO credentials.
+ * service contract (ARCHITECTURE.md): env for input/output keys, params, context and MinIO credentials,
+ * and the container's security context (pod-security.ts).
  */
 import { NonRetriableError } from "../lib/errors.js";
 import type { Service } from "../rules/catalog-schema.js";
 import type { Step } from "../rules/schema.js";
 import { renderTemplate } from "../rules/template.js";
+import { CONTAINER_SECURITY_CONTEXT, SCRATCH_MOUNT } from "./pod-security.js";
 import type { StepIo } from "./step-keys.js";
 
 /** The Secret every step reads MinIO's endpoint and credentials from (keys endpoint, accessKey, secretKey). */
@@ -102,6 +104,8 @@ export function buildStepTemplate(t: StepTemplateInput): Record<string, unknown>
     image: service.spec.image,
     command: service.spec.command,
     env: contractEnv(t),
+    securityContext: CONTAINER_SECURITY_CONTEXT,
+    volumeMounts: [SCRATCH_MOUNT],
   };
   if (service.spec.args.length > 0) container.args = service.spec.args;
   const res = step.resources ?? service.spec.resources;

@@ -226,8 +226,8 @@ function controllerConfigMap(ns: string, minio: ArgoOptions["minio"]): Kubernete
 }
 
 /**
- * The gateway may only create and read Workflows in its namespace. The runner gets what Argo's executor
- * needs (v3.4+: WorkflowTaskResults; pods for the wait container and older executors).
+ * The gateway may only create and read Workflows in its namespace. The runner gets what Argo's emissary
+ * executor needs (v3.4+: WorkflowTaskResults), as k8s/base/argo/runner-rbac.yaml does.
  */
 function rbacObjects(ns: string): KubernetesObject[] {
   const sa = (name: string) => ({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name, namespace: ns } });
@@ -251,8 +251,6 @@ function rbacObjects(ns: string): KubernetesObject[] {
     sa(RUNNER_SA),
     role(RUNNER_SA, [
       { apiGroups: ["argoproj.io"], resources: ["workflowtaskresults"], verbs: ["create", "patch"] },
-      { apiGroups: [""], resources: ["pods"], verbs: ["get", "watch", "patch"] },
-      { apiGroups: [""], resources: ["pods/log"], verbs: ["get", "watch"] },
     ]),
     binding(RUNNER_SA),
   ] as KubernetesObject[];
