@@ -460,17 +460,13 @@ describe("WorkflowTemplate image-processing on a real workflow-controller", () =
     expect(basename(pods.detect!.spec!.containers.find((c) => c.name === "main")!.image!)).toBe("detect:0.1.0");
 
     // admitted under "restricted": non-root, read-only root, /tmp on an emptyDir, executor locked down too
-    let inlinePod: V1Pod | undefined;
-    await eventually(
+    const inlinePod = await waitFor(
       "the first pod of the rendered inline Workflow (refused if it violated the restricted standard)",
-      async () => {
-        const list = await core.listNamespacedPod({ namespace: "argo", labelSelector: `workflows.argoproj.io/workflow=${inline.metadata.name}` });
-        inlinePod = list.items[0];
-        return !!inlinePod;
-      },
+      async () => (await core.listNamespacedPod({ namespace: "argo", labelSelector: `workflows.argoproj.io/workflow=${inline.metadata.name}` })).items[0],
       60_000,
+      { describeError: apiMessage },
     );
-    for (const p of [pods.resize!, pods.detect!, inlinePod!]) {
+    for (const p of [pods.resize!, pods.detect!, inlinePod]) {
       expect(p.metadata!.labels!["framegate.io/role"], "the label the network policies select Workflow pods by").toBe("step");
       expect(p.spec!.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, fsGroup: 1000, seccompProfile: { type: "RuntimeDefault" } });
       const containers = Object.fromEntries([...(p.spec!.initContainers ?? []), ...p.spec!.containers].map((c) => [c.name, c]));
