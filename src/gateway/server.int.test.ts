@@ -1,9 +1,10 @@
 import { request as httpRequest } from "node:http";
 import type { AddressInfo } from "node:net";
-import { serve, type ServerType } from "@hono/node-server";
+import type { ServerType } from "@hono/node-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BEARER_TOKEN, makeDeps, minioNotification } from "../../test/fakes/gateway-deps.js";
 import { createGatewayApp } from "./app.js";
+import { listenGateway, REQUEST_TIMEOUT_MS } from "./listen.js";
 
 const MiB = 1024 * 1024;
 const deps = makeDeps({ minioWebhookToken: "minio-token" });
@@ -12,9 +13,8 @@ let base: string;
 
 beforeAll(async () => {
   const app = createGatewayApp(deps);
-  server = await new Promise<ServerType>((resolve) => {
-    const s = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 }, () => resolve(s));
-  });
+  // the same server `serve` runs (header size, request timeout)
+  server = await listenGateway(app.fetch, { host: "127.0.0.1", port: 0 });
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
@@ -74,5 +74,18 @@ describe("gateway over a real socket (@hono/node-server)", () => {
       req.end();
     });
     expect(res).toBe(431);
+  });
+
+  it("runs with serve's server options: a request must arrive within the request timeout, 12 KiB of headers pass", async () => {
+    expect((server as import("node:http").Server).requestTimeout).toBe(REQUEST_TIMEOUT_MS);
+    const res = await fetch(`${base}/healthz`, { headers: { "X-Pad": "p".repeat(12 * 1024) } });
+    expect(res.status).toBe(200);
+  });
+
+  it("says which address is taken instead of waiting for ever", async () => {
+    const port = (server.address() as AddressInfo).port;
+    await expect(listenGateway(createGatewayApp(deps).fetch, { host: "127.0.0.1", port })).rejects.toThrow(
+      new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}: .*EADDRINUSE.* — set FRAMEGATE_HTTP_HOST/FRAMEGATE_HTTP_PORT`),
+    );
   });
 });

@@ -3,7 +3,6 @@
  * The only place that reads process.env and wires the real clients together.
  */
 import { readFileSync } from "node:fs";
-import { serve as serveHttp, type ServerType } from "@hono/node-server";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { KubeConfig } from "@kubernetes/client-node";
 import { pino, type Logger } from "pino";
@@ -27,6 +26,7 @@ import { KvStateStore } from "../../flow/state-store.js";
 import { createStatus } from "../../status/live-status.js";
 import { Limits } from "../../flow/limits.js";
 import { createGatewayApp } from "../../gateway/app.js";
+import { listenGateway } from "../../gateway/listen.js";
 import { RecentEvents } from "../../status/recent-events.js";
 import { parseHookSecrets } from "../../gateway/hook-secrets.js";
 import { effectiveBodyLimit } from "../../gateway/body-limit.js";
@@ -273,7 +273,7 @@ async function openGateway(cfg: Config, log: Logger, overrides: { kubeConfig?: K
   });
 
   log.info({ host: cfg.FRAMEGATE_HTTP_HOST, port: cfg.FRAMEGATE_HTTP_PORT }, "start-up: opening the HTTP port");
-  const server = await listen(app.fetch, cfg);
+  const server = await listenGateway(app.fetch, { host: cfg.FRAMEGATE_HTTP_HOST, port: cfg.FRAMEGATE_HTTP_PORT });
   cleanup.defer("HTTP server", () => new Promise<void>((r) => server.close(() => r())));
   // closed before the HTTP server: it ends open /api/stream responses, which server.close would otherwise wait for
   cleanup.defer("live streams", () => status.feed.close());
@@ -283,20 +283,6 @@ async function openGateway(cfg: Config, log: Logger, overrides: { kubeConfig?: K
 
   return { port, stop: () => cleanup.close() };
 }
-
-/** Listens on FRAMEGATE_HTTP_HOST:PORT; rejects when the port cannot be had (in use, not allowed). */
-function listen(fetch: (req: Request) => Response | Promise<Response>, cfg: Config): Promise<ServerType> {
-  return new Promise((resolve, reject) => {
-    const s = serveHttp({ fetch, hostname: cfg.FRAMEGATE_HTTP_HOST, port: cfg.FRAMEGATE_HTTP_PORT, serverOptions: { maxHeaderSize: 16 * 1024, requestTimeout: 30_000 } }, () => {
-      s.off("error", failed);
-      resolve(s);
-    });
-    const failed = (e: Error) =>
-      reject(new FramegateError(`cannot listen on ${cfg.FRAMEGATE_HTTP_HOST}:${cfg.FRAMEGATE_HTTP_PORT}: ${e.message} — set FRAMEGATE_HTTP_PORT to a free port`, { cause: e }));
-    s.once("error", failed);
-  });
-}
-
 /**
  * Compares the server's streams and consumer with this gateway's settings: logs what differs harmlessly,
  * refuses to start on what breaks a delivery guarantee (with the fix: `framegate setup`).
