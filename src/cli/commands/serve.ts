@@ -322,6 +322,13 @@ function startSweeper(
       log: d.log,
     },
   );
+  const longestMs = (cfg.FRAMEGATE_SWEEP_MAX_PAGES / cfg.FRAMEGATE_SWEEP_PAGES_PER_SECOND) * 1000;
+  if (longestMs > cfg.FRAMEGATE_SWEEP_INTERVAL) {
+    d.log.warn(
+      { longestMs, intervalMs: cfg.FRAMEGATE_SWEEP_INTERVAL },
+      "a sweep may take longer than FRAMEGATE_SWEEP_INTERVAL (MAX_PAGES / PAGES_PER_SECOND): beyond two intervals another replica may take the lease and sweep at the same time (harmless, wasted) — lower FRAMEGATE_SWEEP_MAX_PAGES or raise the rate",
+    );
+  }
   sweeper.start();
   d.log.info({ intervalMs: cfg.FRAMEGATE_SWEEP_INTERVAL, maxPages: cfg.FRAMEGATE_SWEEP_MAX_PAGES }, "sweep on: a start-up sweep now, then one per interval on the replica holding the lease");
   return sweeper;
