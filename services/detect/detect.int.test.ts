@@ -11,6 +11,8 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createHash } from "node:crypto";
+import { jpegBomb, pngBomb } from "../../test/fixtures/image-bombs.js";
 import { startMinio, type MinioServer } from "../../test/harness/minio.js";
 import { freePort, REPO_ROOT } from "../../test/harness/util.js";
 import { describeRun, objectExists, readObject, runService, type ServiceRunSpec } from "../run-service.js";
@@ -54,7 +56,7 @@ interface Sidecar {
   input: { bucket: string; key: string };
   output: { bucket: string; key: string };
   image: { width: number; height: number };
-  model: { name: string; kind: string; layout: string | null; etag?: string };
+  model: { name: string; kind: string; layout: string | null; etag?: string; sha256?: string };
   params: { confidence: number; classes: string[]; inputSize: number | null };
   count: number;
   detections: Array<{ label: string; classId: number; score: number; box: { x: number; y: number; width: number; height: number } }>;
@@ -138,6 +140,7 @@ describe("detect service", () => {
     expect(s.model.name).toBe(`models/${prefix}/${layout}.onnx`);
     expect([s.model.kind, s.model.layout]).toEqual(["onnx", layout]);
     expect(s.model.etag).toMatch(/^[0-9a-f]{32}$/);
+    expect(s.model.sha256).toBe(createHash("sha256").update(readFileSync(join(modelsDir, `${layout}.onnx`))).digest("hex"));
     expect(s.params).toEqual({ confidence: 0.5, classes: ["person"], inputSize: 64 });
     // the generated models hold fixed boxes (services/detect/tests/models.py); below 0.5 and non-persons are dropped
     const expected = layout === "ssd" ? { x: 160, y: 120, width: 320, height: 240 } : { x: 240, y: 120, width: 160, height: 240 };
@@ -154,6 +157,53 @@ describe("detect service", () => {
     expect(await objectExists(minio, "processed", `p/detect/${key}`)).toBe(false);
     expect(await objectExists(minio, "processed", `p/detect/${key}.json`)).toBe(false);
   }, 60_000);
+
+  // A decoder that trusted these headers would allocate 7.5 GB (50,000 x 50,000 x 3 bytes). The caps stop
+  // them at the header: exit 2 within milliseconds of reading the object, at the memory of an idle process.
+  const MAX_RSS_KB = 150 * 1024; // the catalog's limit is 2Gi; measured ~62 MiB here (Python, numpy and OpenCV loaded)
+  it.each([
+    ["PNG", "png", () => pngBomb(50_000, 50_000)],
+    ["JPEG", "jpg", async () => jpegBomb(await sharp({ create: { width: 64, height: 48, channels: 3, background: "#000" } }).jpeg().toBuffer(), 50_000, 50_000)],
+  ])("exits 2 quickly and within its memory for a %s decompression bomb (50,000 x 50,000 declared)", async (kind, ext, make) => {
+    const bomb = await make();
+    expect(bomb.length).toBeLessThan(4096);
+    const key = await put(`${prefix}/gate-5/bomb.${ext}`, bomb);
+    const out = `p/detect/${key}`;
+    const r = await detect({ inputKeys: [key], outputKeys: [out] }); // default maxPixels
+    expect(r.code, describeRun(r)).toBe(2);
+    const err = r.logs.find((l) => l.level === "error")!;
+    expect(err).toMatchObject({ limit: "maxPixels", max: 40_000_000, actual: 2_500_000_000, retriable: false });
+    expect(err.msg).toMatch(/declares 50000x50000 = 2500000000 pixels, more than maxPixels \(40000000\)/);
+    const refusedMs = Date.parse(err.time as string) - Date.parse(r.logs.find((l) => l.msg === "starting")!.time as string);
+    console.log(`detect ${kind} bomb: refused ${refusedMs} ms after start, process ${r.ms} ms, peak RSS ${Math.round(r.peakRssKb / 1024)} MiB`);
+    expect(refusedMs).toBeLessThan(500);
+    expect(r.peakRssKb).toBeGreaterThan(0);
+    expect(r.peakRssKb).toBeLessThan(MAX_RSS_KB);
+    expect(await objectExists(minio, "processed", out)).toBe(false);
+  }, 60_000);
+
+  it("refuses an object over maxInputBytes, and a pinned model whose SHA-256 differs (both hashes logged)", async () => {
+    const frame = await sharp({ create: { width: 64, height: 64, channels: 3, background: "#000" } }).jpeg().toBuffer();
+    const key = await put(`${prefix}/gate-6/frame.jpg`, frame);
+    const big = await detect({ inputKeys: [key], outputKeys: ["p/big.jpg"], params: { maxInputBytes: String(frame.length - 1) } });
+    expect(big.code, describeRun(big)).toBe(2);
+    expect(big.logs.find((l) => l.level === "error")).toMatchObject({ limit: "maxInputBytes", max: frame.length - 1, actual: frame.length });
+
+    const model = `${prefix}/yolov8.onnx`;
+    const actual = createHash("sha256").update(readFileSync(join(modelsDir, "yolov8.onnx"))).digest("hex");
+    const wrong = "0".repeat(64);
+    const params = { model, inputsize: "64" };
+    const pinnedWrong = await detect({ inputKeys: [key], outputKeys: ["p/pinned.jpg"], params: { ...params, modelSha256: wrong } });
+    expect(pinnedWrong.code, describeRun(pinnedWrong)).toBe(2);
+    const err = pinnedWrong.logs.find((l) => l.level === "error")!;
+    expect(err).toMatchObject({ expectedSha256: wrong, actualSha256: actual, retriable: false });
+    expect(err.msg).toContain(`has SHA-256 ${actual}, but the step pins ${wrong}`);
+    expect(await objectExists(minio, "processed", "p/pinned.jpg")).toBe(false);
+
+    const pinnedRight = await detect({ inputKeys: [key], outputKeys: ["p/pinned.jpg"], params: { ...params, modelSha256: actual.toUpperCase() } });
+    expect(pinnedRight.code, describeRun(pinnedRight)).toBe(0);
+    expect((await sidecar("p/pinned.jpg")).model.sha256).toBe(actual);
+  }, 120_000);
 
   it("exits 2 when the named model is not in the models bucket, or is not ONNX", async () => {
     const key = await put(`${prefix}/gate-4/frame.jpg`, await sharp({ create: { width: 64, height: 64, channels: 3, background: "#000" } }).jpeg().toBuffer());

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -11,6 +12,7 @@ from .annotate import decode, draw, encode
 from .contract import Contract
 from .detectors import Detector, HogDetector, OnnxDetector
 from .errors import EXIT_BAD_INPUT, EXIT_OK, EXIT_RETRY, BadInput
+from .limits import InputLimit, check_bytes, check_pixels
 from .log import Logger
 from .params import Params
 from .store import Store
@@ -24,13 +26,42 @@ def load_detector(store: Store, params: Params, workdir: str) -> tuple[Detector,
         return HogDetector(params), {}
     path = os.path.join(workdir, "model.onnx")
     etag = store.download(params.models_bucket, params.model, path)
-    return OnnxDetector(path, f"{params.models_bucket}/{params.model}", params), {"etag": etag}
+    digest = sha256_file(path)
+    if params.model_sha256 and digest != params.model_sha256:
+        raise ModelMismatch(
+            f"model {params.models_bucket}/{params.model} has SHA-256 {digest}, but the step pins {params.model_sha256}: "
+            "the object was replaced or corrupted; upload the pinned model, or pin the new one (param modelSha256)",
+            expected=params.model_sha256,
+            actual=digest,
+        )
+    return OnnxDetector(path, f"{params.models_bucket}/{params.model}", params), {"etag": etag, "sha256": digest}
+
+
+class ModelMismatch(BadInput):
+    """The model's hash is not the pinned one; ``fields`` go into the log line."""
+
+    def __init__(self, message: str, expected: str, actual: str) -> None:
+        super().__init__(message)
+        self.fields = {"expectedSha256": expected, "actualSha256": actual}
+
+
+def sha256_file(path: str) -> str:
+    """Hex SHA-256 of a file, read in 1 MiB blocks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(1 << 20):
+            h.update(block)
+    return h.hexdigest()
 
 
 def detect_one(store: Store, detector: Detector, model_info: dict[str, str], params: Params, contract: Contract, i: int) -> dict[str, object]:
     """Detects in input key ``i`` and writes the annotated image and its sidecar; returns the sidecar."""
     in_key, out_key = contract.input_keys[i], contract.output_keys[i]
-    image = decode(store.get(contract.input_bucket, in_key), f"{contract.input_bucket}/{in_key}")
+    where = f"{contract.input_bucket}/{in_key}"
+    check_bytes(where, store.size(contract.input_bucket, in_key), params.max_input_bytes)
+    data = store.get(contract.input_bucket, in_key, params.max_input_bytes)
+    check_pixels(where, data, params.max_pixels)
+    image = decode(data, where)
     height, width = image.shape[:2]
     detections = detector.detect(image)
     data, content_type = encode(draw(image, detections), out_key)
@@ -58,7 +89,7 @@ def run(store: Store, contract: Contract, params: Params, log: Logger) -> int:
         try:
             detector, model_info = load_detector(store, params, workdir)
         except BadInput as e:
-            log.error(str(e), model=params.model, retriable=False)
+            log.error(str(e), model=params.model, retriable=False, **getattr(e, "fields", {}))
             return EXIT_BAD_INPUT
         except Exception as e:  # noqa: BLE001 - everything else is worth a retry
             log.error(f"loading model {params.model!r} failed: {e} (a retry may fix this)", retriable=True)
@@ -78,7 +109,8 @@ def run(store: Store, contract: Contract, params: Params, log: Logger) -> int:
                 )
             except BadInput as e:
                 bad += 1
-                log.error(str(e), input=f"{contract.input_bucket}/{key}", retriable=False)
+                limit = e.fields if isinstance(e, InputLimit) else {}
+                log.error(str(e), input=f"{contract.input_bucket}/{key}", retriable=False, **limit)
             except Exception as e:  # noqa: BLE001
                 failed += 1
                 log.error(f"{type(e).__name__}: {e}", input=f"{contract.input_bucket}/{key}", retriable=True)

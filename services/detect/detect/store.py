@@ -12,6 +12,7 @@ from minio.error import S3Error
 
 from .contract import MinioEndpoint
 from .errors import BadInput
+from .limits import check_bytes
 
 _NOT_RETRIABLE = {"NoSuchKey", "NoSuchBucket", "InvalidBucketName", "InvalidObjectName", "KeyTooLongError", "EntityTooLarge"}
 
@@ -19,7 +20,13 @@ _NOT_RETRIABLE = {"NoSuchKey", "NoSuchBucket", "InvalidBucketName", "InvalidObje
 class Store(Protocol):
     """The object operations the service needs; tests may pass their own."""
 
-    def get(self, bucket: str, key: str) -> bytes: ...
+    def size(self, bucket: str, key: str) -> int:
+        """The object's size in bytes, without reading it."""
+        ...
+
+    def get(self, bucket: str, key: str, max_bytes: int) -> bytes:
+        """The object's bytes; more than ``max_bytes`` (it changed since ``size``) is bad input."""
+        ...
 
     def download(self, bucket: str, key: str, path: str) -> str:
         """Writes the object to ``path``; returns its ETag."""
@@ -55,13 +62,21 @@ class MinioStore:
             http_client=http,
         )
 
-    def get(self, bucket: str, key: str) -> bytes:
+    def size(self, bucket: str, key: str) -> int:
+        try:
+            return int(self._client.stat_object(bucket, key).size or 0)
+        except S3Error as e:
+            raise _translate(e, "read", bucket, key, "input object") from e
+
+    def get(self, bucket: str, key: str, max_bytes: int) -> bytes:
         try:
             response = self._client.get_object(bucket, key)
         except S3Error as e:
             raise _translate(e, "read", bucket, key, "input object") from e
         try:
-            return response.read()
+            data = response.read(max_bytes + 1)
+            check_bytes(f"{bucket}/{key}", len(data), max_bytes)
+            return data
         finally:
             response.close()
             response.release_conn()
