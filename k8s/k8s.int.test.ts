@@ -184,6 +184,8 @@ describe.each(OVERLAYS)("overlay %s", (overlay) => {
     expect(c.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true });
     expect(c.env.find((e: { name: string }) => e.name === "FRAMEGATE_API_TOKEN").valueFrom.secretKeyRef).toEqual({ name: "framegate-api", key: "apiToken" });
     expect(podSpec(gw).serviceAccountName).toBe("framegate-gateway");
+    const rulesSource = c.env.find((e: { name: string }) => e.name === "FRAMEGATE_RULES_SOURCE")?.value;
+    expect(rulesSource, "k3s reads the Pipelines it applies; the base keeps the files default").toBe(overlay === "k3s" ? "kubernetes" : undefined);
     expect((find(objects, "PodDisruptionBudget", "framegate-gateway").spec as { minAvailable: number }).minAvailable).toBe(1);
     expect((find(objects, "Service", "framegate").spec as { ports: unknown[] }).ports).toEqual([{ name: "http", port: 80, targetPort: "http" }]);
   });

@@ -44,6 +44,12 @@ export const envSchema = z.object({
   FRAMEGATE_MINIO_SUBJECT: z.string().min(1).default(DEFAULT_MINIO_SUBJECT),
   FRAMEGATE_RULES_DIR: z.string().default("pipelines"),
   FRAMEGATE_SERVICES_DIR: z.string().default("services"),
+  /** where `serve` reads pipelines and the catalog: the two folders, or the Pipeline/ProcessingService resources of FRAMEGATE_NAMESPACE */
+  FRAMEGATE_RULES_SOURCE: z.enum(["files", "kubernetes"]).default("files"),
+  /** the gateway's namespace (rules source kubernetes); default: the kubeconfig context's, in a pod its own */
+  FRAMEGATE_NAMESPACE: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "must be a namespace name (a DNS-1123 label)").optional(),
+  /** this replica's name in the status Lease (in a pod: metadata.name via the downward API); default: the host name */
+  FRAMEGATE_POD_NAME: z.string().min(1).optional(),
   FRAMEGATE_HTTP_HOST: z.string().default("127.0.0.1"),
   FRAMEGATE_HTTP_PORT: int(8080, 0, 65535),
   FRAMEGATE_ALLOW_UNAUTHENTICATED_API: bool(false),

@@ -41,6 +41,7 @@ export class RuleStore {
   #timer?: NodeJS.Timeout;
   #debounce?: NodeJS.Timeout;
   #reloading?: Promise<unknown>;
+  #external = false;
   readonly #o: RuleStoreOptions;
 
   private constructor(active: ActiveRuleSet, o: RuleStoreOptions) {
@@ -48,6 +49,25 @@ export class RuleStore {
     this.#o = o;
     o.metrics?.rulesLoaded.set(active.ruleSet.pipelines.length);
     o.metrics?.rulesValid.set(1);
+  }
+
+  /**
+   * A store fed by another source (the API server, kube-rule-source.ts): starts with `ruleSet` and
+   * changes only through {@link replace}; {@link reload} and {@link watch} do nothing.
+   */
+  static fromRuleSet(ruleSet: RuleSet, o: { log: Logger; metrics?: Metrics }, hash = ""): RuleStore {
+    const store = new RuleStore(activeOf(ruleSet, hash), { rulesDir: "", servicesDir: "", ...o });
+    store.#external = true;
+    return store;
+  }
+
+  /** Swaps in a rule set judged elsewhere, with one assignment (the processor reads one per message). */
+  replace(ruleSet: RuleSet, hash: string): void {
+    if (hash === this.#active.hash) return;
+    this.#active = activeOf(ruleSet, hash);
+    this.#o.metrics?.rulesLoaded.set(ruleSet.pipelines.length);
+    this.#o.metrics?.rulesReloads.inc({ result: "ok" });
+    this.#o.log.info({ pipelines: ruleSet.pipelines.map((p) => p.name) }, "rules replaced");
   }
 
   /** Loads the rules; throws RuleError when they are invalid (the gateway must not start without rules). */
@@ -68,6 +88,7 @@ export class RuleStore {
 
   /** Loads the files again; swaps them in when valid. Returns the issues (empty = applied or unchanged). */
   async reload(): Promise<{ changed: boolean; issues: Issue[] }> {
+    if (this.#external) return { changed: false, issues: [] };
     const run = async () => {
       const { log, metrics } = this.#o;
       const hash = await hashDirs(this.#o.rulesDir, this.#o.servicesDir);
@@ -104,6 +125,7 @@ export class RuleStore {
 
   /** Watches both directories (fs.watch plus a poll as a safety net) and reloads on change. */
   watch(): void {
+    if (this.#external) return;
     const trigger = () => {
       clearTimeout(this.#debounce);
       this.#debounce = setTimeout(() => void this.reload().catch((err: unknown) => this.#o.log.error({ err }, "rule reload failed")), 250);
@@ -132,20 +154,15 @@ export class RuleStore {
   }
 }
 
+function activeOf(ruleSet: RuleSet, hash: string): ActiveRuleSet {
+  return { ruleSet, matcher: compileMatcher(ruleSet.pipelines), catalog: ruleSet.catalog, loadedAt: new Date().toISOString(), hash };
+}
+
 async function loadActive(rulesDir: string, servicesDir: string): Promise<{ ok: true; active: ActiveRuleSet } | { ok: false; issues: Issue[] }> {
   const hash = await hashDirs(rulesDir, servicesDir);
   const r = await loadRules({ rulesDir, servicesDir });
   if (!r.ok) return { ok: false, issues: r.issues };
-  return {
-    ok: true,
-    active: {
-      ruleSet: r.ruleSet,
-      matcher: compileMatcher(r.ruleSet.pipelines),
-      catalog: r.ruleSet.catalog,
-      loadedAt: new Date().toISOString(),
-      hash,
-    },
-  };
+  return { ok: true, active: activeOf(r.ruleSet, hash) };
 }
 
 /** Hash of every YAML file's path and content under the two directories (follows symlinks). */

@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { KubeConfig, KubernetesObjectApi, loadYaml, type KubernetesObject } from "@kubernetes/client-node";
 import { stringify } from "yaml";
 import { HarnessError, ManagedProcess } from "./process.js";
-import { HOST, freePort, httpStatus, makeTempDir, progress, retryOnPortRace, since, toolPath } from "./util.js";
+import { HOST, freePort, httpStatus, isAddressInUse, makeTempDir, progress, retryOnPortRace, since, toolPath } from "./util.js";
 
 /** Options of {@link startKube}. */
 export interface KubeOptions {
@@ -216,7 +216,15 @@ export async function startKube(opts: KubeOptions = {}): Promise<KubeCluster> {
         await cluster.killApiserver("SIGTERM");
         // the port was ours a moment ago; something else taking it meanwhile is retried briefly, never moved:
         // clients hold the server URL
-        await retryOnPortRace("kube-apiserver restart", launchApiserver, 5, (attempt) => 500 * attempt);
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await launchApiserver();
+            return;
+          } catch (e) {
+            if (attempt >= 5 || !(e instanceof HarnessError && isAddressInUse(e.output))) throw e;
+            await new Promise((r) => setTimeout(r, 500 * attempt));
+          }
+        }
       },
       get etcdRunning() {
         return !!etcd && !etcd.exitStatus;
@@ -234,7 +242,15 @@ export async function startKube(opts: KubeOptions = {}): Promise<KubeCluster> {
         await cluster.killEtcd("SIGTERM");
         const t1 = Date.now();
         // same ports: kube-apiserver holds the client URL
-        await retryOnPortRace("etcd restart", launchEtcd, 5, (attempt) => 500 * attempt);
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await launchEtcd();
+            break;
+          } catch (e) {
+            if (attempt >= 5 || !(e instanceof HarnessError && isAddressInUse(e.output))) throw e;
+            await new Promise((r) => setTimeout(r, 500 * attempt));
+          }
+        }
         progress(`etcd restarted at ${etcdUrl} in ${since(t1)}`);
       },
       stop: cleanup,

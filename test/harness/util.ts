@@ -149,12 +149,8 @@ export function progress(msg: string): void {
   if (process.env.FRAMEGATE_HARNESS_VERBOSE === "1") process.stderr.write(`[harness] ${msg}\n`);
 }
 
-/**
- * Runs `start` up to `attempts` times while it fails on a lost port race. `waitMs` pauses before the next
- * attempt: a restart on the same port (clients hold its URL) waits for it to be free, a fresh start picks
- * another port at once.
- */
-export async function retryOnPortRace<T>(what: string, start: () => Promise<T>, attempts = 3, waitMs = (_attempt: number) => 0): Promise<T> {
+/** Runs `start` up to `attempts` times while it fails on a lost port race. */
+export async function retryOnPortRace<T>(what: string, start: () => Promise<T>, attempts = 3): Promise<T> {
   for (let i = 1; ; i++) {
     try {
       return await start();
@@ -162,8 +158,6 @@ export async function retryOnPortRace<T>(what: string, start: () => Promise<T>, 
       const out = e instanceof HarnessError ? e.output : "";
       if (i >= attempts || !isAddressInUse(out)) throw e;
       progress(`${what}: port taken between check and bind, retrying (${i}/${attempts})`);
-      const ms = waitMs(i);
-      if (ms > 0) await new Promise((r) => setTimeout(r, ms));
     }
   }
 }

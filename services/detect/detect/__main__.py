@@ -20,7 +20,7 @@ def main() -> int:
         return EXIT_BAD_INPUT
     # OpenCV's own pixel cap, read once when it first decodes: covers the formats limits.probe_size
     # does not know (TIFF, ...). Set before OpenCV is imported.
-    os.environ["OPENCV_IO_MAX_IMAGE_PIXELS"] = str(params.max_pixels)
+    os.environ["CV_IO_MAX_IMAGE_PIXELS"] = str(params.max_pixels)
     try:
         # imported here so a broken OpenCV install is reported as a log line and a retriable exit
         from .run import run

@@ -51,10 +51,7 @@ def encode(image: np.ndarray, output_key: str) -> tuple[bytes, str]:
 
 def decode(data: bytes, where: str) -> np.ndarray:
     """A BGR image from encoded bytes; raises :class:`BadInput` when they are not an image OpenCV reads."""
-    try:
-        image = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR) if data else None
-    except cv2.error:  # some decoders raise instead of returning None, e.g. over OPENCV_IO_MAX_IMAGE_PIXELS
-        image = None
+    image = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR) if data else None
     if image is None:
         raise BadInput(f"{where} is not an image OpenCV can decode ({len(data)} bytes): upload a JPEG, PNG, WebP, BMP or TIFF")
     return image

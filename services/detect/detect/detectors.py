@@ -96,8 +96,6 @@ class HogDetector:
     #: frames are scaled down to this longest side first: HOG cost grows with area, and people smaller
     #: than the 64x128 window are not found at any size
     max_side = 1280
-    #: the detector's window, width x height
-    window = (64, 128)
 
     def __init__(self, params: Params) -> None:
         self._params = params
@@ -110,8 +108,6 @@ class HogDetector:
         height, width = image.shape[:2]
         scale = min(1.0, self.max_side / max(height, width))
         small = cv2.resize(image, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA) if scale < 1 else image
-        if small.shape[1] < self.window[0] or small.shape[0] < self.window[1]:
-            return []  # no window fits (and OpenCV's detectMultiScale crashes the process on such an image)
         rects, weights = self._hog.detectMultiScale(small, winStride=(8, 8), padding=(8, 8), scale=1.05)
         boxes = [[x / scale, y / scale, w / scale, h / scale] for (x, y, w, h) in np.array(rects).reshape(-1, 4).tolist()]
         scores = np.array(weights, dtype=np.float64).flatten().tolist()

@@ -3,7 +3,7 @@ header declares more than ``maxPixels`` pixels before it is decoded. Both are ba
 decompression bomb ends in milliseconds and within the step's memory limit.
 
 The header probe reads the dimensions of PNG, JPEG, GIF, BMP and WebP files from their first bytes. For
-any other format OpenCV's own cap applies: ``__main__`` sets ``OPENCV_IO_MAX_IMAGE_PIXELS`` to ``maxPixels``
+any other format OpenCV's own cap applies: ``__main__`` sets ``CV_IO_MAX_IMAGE_PIXELS`` to ``maxPixels``
 before OpenCV is imported, and OpenCV checks it when it reads a header.
 """
 

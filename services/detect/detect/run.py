@@ -12,7 +12,7 @@ from .annotate import decode, draw, encode
 from .contract import Contract
 from .detectors import Detector, HogDetector, OnnxDetector
 from .errors import EXIT_BAD_INPUT, EXIT_OK, EXIT_RETRY, BadInput
-from .limits import InputLimit, check_bytes, check_pixels, probe_size
+from .limits import InputLimit, check_bytes, check_pixels
 from .log import Logger
 from .params import Params
 from .store import Store
@@ -61,12 +61,7 @@ def detect_one(store: Store, detector: Detector, model_info: dict[str, str], par
     check_bytes(where, store.size(contract.input_bucket, in_key), params.max_input_bytes)
     data = store.get(contract.input_bucket, in_key, params.max_input_bytes)
     check_pixels(where, data, params.max_pixels)
-    try:
-        image = decode(data, where)
-    except BadInput as e:
-        if probe_size(data) is None:  # a format only OpenCV reads: its OPENCV_IO_MAX_IMAGE_PIXELS cap may be why
-            raise BadInput(f"{e}; or its header declares more than maxPixels ({params.max_pixels}) pixels, which OpenCV checks for this format") from e
-        raise
+    image = decode(data, where)
     height, width = image.shape[:2]
     detections = detector.detect(image)
     data, content_type = encode(draw(image, detections), out_key)

@@ -11,6 +11,7 @@ import { ConfigError, RuleError, FramegateError } from "../../lib/errors.js";
 import { createMetrics } from "../../lib/metrics.js";
 import { CleanupStack } from "../../lib/cleanup-stack.js";
 import { RuleStore } from "../../rules/rule-store.js";
+import { openKubeRules } from "../kube-rules.js";
 import { verifyIntake } from "../../triggers/jetstream-setup.js";
 import { historyStreamName, kvStreamName } from "../../triggers/jetstream-config.js";
 import { formatDiff } from "../../triggers/intake-diff.js";
@@ -119,7 +120,10 @@ async function openGateway(cfg: Config, log: Logger, overrides: { kubeConfig?: K
   const kube = kubeTarget(kc);
 
   const metrics = createMetrics();
-  const rules = await RuleStore.open({ rulesDir: cfg.FRAMEGATE_RULES_DIR, servicesDir: cfg.FRAMEGATE_SERVICES_DIR, log, metrics });
+  const rules =
+    cfg.FRAMEGATE_RULES_SOURCE === "kubernetes"
+      ? await openKubeRules(cfg, kc, log, metrics, (what, close) => cleanup.defer(what, close))
+      : await RuleStore.open({ rulesDir: cfg.FRAMEGATE_RULES_DIR, servicesDir: cfg.FRAMEGATE_SERVICES_DIR, log, metrics });
   cleanup.defer("rule watchers", () => rules.close());
   if (cfg.FRAMEGATE_WATCH_RULES) rules.watch();
   // the composer's drafts: validated by the same loader as `framegate validate`, saved only when allowed

@@ -1,0 +1,90 @@
+/**
+ * @module rules/status-writer — the `status` of Pipelines and ProcessingServices from the verdicts of
+ * resource-rules.ts: `observedGeneration`, the `Accepted` condition, and for Pipelines the one-line
+ * trigger and select shown by `kubectl get pipelines`. Writes only what differs from the stored status
+ * (a JSON patch of the status subresource), so a verdict is written once; `lastTransitionTime` moves only
+ * when the condition's status does.
+ */
+import { CustomObjectsApi, type KubeConfig } from "@kubernetes/client-node";
+import type { Logger } from "pino";
+import { SERVICE_KIND } from "./catalog-schema.js";
+import { ACCEPTED_CONDITION, CRD_VERSION } from "./crds.js";
+import type { Condition, ResourceStatus, RuleResource, Verdict } from "./resource-rules.js";
+import { API_GROUP } from "./schema.js";
+
+/** The status a verdict asks for, keeping the transition time of an unchanged condition. */
+export function desiredStatus(v: Verdict, current: ResourceStatus | undefined, now: Date): ResourceStatus {
+  const before = current?.conditions?.find((c) => c.type === ACCEPTED_CONDITION);
+  const status: Condition["status"] = v.accepted ? "True" : "False";
+  const condition: Condition = {
+    type: ACCEPTED_CONDITION,
+    status,
+    reason: v.reason,
+    message: v.message,
+    observedGeneration: v.generation,
+    lastTransitionTime: before?.status === status ? before.lastTransitionTime : now.toISOString(),
+  };
+  const out: ResourceStatus = { observedGeneration: v.generation, conditions: [...(current?.conditions ?? []).filter((c) => c.type !== ACCEPTED_CONDITION), condition] };
+  if (v.summary) Object.assign(out, v.summary);
+  return out;
+}
+
+/** Whether the stored status already says what `desired` says (transition times aside). */
+export function sameStatus(current: ResourceStatus | undefined, desired: ResourceStatus): boolean {
+  const strip = (s: ResourceStatus | undefined) => canonical({ ...s, conditions: (s?.conditions ?? []).map(({ lastTransitionTime: _, ...c }) => c) });
+  return strip(current) === strip(desired);
+}
+
+/** JSON with object keys sorted: the API server returns a stored status with its keys in its own order. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
+  if (v !== null && typeof v === "object") {
+    return `{${Object.keys(v)
+      .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
+      .join(",")}}`;
+  }
+  return JSON.stringify(v);
+}
+
+const PLURAL = { Pipeline: "pipelines", [SERVICE_KIND]: "processingservices" } as const;
+
+/** Writes the status of the resources whose stored status differs from their verdict. */
+export class StatusWriter {
+  readonly #api: CustomObjectsApi;
+  readonly #namespace: string;
+  readonly #log: Logger;
+  /** writes done, for tests and the log */
+  writes = 0;
+
+  constructor(kc: KubeConfig, namespace: string, log: Logger) {
+    this.#api = kc.makeApiClient(CustomObjectsApi);
+    this.#namespace = namespace;
+    this.#log = log.child({ component: "status-writer" });
+  }
+
+  /** `resources` are the objects the verdicts judged (kind:name -> object, with their stored status). */
+  async write(verdicts: readonly Verdict[], resources: ReadonlyMap<string, RuleResource>, now = new Date()): Promise<void> {
+    for (const v of verdicts) {
+      const current = resources.get(`${v.kind}:${v.name}`)?.status;
+      const desired = desiredStatus(v, current, now);
+      if (sameStatus(current, desired)) continue;
+      try {
+        await this.#api.patchNamespacedCustomObjectStatus({
+          group: API_GROUP,
+          version: CRD_VERSION,
+          namespace: this.#namespace,
+          plural: PLURAL[v.kind],
+          name: v.name,
+          body: [{ op: "add", path: "/status", value: desired }],
+        });
+        this.writes++;
+        this.#log[v.accepted ? "info" : "warn"]({ kind: v.kind, name: v.name, generation: v.generation, reason: v.reason, message: v.message }, v.accepted ? "accepted" : "refused");
+      } catch (err) {
+        // deleted in between, or the API server is away: the next change or resync writes it
+        this.#log.warn({ err, kind: v.kind, name: v.name }, "could not write the status");
+      }
+    }
+  }
+}
