@@ -1,13 +1,11 @@
 /**
  * @module status/status-bus — shares what each replica's processor did with every replica, over core
- * NATS (`framegate.status.<stream>` in `serve`; no stream stores it). Replicas split the messages of one
- * durable consumer between them; without this, `/api/events`, `/api/cameras` and the dashboard would
- * show only the events the answering replica happened to process.
+ * NATS (`framegate.status.<stream>`, `statusSubject` of triggers/wire.ts; no stream stores it). Replicas
+ * split the messages of one durable consumer between them; without this, `/api/events`, `/api/cameras`
+ * and the dashboard would show only the events the answering replica happened to process.
  */
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import type { Logger } from "pino";
-
-export const STATUS_SUBJECT = "framegate.status.events";
 
 export class StatusBus<T> {
   #sub?: Subscription;
@@ -17,7 +15,8 @@ export class StatusBus<T> {
   constructor(
     private readonly nc: NatsConnection,
     private readonly log: Logger,
-    private readonly subject = STATUS_SUBJECT,
+    /** `statusSubject(stream)` of triggers/wire.ts in `serve` */
+    private readonly subject: string,
   ) {}
 
   /** Delivers every replica's reports (this one's included) to `onReport`. */

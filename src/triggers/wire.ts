@@ -26,6 +26,11 @@ export function dlqSubject(kind: string): string {
   return `${DLQ_SUBJECT_PREFIX}${kind}`;
 }
 
+/** Core NATS (no stream stores it): the status reports every replica shares, one subject per intake stream. */
+export function statusSubject(stream: string): string {
+  return `framegate.status.${stream}`;
+}
+
 /** Headers of intake messages. */
 export const HEADERS = {
   /** JetStream's deduplication id (its duplicate window drops a second message with the same id) */

@@ -19,6 +19,7 @@ import { StreamUsageMonitor, usageCheck } from "../../triggers/stream-usage.js";
 import { intakeSettings, type IntakeSettings } from "../intake-settings.js";
 import { JetStreamPublisher } from "../../triggers/jetstream-publisher.js";
 import { StreamConsumer } from "../../triggers/consumer.js";
+import { statusSubject } from "../../triggers/wire.js";
 import { KubeWorkflowSubmitter } from "../../workflows/k8s-submitter.js";
 import { checkKubeConfig, kubeTarget } from "../../workflows/kube-config.js";
 import { StreamDeadLetter } from "../../flow/dead-letter.js";
@@ -182,7 +183,7 @@ async function openGateway(cfg: Config, log: Logger, overrides: { kubeConfig?: K
   cleanup.defer("stream usage timer", () => clearInterval(usageTimer));
   const recent = new RecentEvents();
   // every replica's reports reach every replica, so each one's /api and dashboard show the whole fleet
-  const bus = new StatusBus<ProcessedEvent>(nc, log, `framegate.status.${cfg.FRAMEGATE_STREAM}`);
+  const bus = new StatusBus<ProcessedEvent>(nc, log, statusSubject(cfg.FRAMEGATE_STREAM));
   cleanup.defer("status bus", () => bus.close());
   bus.subscribe((e) => {
     recent.push(e);
