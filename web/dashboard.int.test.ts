@@ -206,7 +206,7 @@ describe("the dashboard in a browser", () => {
     expect(await key.getAttribute("aria-invalid")).toBeNull();
     const yaml = await page.locator('[data-testid="yaml-preview"]').innerText();
     expect(yaml).toContain("after: [resize]");
-    expect(yaml).toContain("width: 320");
+    expect(yaml).toContain('width: "320"'); // parameter values are strings in the rule format (the CRD types them so)
 
     // dry run against a typed key: the Workflow it would create, step by step
     await page.getByLabel(/Object key in bucket/).fill(`${CAMERA}/2026/11/28/120001-1.jpg`);
