@@ -332,6 +332,34 @@ describe("renderWorkflow: edge cases", () => {
     expect(byName.a).toHaveProperty("retryStrategy");
   });
 
+  it("gives a joining step every after step's outputs in FRAMEGATE_INPUTS, keeping INPUT_KEYS as the first one's", () => {
+    const p = pipeline("dia", {
+      steps: [
+        { name: "a", service: "resize" },
+        { name: "b", service: "noretry", after: ["a"] },
+        { name: "c", service: "resize", after: ["a"] },
+        { name: "d", service: "noretry", after: ["c", "b"] },
+      ],
+    });
+    const keys = ["cam/x.png", "cam/{{y}}.png"];
+    const wf = renderWorkflow(
+      keys.map((k) => match(p, objectEvent(k))),
+      catalog(),
+    );
+    const byName = Object.fromEntries(templates(wf).map((t) => [t.name, t]));
+    const d = env(byName.d!);
+    expect(d.FRAMEGATE_INPUT_KEYS).toBe(JSON.stringify(["dia/c/cam/x.jpg", "dia/c/cam/{{y}}.jpg"]).replaceAll("{", "\\u007b"));
+    expect(d.FRAMEGATE_INPUTS).not.toContain("{{");
+    const inputs = JSON.parse(d.FRAMEGATE_INPUTS!) as Record<string, { bucket: string; keys: string[] }>;
+    expect(Object.keys(inputs)).toEqual(["c", "b"]);
+    expect(inputs).toEqual({
+      c: { bucket: "processed", keys: ["dia/c/cam/x.jpg", "dia/c/cam/{{y}}.jpg"] },
+      b: { bucket: "processed", keys: ["dia/b/cam/x.jpg", "dia/b/cam/{{y}}.jpg"] },
+    });
+    expect(JSON.parse(env(byName.b!).FRAMEGATE_INPUTS!)).toEqual({ a: { bucket: "processed", keys: ["dia/a/cam/x.jpg", "dia/a/cam/{{y}}.jpg"] } });
+    expect(env(byName.a!)).not.toHaveProperty("FRAMEGATE_INPUTS");
+  });
+
   it("fails clearly on a service missing from the catalog", () => {
     const p = pipeline("p", { steps: [{ name: "s", service: "nope" }] });
     expect(() => renderWorkflow([match(p, objectEvent("c/a.jpg"))], catalog())).toThrow(NonRetriableError);

@@ -5,12 +5,23 @@
 import type { Catalog, CompiledPipeline } from "../rules/types.js";
 import { NonRetriableError } from "../lib/errors.js";
 
-/** What one step reads and writes. `outputKeys[i]` is the result of `inputKeys[i]`. */
+/** Objects in one bucket: a step's outputs as its successors see them. */
+export interface StepOutputs {
+  bucket: string;
+  keys: string[];
+}
+
+/**
+ * What one step reads and writes. `outputKeys[i]` is the result of `inputKeys[i]`; `inputKeys` are its
+ * first `after` step's outputs (or the event's objects), and `inputs` holds every `after` step's outputs
+ * by step name, in `after` order (empty for a step with no `after`).
+ */
 export interface StepIo {
   inputBucket: string;
   inputKeys: string[];
   outputBucket: string;
   outputKeys: string[];
+  inputs: Map<string, StepOutputs>;
 }
 
 /** An object the Workflow processes: the event's bucket and key (several for a batch). */
@@ -41,7 +52,7 @@ export function outputKey(pipeline: string, step: string, sourceKey: string, inp
 
 /**
  * Plans every step's input and output keys: a step with no `after` reads the source objects, a step
- * with `after` reads the outputs of its first `after` step.
+ * with `after` reads the outputs of its first `after` step, and sees every `after` step's outputs in `inputs` (fan-in).
  * @throws NonRetriableError when a step names an unknown step or service, or `after` has a cycle
  *   (the loader rejects these first; this guards renders of hand-built pipelines)
  */
@@ -66,14 +77,17 @@ export function planStepKeys(pipeline: CompiledPipeline, catalog: Catalog, sourc
     }
     if (visiting.has(name)) throw new NonRetriableError(`pipeline ${pipeline.name}: steps form a cycle through "${name}" — remove one "after"`, pipeline.name);
     visiting.add(name);
+    const inputs = new Map<string, StepOutputs>();
+    for (const before of step.after) inputs.set(before, { bucket: outputBucket, keys: visit(before).outputKeys });
     const first = step.after[0];
-    const input = first === undefined ? { bucket: source.bucket, keys: source.keys } : { bucket: outputBucket, keys: visit(first).outputKeys };
+    const input = first === undefined ? { bucket: source.bucket, keys: source.keys } : inputs.get(first)!;
     visiting.delete(name);
     const io: StepIo = {
       inputBucket: input.bucket,
       inputKeys: input.keys,
       outputBucket,
       outputKeys: input.keys.map((k, i) => outputKey(pipeline.name, name, source.keys[i] ?? k, k, service.spec.outputExtension)),
+      inputs,
     };
     plan.set(name, io);
     return io;

@@ -47,6 +47,17 @@ export function assertNoArgoTag(value: string, what: string, pipeline: string): 
   return value;
 }
 
+/**
+ * `FRAMEGATE_INPUTS`: every `after` step's outputs as `{"<step>":{"bucket":..,"keys":[..]}}`, in `after`
+ * order. Step and bucket names cannot hold "{" (the schema's name patterns); keys go through argoSafeJson.
+ * @example inputsJson(new Map([["resize", { bucket: "processed", keys: ["p/resize/a.jpg"] }]]))
+ *   // '{"resize":{"bucket":"processed","keys":["p/resize/a.jpg"]}}'
+ */
+export function inputsJson(inputs: StepIo["inputs"]): string {
+  const entries = [...inputs].map(([step, o]) => `${JSON.stringify(step)}:{"bucket":${JSON.stringify(o.bucket)},"keys":${argoSafeJson(o.keys)}}`);
+  return `{${entries.join(",")}}`;
+}
+
 type EnvVar = { name: string; value: string } | { name: string; valueFrom: { secretKeyRef: { name: string; key: string } } };
 
 /** What a step template is built from. `vars` are the match's template variables (first event of a batch). */
@@ -82,6 +93,7 @@ function contractEnv(t: StepTemplateInput): EnvVar[] {
     { name: "FRAMEGATE_OUTPUT_BUCKET", value: t.io.outputBucket },
     { name: "FRAMEGATE_OUTPUT_KEYS", value: argoSafeJson(t.io.outputKeys) },
   ];
+  if (t.io.inputs.size > 0) env.push({ name: "FRAMEGATE_INPUTS", value: inputsJson(t.io.inputs) });
   const params = stepParams(t.step, t.service, t.vars);
   for (const name of Object.keys(params).sort()) env.push({ name: `FRAMEGATE_PARAM_${name.toUpperCase()}`, value: params[name]! });
   for (const [name, key] of [
