@@ -18,6 +18,17 @@ export type DedupeVerdict = "new" | "resume" | "duplicate";
 export class Dedupe {
   constructor(private readonly store: StateStore) {}
 
+  /**
+   * What `check` would say, without writing a claim: for pipelines that also sample, so a frame that
+   * sampling then drops leaves no mark (nothing would ever read it).
+   */
+  async peek(pipeline: string, eventId: string, windowMs: number, now = Date.now()): Promise<DedupeVerdict> {
+    const e = await this.store.get<Mark>(stateKey.dedupe(pipeline, eventId));
+    if (e && now - e.value.at < windowMs) return e.value.state === "done" ? "duplicate" : "resume";
+    return "new";
+  }
+
+  /** Claims the event unless it was done within the window (or claimed: then resume, the create is idempotent). */
   async check(pipeline: string, eventId: string, windowMs: number, now = Date.now()): Promise<DedupeVerdict> {
     const key = stateKey.dedupe(pipeline, eventId);
     for (let attempt = 0; attempt < 3; attempt++) {

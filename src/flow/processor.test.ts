@@ -120,6 +120,19 @@ describe("Processor select stage", () => {
     expect((await metrics.eventsSkipped.get()).values.find((v) => v.labels.reason === "sampled")?.value).toBe(10);
   });
 
+  it("dedupe + sample: a frame that sampling drops leaves no dedupe mark; the admitted one is marked done", async () => {
+    const state = new MemoryStateStore();
+    const { p, submitter } = processor(rules("{ dedupe: 24h, sample: 5s }"), { state });
+    for (let i = 0; i < 4; i++) expect(await p.handle(msg(`cam-5/${i}.jpg`, `g${i}`, `2026-11-28T12:00:0${i}.000Z`))).toEqual({ kind: "ack" });
+    expect(submitter.created.size).toBe(1);
+    const dedupeMarks = [...state.data.entries()].filter(([k]) => k.startsWith("dedupe."));
+    expect(dedupeMarks).toHaveLength(1);
+    expect(dedupeMarks[0]![1].value).toMatchObject({ state: "done" });
+    // the admitted frame again (a MinIO resend): a duplicate, not a second Workflow
+    await p.handle(msg("cam-5/0.jpg", "g0", "2026-11-28T12:00:00.000Z"));
+    expect(submitter.calls).toBe(1);
+  });
+
   it("batch: one Workflow per `size` frames of a camera; frames acked only once it exists", async () => {
     const submitter = new FakeSubmitter();
     let open!: () => void;

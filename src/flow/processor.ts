@@ -136,15 +136,20 @@ export class Processor {
     const { dedupeMs: windowMs, sampleMs, batchWindowMs } = m.pipeline.durations;
     const dedupeMs = windowMs !== undefined ? windowMs : replay ? (this.#d.replayWindowMs ?? 7 * 86_400_000) : undefined;
     try {
-      if (dedupeMs !== undefined && (await this.#dedupe.check(pipeline, m.event.id, dedupeMs)) === "duplicate") {
+      const duplicate = () => {
         metrics.eventsSkipped.inc({ pipeline, reason: "duplicate" });
-        return { pipeline, kind: "skipped", reason: "duplicate" };
+        return { pipeline, kind: "skipped", reason: "duplicate" } as const;
+      };
+      // with sampling, only look before sampling and claim after it: a sampled-out frame writes no mark
+      if (dedupeMs !== undefined && (await (sampleMs === undefined ? this.#dedupe.check(pipeline, m.event.id, dedupeMs) : this.#dedupe.peek(pipeline, m.event.id, dedupeMs))) === "duplicate") {
+        return duplicate();
       }
       const partition = renderTemplate(m.pipeline.by, m.vars);
       if (sampleMs !== undefined && !(await this.#sampler.admit(pipeline, partition, m.event.id, sampleMs, eventTime(m.event, msg)))) {
         metrics.eventsSkipped.inc({ pipeline, reason: "sampled" });
         return { pipeline, kind: "skipped", reason: "sampled" };
       }
+      if (dedupeMs !== undefined && sampleMs !== undefined && (await this.#dedupe.check(pipeline, m.event.id, dedupeMs)) === "duplicate") return duplicate();
       let r: { workflow: string; outcome: "created" | "exists" };
       if (sel.batch && batchWindowMs !== undefined) {
         msg.release?.();
