@@ -262,6 +262,32 @@ describe("framegate serve with real NATS", () => {
     }
   }, 40_000);
 
+  it("a dead-letter stream that refuses at the last delivery loses nothing: the message comes back and is dead-lettered once it can be", async () => {
+    const e = await setup({ maxDeliver: 2 });
+    try {
+      e.kube.faultFor = () => ({ kind: "status", code: 500, message: "etcdserver: request timed out" });
+      await startIn(e);
+      // the dead-letter stream full: it refuses every copy ("maximum bytes exceeded")
+      const jsm = await jetstreamManager(nc);
+      const dlq = (await jsm.streams.info(e.dlq)).config;
+      await jsm.streams.update(e.dlq, { ...dlq, max_bytes: 64 });
+      await publishMinio(e, "gate-04/2026/11/28/1.jpg", "etag-y");
+      // a third delivery: JetStream no longer gives up at max_deliver; the gateway naked it instead of terminating
+      await waitFor("a delivery past FRAMEGATE_MAX_DELIVER", async () => e.kube.requests.length >= 3, 30_000, { pollMs: 50 });
+      expect(await dlqMessages(e)).toEqual([]);
+      expect((await jsm.streams.info(e.stream)).state.messages).toBe(1); // still in the intake
+      await jsm.streams.update(e.dlq, { ...dlq, max_bytes: 1 << 20 });
+      await waitFor("the dead letter", async () => (await dlqMessages(e)).length === 1, 30_000, { pollMs: 50 });
+      const [d] = await dlqMessages(e);
+      expect(d!.subject).toMatch(/\.exhausted$/);
+      expect(d!.reason).toMatch(/gave up after [3-9] deliveries: .*etcdserver: request timed out/);
+      await waitFor("the intake to be empty (terminated after the copy was stored)", async () => (await jsm.streams.info(e.stream)).state.messages === 0, 10_000, { pollMs: 50 });
+      expect(await dlqMessages(e)).toHaveLength(1);
+    } finally {
+      await teardown(e);
+    }
+  }, 60_000);
+
   it("replays dead letters through the current rules without duplicating work that succeeded", async () => {
     const e = await setup();
     try {
