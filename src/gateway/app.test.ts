@@ -44,15 +44,17 @@ describe("request ids and logging", () => {
     expect(JSON.stringify(lines)).not.toContain(BEARER_TOKEN);
   });
 
-  it("warns at start-up when MinIO and API tokens are not set", () => {
+  it("warns at start-up when the MinIO webhook is explicitly open and the API token is not set", () => {
     const { log, lines } = capturingLogger();
-    createGatewayApp(makeDeps({ log }));
+    createGatewayApp(makeDeps({ log, allowUnauthenticatedMinioWebhook: true }));
     expect(lines.filter((l) => l.level === 40).map((l) => l.msg)).toEqual([
       expect.stringMatching(/POST \/hooks\/minio accepts unauthenticated/),
       expect.stringMatching(/\/api\/\* is open/),
     ]);
     lines.length = 0;
     createGatewayApp(makeDeps({ log, apiToken: "a", minioWebhookToken: "m" }));
+    expect(lines.filter((l) => l.level === 40)).toEqual([]);
+    createGatewayApp(makeDeps({ log, apiToken: "a" })); // no token and no opt-out: refused, nothing open to warn about
     expect(lines.filter((l) => l.level === 40)).toEqual([]);
   });
 });

@@ -23,8 +23,8 @@ import { statusStreamRoutes } from "./status-stream.js";
  */
 export function createGatewayApp(input: GatewayDeps): Hono<GatewayEnv> {
   const deps = resolveGatewayDeps(input);
-  if (deps.minioWebhookToken === undefined) {
-    deps.log.warn("no MinIO webhook token configured: POST /hooks/minio accepts unauthenticated notifications");
+  if (deps.minioWebhookToken === undefined && deps.allowUnauthenticatedMinioWebhook) {
+    deps.log.warn("no MinIO webhook token configured and FRAMEGATE_ALLOW_UNAUTHENTICATED_MINIO_WEBHOOK on: POST /hooks/minio accepts unauthenticated notifications");
   }
   if (deps.apiToken === undefined) deps.log.warn("no API token configured: /api/* is open to anyone who can reach the gateway");
 

@@ -66,8 +66,10 @@ export interface GatewayDeps {
   minioSubject?: string;
   /** integrations POST to `/hooks/<name>`; published on `framegate.hooks.<name>` */
   hooks: HookRegistry;
-  /** the `auth_token` of MinIO's webhook target; unset: `/hooks/minio` accepts unauthenticated requests */
+  /** the `auth_token` of MinIO's webhook target; unset: `/hooks/minio` is refused (403) unless the next is on */
   minioWebhookToken?: string;
+  /** FRAMEGATE_ALLOW_UNAUTHENTICATED_MINIO_WEBHOOK: without a token, `/hooks/minio` takes anyone's notifications */
+  allowUnauthenticatedMinioWebhook?: boolean;
   /** `FRAMEGATE_API_TOKEN`; when set every `/api/*` request needs `Authorization: Bearer <token>` */
   apiToken?: string;
   /** largest request body accepted (default 1 MiB) */

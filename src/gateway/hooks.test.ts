@@ -270,6 +270,9 @@ describe("body limit", () => {
   });
 });
 
+/** `/hooks/minio` without a token: only with FRAMEGATE_ALLOW_UNAUTHENTICATED_MINIO_WEBHOOK. */
+const OPEN = { allowUnauthenticatedMinioWebhook: true };
+
 describe("publisher failures", () => {
   it.each([
     ["StreamUnavailableError", new StreamUnavailableError("no responders"), /event stream \(NATS JetStream\) is unavailable/],
@@ -300,7 +303,7 @@ describe("publisher failures", () => {
   });
 
   it("answers 503 for /hooks/minio too", async () => {
-    const { deps, app } = setup();
+    const { deps, app } = setup(OPEN);
     deps.publisher.failWith = new StreamUnavailableError("down");
     const res = await app.request("/hooks/minio", { method: "POST", body: minioNotification() });
     expect(res.status).toBe(503);
@@ -309,8 +312,17 @@ describe("publisher failures", () => {
 });
 
 describe("POST /hooks/minio", () => {
-  it("publishes the notification as sent, with the body's sha256 as Nats-Msg-Id", async () => {
+  it("is refused with 403, saying what to set, when neither a token nor the explicit opt-out is configured", async () => {
     const { deps, app } = setup();
+    const res = await app.request("/hooks/minio", { method: "POST", body: minioNotification() });
+    expect(res.status).toBe(403);
+    expect(await errorOf(res)).toMatch(/^POST \/hooks\/minio is off: no FRAMEGATE_MINIO_WEBHOOK_TOKEN is set\. Set it, .*or set FRAMEGATE_ALLOW_UNAUTHENTICATED_MINIO_WEBHOOK=true/);
+    expect(deps.publisher.published).toHaveLength(0);
+    expect((await app.request("/hooks/minio", { method: "HEAD" })).status).toBe(200); // MinIO's probe still sees it up
+  });
+
+  it("publishes the notification as sent, with the body's sha256 as Nats-Msg-Id", async () => {
+    const { deps, app } = setup(OPEN);
     const body = minioNotification();
     const res = await app.request("/hooks/minio", { method: "POST", body, headers: { "Content-Type": "application/json" } });
     expect(res.status).toBe(202);
@@ -322,13 +334,13 @@ describe("POST /hooks/minio", () => {
   });
 
   it("publishes on the configured subject", async () => {
-    const { deps, app } = setup({ minioSubject: "minio.alt" });
+    const { deps, app } = setup({ ...OPEN, minioSubject: "minio.alt" });
     await app.request("/hooks/minio", { method: "POST", body: minioNotification() });
     expect(deps.publisher.published[0]?.subject).toBe("minio.alt");
   });
 
   it("reports MinIO's retry of the same notification as a duplicate", async () => {
-    const { deps, app } = setup();
+    const { deps, app } = setup(OPEN);
     const body = minioNotification();
     await app.request("/hooks/minio", { method: "POST", body });
     const again = await app.request("/hooks/minio", { method: "POST", body });
@@ -385,7 +397,7 @@ describe("POST /hooks/minio", () => {
     ["an object without Records", '{"hello":"world"}', /Records/],
     ["a record without s3", '{"Records":[{"eventName":"s3:ObjectCreated:Put","eventTime":"2024-05-01T00:00:00Z"}]}', /Records\[0\]\.s3/],
   ])("answers 400 for %s", async (_, body, message) => {
-    const { deps, app } = setup();
+    const { deps, app } = setup(OPEN);
     const res = await app.request("/hooks/minio", { method: "POST", body });
     expect(res.status).toBe(400);
     expect(await errorOf(res)).toMatch(message);
@@ -393,7 +405,7 @@ describe("POST /hooks/minio", () => {
   });
 
   it("answers 413 over the limit", async () => {
-    const { app } = setup();
+    const { app } = setup(OPEN);
     const res = await app.request("/hooks/minio", streamed(MiB + 1));
     expect(res.status).toBe(413);
   });

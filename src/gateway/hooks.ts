@@ -44,6 +44,13 @@ export function hookRoutes(deps: ResolvedGatewayDeps): Hono<GatewayEnv> {
   app.post("/minio", async (c) => {
     c.set("hookLabel", "minio");
     if (deps.minioWebhookToken !== undefined) verifyMinioAuthorization(deps.minioWebhookToken, c.req.header("authorization"));
+    else if (!deps.allowUnauthenticatedMinioWebhook) {
+      // an open notification endpoint lets anyone who reaches the gateway forge frames and get Workflows
+      throw new HttpError(
+        403,
+        "POST /hooks/minio is off: no FRAMEGATE_MINIO_WEBHOOK_TOKEN is set. Set it, and the same value as the auth_token of MinIO's webhook target (MINIO_NOTIFY_WEBHOOK_AUTH_TOKEN); or set FRAMEGATE_ALLOW_UNAUTHENTICATED_MINIO_WEBHOOK=true where nothing but MinIO can reach the gateway",
+      );
+    }
     const body = await readBodyCapped(c.req.raw, deps.maxBodyBytes);
     const value = parseJsonObject(bodyText(body));
     let records: number;

@@ -21,6 +21,7 @@ import { FaultRig, startFaultStack, waitFor, type DeadLetter, type FaultStack } 
 
 const MINIO_PIPELINE = "bad-minio";
 const HOOK_PIPELINE = "bad-hook";
+const MINIO_TOKEN = "minio-webhook-token-0123456789";
 const HOOK_TOKEN = "alerts-token-0123456789abcdef";
 const MiB = 1024 * 1024;
 
@@ -67,7 +68,7 @@ describe("bad input through NATS and webhooks", () => {
     fs = await startFaultStack();
     const dir = mkdtempSync(join(tmpdir(), "framegate-faults-hooks-"));
     writeFileSync(join(dir, "hooks.txt"), `alerts: bearer:${HOOK_TOKEN}\n`);
-    rig = await FaultRig.start(fs, { id: "bad", rules: RULES, env: { FRAMEGATE_HOOK_SECRETS: join(dir, "hooks.txt") } });
+    rig = await FaultRig.start(fs, { id: "bad", rules: RULES, env: { FRAMEGATE_HOOK_SECRETS: join(dir, "hooks.txt"), FRAMEGATE_MINIO_WEBHOOK_TOKEN: MINIO_TOKEN } });
     gw = await rig.startGateway();
   }, 300_000);
 
@@ -199,7 +200,7 @@ describe("bad input through NATS and webhooks", () => {
 
   it("POSTed to the webhooks: each bad request gets its status and JSON error, odd cameras and a 1,024-byte key are processed", async () => {
     const before = await rig.lastSeq();
-    const minio = (body: Uint8Array | string) => post("/hooks/minio", body);
+    const minio = (body: Uint8Array | string) => post("/hooks/minio", body, { authorization: `Bearer ${MINIO_TOKEN}` });
     const refused: { what: string; answer: Promise<Answer>; status: number; error: RegExp }[] = [
       { what: "minio: truncated JSON", answer: minio(truncatedJson()), status: 400, error: /request body is not JSON/ },
       { what: "minio: wrong types", answer: minio(wrongTypes()), status: 400, error: /Records\[0\]\.eventTime: expected string, got a number; Records\[0\]\.s3\.object\.size: expected number, got a string/ },

@@ -236,6 +236,7 @@ async function openGateway(cfg: Config, log: Logger, overrides: { kubeConfig?: K
     minioSubject: cfg.FRAMEGATE_MINIO_SUBJECT,
     hooks,
     minioWebhookToken: cfg.FRAMEGATE_MINIO_WEBHOOK_TOKEN,
+    allowUnauthenticatedMinioWebhook: cfg.FRAMEGATE_ALLOW_UNAUTHENTICATED_MINIO_WEBHOOK,
     apiToken: cfg.FRAMEGATE_API_TOKEN,
     maxBodyBytes,
     log,
