@@ -133,6 +133,33 @@ describe("Processor select stage", () => {
     expect(submitter.calls).toBe(1);
   });
 
+  it("the records of one notification count against FRAMEGATE_MAX_IN_FLIGHT: 10,000 records, never more than the free slots at once", async () => {
+    const submitter = new FakeSubmitter();
+    let now = 0;
+    let peak = 0;
+    const create = submitter.create.bind(submitter);
+    submitter.create = async (wf) => {
+      peak = Math.max(peak, ++now);
+      await new Promise((r) => setImmediate(r));
+      now -= 1;
+      return create(wf);
+    };
+    const { p } = processor(rules("{}"), { submitter });
+    const records = Array.from({ length: 10_000 }, (_, i) => ({ eventVersion: "2.0", eventSource: "minio:s3", eventTime: "2026-11-28T12:00:00.000Z", eventName: "s3:ObjectCreated:Put", s3: { bucket: { name: "raw" }, object: { key: `cam-9%2F${i}.jpg`, size: 10, eTag: `r${i}`, contentType: "image/jpeg" } } }));
+    let free = 7; // the consumer's other free slots
+    const m = decodeMessage(
+      { subject: "minio.events", data: new TextEncoder().encode(JSON.stringify({ EventName: "s3:ObjectCreated:Put", Key: "raw/cam-9/0.jpg", Records: records })), seq: ++seq, deliveryCount: 1, timestampMs: Date.now(), header: () => undefined, working: () => undefined,
+        trySlot: () => (free > 0 ? (free--, () => void free++) : undefined) },
+      "minio.events",
+    );
+    const heapBefore = process.memoryUsage().heapUsed;
+    expect(await p.handle(m)).toEqual({ kind: "ack" });
+    expect(submitter.created.size).toBe(10_000);
+    expect(peak).toBe(8); // its own slot + the 7 free ones
+    expect(free).toBe(7);
+    expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(200 * 1024 * 1024);
+  }, 60_000);
+
   it("batch: one Workflow per `size` frames of a camera; frames acked only once it exists", async () => {
     const submitter = new FakeSubmitter();
     let open!: () => void;

@@ -20,6 +20,7 @@ import { renderTemplate } from "../rules/template.js";
 import { workflowName } from "../workflows/name.js";
 import { Batcher } from "./batcher.js";
 import { Dedupe } from "./dedupe.js";
+import { runRecordTasks, type RecordTask } from "./record-pool.js";
 import { Limits } from "./limits.js";
 import { Sampler } from "./sampler.js";
 import { MemoryStateStore, type StateStore } from "./state-store.js";
@@ -101,7 +102,7 @@ export class Processor {
     const { matcher, catalog } = this.#d.rules();
     const outcomes: Outcome[] = [];
     const reports: { report: ProcessedEvent; outcomes: Outcome[] }[] = [];
-    const work: Promise<void>[] = [];
+    const work: RecordTask[] = [];
     for (const ev of events) {
       const matches = matcher.match(ev);
       if (matches.length === 0) this.#d.metrics.eventsUnmatched.inc();
@@ -109,15 +110,16 @@ export class Processor {
       reports.push(r);
       for (const m of matches) {
         this.#d.metrics.eventsMatched.inc({ pipeline: m.pipeline.name });
-        work.push(
-          this.submit(m, catalog, msg).then((o) => {
+        work.push((waiting) =>
+          this.submit(m, catalog, msg, waiting).then((o) => {
             r.outcomes.push(o);
             outcomes.push(o);
           }),
         );
       }
     }
-    await Promise.all(work);
+    // the records of one notification share the consumer's FRAMEGATE_MAX_IN_FLIGHT with every other message
+    await runRecordTasks(work, msg);
     const decision = await this.decide(msg, outcomes, log);
     if (msg.header(HEADERS.sweep) !== undefined) this.countSwept(outcomes, decision, log);
     // reported after the decision, so a failure on the last delivery shows as dead-lettered
@@ -126,7 +128,7 @@ export class Processor {
   }
 
   /** select (dedupe, sample, batch) then limits, render and create, for one pipeline of one event. */
-  private async submit(m: Match, catalog: Catalog, msg: InboundMessage): Promise<Outcome> {
+  private async submit(m: Match, catalog: Catalog, msg: InboundMessage, waiting: () => void): Promise<Outcome> {
     const pipeline = m.pipeline.name;
     const sel = m.pipeline.spec.select;
     const metrics = this.#d.metrics;
@@ -152,7 +154,7 @@ export class Processor {
       if (dedupeMs !== undefined && sampleMs !== undefined && (await this.#dedupe.check(pipeline, m.event.id, dedupeMs)) === "duplicate") return duplicate();
       let r: { workflow: string; outcome: "created" | "exists" };
       if (sel.batch && batchWindowMs !== undefined) {
-        msg.release?.();
+        waiting();
         const b = await this.#batcher.add(m, partition, sel.batch.size, batchWindowMs, { checkClaim: msg.deliveryCount > 1, replay });
         if (b.kind === "failed") throw b.error;
         if (b.kind === "duplicate") {
@@ -162,7 +164,7 @@ export class Processor {
         metrics.eventsBatched.inc({ pipeline });
         r = b;
       } else {
-        r = await this.createWorkflow([m], undefined, msg);
+        r = await this.createWorkflow([m], undefined, waiting);
       }
       // done marks for every single-event Workflow: what dedupe windows and replays check
       if (sel.dedupe) await this.#dedupe.done(pipeline, m.event.id, r.workflow);
@@ -186,7 +188,7 @@ export class Processor {
    * Waits for the pipeline's in-flight and rate limits (the message's slot is released while it
    * waits), renders and creates the Workflow. `name` overrides the rendered name (batches).
    */
-  private async createWorkflow(matches: Match[], name?: string, msg?: InboundMessage): Promise<{ workflow: string; outcome: "created" | "exists" }> {
+  private async createWorkflow(matches: Match[], name?: string, waiting?: () => void): Promise<{ workflow: string; outcome: "created" | "exists" }> {
     const p = matches[0]!.pipeline;
     const pipeline = p.name;
     let wf: Workflow;
@@ -199,7 +201,7 @@ export class Processor {
     const { namespace } = wf.metadata;
     const workflow = wf.metadata.name;
     const counted = await this.limits.admit(pipeline, p.spec.limits, { namespace, name: workflow }, (reason) => {
-      msg?.release?.();
+      waiting?.();
       this.#d.metrics.eventsWaiting.inc({ pipeline, reason });
       return () => this.#d.metrics.eventsWaiting.dec({ pipeline, reason });
     });

@@ -26,9 +26,10 @@ export interface ConsumerOptions {
 }
 
 /** Adapts a JsMsg to the handler's view of a message. */
-export function inbound(m: JsMsg, release?: () => void): InboundMessage {
+export function inbound(m: JsMsg, release?: () => void, trySlot?: () => (() => void) | undefined): InboundMessage {
   return {
     release,
+    trySlot,
     subject: m.subject,
     data: m.data,
     seq: m.seq,
@@ -112,7 +113,7 @@ export class StreamConsumer {
     // a redelivery's age includes its nak delay: only first deliveries measure the backlog
     if (m.info.deliveryCount === 1) this.#o.metrics.pickup.observe(Math.max(0, Date.now() - m.info.timestampNanos / 1e6) / 1000);
     this.#o
-      .handle(decodeMessage(inbound(m, release), this.#o.minioSubject))
+      .handle(decodeMessage(inbound(m, release, () => this.trySlot()), this.#o.minioSubject))
       .catch((e: unknown): Decision => {
         this.#o.log.error({ seq: m.seq, err: e }, "handler failed unexpectedly; will retry");
         return { kind: "nak", delayMs: 5000, reason: "handler error" };
@@ -123,6 +124,19 @@ export class StreamConsumer {
         this.#o.metrics.inFlight.set(this.#inFlight.size);
         release();
       });
+  }
+
+  /** One more slot for a message's further records, only if one is free (never waits). */
+  private trySlot(): (() => void) | undefined {
+    if (this.#stopping || this.#busy >= this.#o.maxInFlight) return undefined;
+    this.#busy += 1;
+    let holding = true;
+    return () => {
+      if (!holding) return;
+      holding = false;
+      this.#busy -= 1;
+      this.#slots.shift()?.();
+    };
   }
 
   /** The only place a Decision becomes a JetStream acknowledgement. */

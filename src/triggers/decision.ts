@@ -27,4 +27,10 @@ export interface InboundMessage {
    * longer takes one of the consumer's processing slots; its ack deadline keeps being extended.
    */
   release?(): void;
+  /**
+   * Another processing slot for the same message (its further records), if one is free now; call the
+   * returned function to give it back. Never waits, so a message of many records cannot starve or
+   * deadlock the others: it always has its own slot.
+   */
+  trySlot?(): (() => void) | undefined;
 }
