@@ -102,4 +102,11 @@ describe("framegate serve start-up", () => {
     expect(r.stderr).toContain("run `framegate setup` with the same FRAMEGATE_* settings");
     expect(r.stdout).not.toContain("start-up: loading the Kubernetes credentials"); // stopped before going on
   }, 40_000);
+
+  it("names a KUBECONFIG file that does not exist, and exits 1", async () => {
+    const r = await runFramegate(["serve"], env("STARTUP_NOFILE", { KUBECONFIG: join(dir.path, "missing.yaml") }), 30_000);
+    expect(r.stderr).not.toContain("internal error");
+    expect(r.stderr).toContain(`framegate serve: cannot load the kubeconfig (KUBECONFIG=${join(dir.path, "missing.yaml")})`);
+    expect(r.code).toBe(1);
+  }, 40_000);
 });

@@ -1,7 +1,7 @@
 import { KubeConfig } from "@kubernetes/client-node";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { FramegateError } from "../lib/errors.js";
-import { checkKubeConfig, kubeTarget } from "./kube-config.js";
+import { checkKubeConfig, kubeTarget, loadKubeConfig } from "./kube-config.js";
 
 function kubeconfig(server: string, skipTLSVerify: boolean): KubeConfig {
   const kc = new KubeConfig();
@@ -26,5 +26,22 @@ describe("checkKubeConfig", () => {
     expect(() => checkKubeConfig(kubeconfig("http://127.0.0.1:8001", true))).not.toThrow();
     expect(() => checkKubeConfig(kubeconfig("https://10.0.0.1:6443", false))).not.toThrow();
     expect(kubeTarget(kubeconfig("https://10.0.0.1:6443", false))).toEqual({ context: "ctx", server: "https://10.0.0.1:6443" });
+  });
+});
+
+describe("loadKubeConfig", () => {
+  afterEach(() => vi.unstubAllEnvs());
+
+  it("names a KUBECONFIG file it cannot read instead of an internal error", () => {
+    vi.stubEnv("KUBECONFIG", "/nonexistent/kubeconfig.yaml");
+    expect(() => loadKubeConfig("/nonexistent/kubeconfig.yaml")).toThrow(
+      /^cannot load the kubeconfig \(KUBECONFIG=\/nonexistent\/kubeconfig\.yaml\): .*ENOENT.* — point KUBECONFIG at a readable kubeconfig file$/,
+    );
+  });
+
+  it("says there is no kubeconfig when client-node falls back to http://localhost:8080", () => {
+    const kc = new KubeConfig();
+    kc.loadFromClusterAndUser({ name: "cluster", server: "http://localhost:8080", skipTLSVerify: false }, { name: "user" });
+    expect(() => checkKubeConfig(kc)).toThrow(/^found no kubeconfig: KUBECONFIG is not set, ~\/\.kube\/config does not exist, and this is not a pod with a ServiceAccount/);
   });
 });

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig } from "@kubernetes/client-node";
 import { pino, type Logger } from "pino";
 import { loadConfig, type Config } from "../../config/env.js";
 import { ConfigError, RuleError, FramegateError } from "../../lib/errors.js";
@@ -21,7 +21,7 @@ import { JetStreamPublisher } from "../../triggers/jetstream-publisher.js";
 import { StreamConsumer } from "../../triggers/consumer.js";
 import { statusSubject } from "../../triggers/wire.js";
 import { KubeWorkflowSubmitter } from "../../workflows/k8s-submitter.js";
-import { checkKubeConfig, kubeTarget } from "../../workflows/kube-config.js";
+import { checkKubeConfig, kubeTarget, loadKubeConfig } from "../../workflows/kube-config.js";
 import { StreamDeadLetter } from "../../flow/dead-letter.js";
 import { Processor } from "../../flow/processor.js";
 import { KvStateStore } from "../../flow/state-store.js";
@@ -115,8 +115,7 @@ export async function startGateway(cfg: Config, log: Logger, overrides: { kubeCo
 
 async function openGateway(cfg: Config, log: Logger, overrides: { kubeConfig?: KubeConfig }, cleanup: CleanupStack): Promise<RunningGateway> {
   // the kubeconfig first: reading it opens nothing, and a wrong one should fail before anything waits
-  const kc = overrides.kubeConfig ?? new KubeConfig();
-  if (!overrides.kubeConfig) kc.loadFromDefault();
+  const kc = overrides.kubeConfig ?? loadKubeConfig(process.env.KUBECONFIG);
   checkKubeConfig(kc);
   const kube = kubeTarget(kc);
 
