@@ -12,6 +12,7 @@ import { startKube, type KubeCluster } from "../../test/harness/kube.js";
 import { REPO_ROOT, toolPath } from "../../test/harness/util.js";
 import { waitFor } from "../../test/harness/wait.js";
 import { loadConfig } from "../config/env.js";
+import { createMetrics } from "../lib/metrics.js";
 import type { RuleStore } from "../rules/rule-store.js";
 import { openKubeRules } from "./kube-rules.js";
 
@@ -48,8 +49,13 @@ describe("serve's rules from the API server", () => {
     await kubectl("create", "namespace", "fg");
     await kubectl("apply", "-n", "fg", "-f", join(REPO_ROOT, "pipelines"), "-f", join(REPO_ROOT, "services", "resize", "service.yaml"), "-f", join(REPO_ROOT, "services", "detect", "service.yaml"));
     const cfg = loadConfig({ FRAMEGATE_RULES_SOURCE: "kubernetes", FRAMEGATE_NAMESPACE: "fg", FRAMEGATE_POD_NAME: "gw-0" });
-    const store: RuleStore = await openKubeRules(cfg, kube.kubeConfig(), log, undefined, defer, 20_000);
+    const metrics = createMetrics({ defaultMetrics: false });
+    const store: RuleStore = await openKubeRules(cfg, kube.kubeConfig(), log, metrics, defer, 20_000);
     expect(store.current().ruleSet.pipelines.map((p) => p.name).sort()).toEqual(["gate-cameras", "lobby-image-processing", "motion-alerts", "people-detect"]);
+    const exported = await metrics.registry.metrics();
+    expect(exported).toContain('framegate_rule_resources{kind="Pipeline",accepted="true"} 4');
+    expect(exported).toContain('framegate_rule_resources{kind="ProcessingService",accepted="true"} 2');
+    expect(exported).toContain("framegate_rules_pipelines 4");
     const before = store.current();
     await kubectl("delete", "pipeline", "-n", "fg", "lobby-image-processing");
     await waitFor("the deleted pipeline gone from the store", () => !store.current().ruleSet.pipelines.some((p) => p.name === "lobby-image-processing"), 5_000);

@@ -36,6 +36,7 @@ export async function openKubeRules(
     namespace,
     log,
     lease,
+    ...(metrics ? { metrics } : {}),
     onChange: ({ ruleSet, hash }) => (store ? store.replace(ruleSet, hash) : (pending = { ruleSet, hash })),
   });
   log.info({ namespace, identity }, "start-up: reading Pipelines and ProcessingServices from the API server");

@@ -46,6 +46,16 @@ describe("loadConfig", () => {
     expect(loadConfig({ ...open, FRAMEGATE_API_TOKEN: "x".repeat(32) }).FRAMEGATE_ALLOW_RULE_WRITES).toBe(true);
   });
 
+  it("reads rules from files unless told kubernetes, where the composer's file writes have no place", () => {
+    expect(loadConfig({}).FRAMEGATE_RULES_SOURCE).toBe("files");
+    expect(loadConfig({ FRAMEGATE_RULES_SOURCE: "kubernetes", FRAMEGATE_NAMESPACE: "framegate" })).toMatchObject({ FRAMEGATE_RULES_SOURCE: "kubernetes", FRAMEGATE_NAMESPACE: "framegate" });
+    expect(() => loadConfig({ FRAMEGATE_RULES_SOURCE: "etcd" })).toThrow(/FRAMEGATE_RULES_SOURCE: /);
+    expect(() => loadConfig({ FRAMEGATE_NAMESPACE: "Frame_Gate" })).toThrow(/FRAMEGATE_NAMESPACE: must be a namespace name/);
+    expect(() => loadConfig({ FRAMEGATE_RULES_SOURCE: "kubernetes", FRAMEGATE_ALLOW_RULE_WRITES: "true" })).toThrow(
+      /FRAMEGATE_ALLOW_RULE_WRITES: the composer saves rule files, which FRAMEGATE_RULES_SOURCE=kubernetes does not read/,
+    );
+  });
+
   it("rejects short secrets", () => {
     expect(() => loadConfig({ FRAMEGATE_API_TOKEN: "short" })).toThrow(/FRAMEGATE_API_TOKEN: must be at least 16/);
   });

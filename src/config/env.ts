@@ -125,6 +125,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       },
     ]);
   }
+  if (cfg.FRAMEGATE_ALLOW_RULE_WRITES && cfg.FRAMEGATE_RULES_SOURCE === "kubernetes") {
+    throw new ConfigError([
+      {
+        name: "FRAMEGATE_ALLOW_RULE_WRITES",
+        message: "the composer saves rule files, which FRAMEGATE_RULES_SOURCE=kubernetes does not read: unset it, and change Pipelines with kubectl (or GitOps)",
+      },
+    ]);
+  }
   if (cfg.FRAMEGATE_MINIO_WEBHOOK_TOKEN && cfg.FRAMEGATE_ALLOW_UNAUTHENTICATED_MINIO_WEBHOOK) {
     throw new ConfigError([
       {

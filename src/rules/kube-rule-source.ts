@@ -9,6 +9,7 @@ import { createHash } from "node:crypto";
 import { CustomObjectsApi, makeInformer, type Informer, type KubeConfig, type KubernetesListObject, type ObjectCache } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { backoffMs } from "../lib/backoff.js";
+import type { Metrics } from "../lib/metrics.js";
 import { SERVICE_KIND } from "./catalog-schema.js";
 import { CRD_VERSION } from "./crds.js";
 import { judgeResources, type ResourceJudgement, type RuleResource } from "./resource-rules.js";
@@ -26,6 +27,7 @@ export interface KubeRuleSourceOptions {
   onChange(judgement: ResourceJudgement & { hash: string }): void;
   /** debounce of bursts of changes, default 100 ms */
   settleMs?: number;
+  metrics?: Metrics;
 }
 
 interface Watch {
@@ -149,6 +151,11 @@ export class KubeRuleSource {
     const hash = createHash("sha256")
       .update(JSON.stringify([pipelines, services].map((rs) => rs!.map((r) => [r.metadata.name, r.metadata.generation, r.metadata.labels, r.metadata.annotations, r.spec]))))
       .digest("hex");
+    const gauge = this.#o.metrics?.ruleResources;
+    if (gauge) {
+      gauge.reset();
+      for (const v of judgement.verdicts) gauge.inc({ kind: v.kind, accepted: String(v.accepted) });
+    }
     const first = this.#last === undefined;
     this.#last = judgement;
     if (hash !== this.#hash) {

@@ -32,6 +32,12 @@ describe("judgeResources", () => {
     expect(refused[0]).toMatchObject({ reason: "Conflict" });
     expect(refused[0]!.message).toMatch(/^conflicts with an older pipeline: metadata\.name: pipeline "same" is already defined/);
   });
+
+  it("reads at most maxPerKind resources of a kind, refusing the newest", () => {
+    const j = judgeResources([pipeline("b", "2026-02-01T00:00:00Z"), pipeline("a", "2026-01-01T00:00:00Z")], [resize], 1);
+    expect(j.ruleSet.pipelines.map((p) => p.name)).toEqual(["a"]);
+    expect(j.verdicts.find((v) => v.name === "b")).toMatchObject({ accepted: false, reason: "TooMany", message: "the namespace holds more than 1 Pipeline resources; the gateway reads the oldest 1 — delete unused ones" });
+  });
 });
 
 describe("status summaries", () => {

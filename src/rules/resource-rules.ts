@@ -45,7 +45,7 @@ export interface Verdict {
   name: string;
   generation: number;
   accepted: boolean;
-  /** `Accepted`, `InvalidSpec` or `Conflict` */
+  /** `Accepted`, `InvalidSpec`, `Conflict` or `TooMany` */
   reason: string;
   /** for people: every problem as `path: message`, or what runs */
   message: string;
@@ -104,11 +104,34 @@ export function selectSummary(spec: unknown): string {
 }
 
 /**
+ * Most resources of one kind that are judged: each judgement loads every resource, so the work is bounded;
+ * the newest beyond it are refused (`TooMany`).
+ */
+export const MAX_RESOURCES_PER_KIND = 1000;
+
+/** The oldest `MAX_RESOURCES_PER_KIND`, and a `TooMany` verdict for each of the rest. */
+function capped(kind: Verdict["kind"], rs: readonly RuleResource[], verdicts: Verdict[], max: number): RuleResource[] {
+  const sorted = [...rs].sort(byAge);
+  for (const r of sorted.slice(max)) {
+    verdicts.push({
+      kind,
+      name: r.metadata.name,
+      generation: r.metadata.generation ?? 0,
+      accepted: false,
+      reason: "TooMany",
+      message: `the namespace holds more than ${max} ${kind} resources; the gateway reads the oldest ${max} — delete unused ones`,
+      issues: [{ file: resourceLabel(kind, r), line: 1, col: 1, path: "", message: "too many resources of this kind" }],
+    });
+  }
+  return sorted.slice(0, max);
+}
+
+/**
  * Judges every resource. ProcessingServices alone; Pipelines alone against the accepted catalog, then
  * together oldest first, so a check across pipelines refuses the newer one.
  * @example judgeResources(pipelines, services).verdicts.filter((v) => !v.accepted)
  */
-export function judgeResources(pipelines: readonly RuleResource[], services: readonly RuleResource[]): ResourceJudgement {
+export function judgeResources(pipelines: readonly RuleResource[], services: readonly RuleResource[], maxPerKind = MAX_RESOURCES_PER_KIND): ResourceJudgement {
   const verdicts: Verdict[] = [];
   const verdict = (kind: Verdict["kind"], r: RuleResource, issues: Issue[], reason: string, message: string): Verdict => {
     const v: Verdict = { kind, name: r.metadata.name, generation: r.metadata.generation ?? 0, accepted: issues.length === 0, reason, message, issues };
@@ -118,7 +141,7 @@ export function judgeResources(pipelines: readonly RuleResource[], services: rea
   };
 
   const serviceFiles: SourceFile[] = [];
-  for (const r of [...services].sort(byAge)) {
+  for (const r of capped(SERVICE_KIND, services, verdicts, maxPerKind)) {
     const file = asFile(SERVICE_KIND, r);
     const { issues } = loadCatalogFromText([...serviceFiles, file]);
     const own = issues.filter((i) => i.file === file.path);
@@ -127,7 +150,7 @@ export function judgeResources(pipelines: readonly RuleResource[], services: rea
   }
 
   const alone: { r: RuleResource; file: SourceFile }[] = [];
-  for (const r of [...pipelines].sort(byAge)) {
+  for (const r of capped("Pipeline", pipelines, verdicts, maxPerKind)) {
     const file = asFile("Pipeline", r);
     const res = loadRulesFromText([file], serviceFiles);
     const own = res.ok ? [] : res.issues.filter((i) => i.file === file.path);
