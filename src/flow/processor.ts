@@ -51,7 +51,6 @@ export interface ProcessorDeps {
   replayWindowMs?: number;
 }
 
-type Outcome = PipelineOutcome;
 
 export class Processor {
   readonly #d: ProcessorDeps;
@@ -100,13 +99,13 @@ export class Processor {
     this.#d.metrics.eventsReceived.inc({ source }, events.length);
 
     const { matcher, catalog } = this.#d.rules();
-    const outcomes: Outcome[] = [];
-    const reports: { report: ProcessedEvent; outcomes: Outcome[] }[] = [];
+    const outcomes: PipelineOutcome[] = [];
+    const reports: { report: ProcessedEvent; outcomes: PipelineOutcome[] }[] = [];
     const work: RecordTask[] = [];
     for (const ev of events) {
       const matches = matcher.match(ev);
       if (matches.length === 0) this.#d.metrics.eventsUnmatched.inc();
-      const r = { report: eventReport(ev, msg, matches), outcomes: [] as Outcome[] };
+      const r = { report: eventReport(ev, msg, matches), outcomes: [] as PipelineOutcome[] };
       reports.push(r);
       for (const m of matches) {
         this.#d.metrics.eventsMatched.inc({ pipeline: m.pipeline.name });
@@ -128,7 +127,7 @@ export class Processor {
   }
 
   /** select (dedupe, sample, batch) then limits, render and create, for one pipeline of one event. */
-  private async submit(m: Match, catalog: Catalog, msg: InboundMessage, waiting: () => void): Promise<Outcome> {
+  private async submit(m: Match, catalog: Catalog, msg: InboundMessage, waiting: () => void): Promise<PipelineOutcome> {
     const pipeline = m.pipeline.name;
     const sel = m.pipeline.spec.select;
     const metrics = this.#d.metrics;
@@ -222,7 +221,7 @@ export class Processor {
    * sweep found what the intake missed), `seen` when it was (duplicate, or its Workflow existed).
    * Counted on its final delivery only.
    */
-  private countSwept(outcomes: Outcome[], d: Decision, log: Logger): void {
+  private countSwept(outcomes: PipelineOutcome[], d: Decision, log: Logger): void {
     if (d.kind === "nak") return;
     for (const o of outcomes) {
       const outcome = o.kind === "created" ? "late" : o.kind === "exists" || (o.kind === "skipped" && o.reason === "duplicate") ? "seen" : o.kind === "skipped" ? o.reason : "rejected";
@@ -231,9 +230,9 @@ export class Processor {
     }
   }
 
-  private async decide(msg: InboundMessage, outcomes: Outcome[], log: Logger): Promise<Decision> {
+  private async decide(msg: InboundMessage, outcomes: PipelineOutcome[], log: Logger): Promise<Decision> {
     const rejected = outcomes.filter((o) => o.kind === "rejected");
-    const retry = outcomes.filter((o): o is Extract<Outcome, { kind: "retry" }> => o.kind === "retry");
+    const retry = outcomes.filter((o): o is Extract<PipelineOutcome, { kind: "retry" }> => o.kind === "retry");
     try {
       for (const o of rejected) {
         log.warn({ pipeline: o.pipeline, workflow: o.workflow, err: o.error }, "workflow rejected, dead-lettering");
