@@ -2,7 +2,8 @@
  * @module test/harness/argo — Argo Workflows on the harness cluster: the minimal CRDs (vendored in
  * argo-crds/), the `argo` namespace with the controller ConfigMap (artifacts in the harness MinIO), the
  * gateway's and the runner's ServiceAccounts with least-privilege Roles, and a real `workflow-controller`
- * (namespaced, no leader election). Pods run nowhere: kwok.ts completes them.
+ * (namespaced, no leader election). Pods run nowhere (kwok.ts completes them) or as local processes
+ * (pod-runner.ts).
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";

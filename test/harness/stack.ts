@@ -1,6 +1,7 @@
 /**
  * @module test/harness/stack — the whole local stack in one call: nats-server (JetStream, intake streams),
- * MinIO (notifying that NATS), etcd + kube-apiserver, kwok + kube-scheduler and Argo's workflow-controller.
+ * MinIO (notifying that NATS), etcd + kube-apiserver, kwok + kube-scheduler and Argo's workflow-controller;
+ * with `runner`, the pod runner's node runs the Workflow steps as local processes instead of kwok.
  * Independent parts start in parallel; `level` stops at the part a test needs.
  */
 import { startArgo, type ArgoOptions, type ArgoStack } from "./argo.js";
@@ -8,6 +9,7 @@ import { startKube, type KubeCluster, type KubeOptions } from "./kube.js";
 import { startKwok, type FakeNodes, type KwokOptions } from "./kwok.js";
 import { startMinio, type MinioOptions, type MinioServer } from "./minio.js";
 import { createIntakeStreams, startNats, type IntakeStreams, type NatsOptions, type NatsServer } from "./nats.js";
+import { startPodRunner, type PodRunner, type PodRunnerOptions } from "./pod-runner.js";
 import { progress, since } from "./util.js";
 
 /** How much of the stack to start; each level includes the ones before it. */
@@ -24,6 +26,11 @@ export interface StackOptions<L extends StackLevel = StackLevel> {
   kube?: KubeOptions;
   kwok?: KwokOptions;
   argo?: Omit<ArgoOptions, "minio">;
+  /**
+   * run Workflow steps for real (pod-runner.ts): its node is the only one unless `kwok.nodes` names
+   * fake nodes too (the scheduler would put most pods on those)
+   */
+  runner?: PodRunnerOptions;
 }
 
 /** Level `nats`: a JetStream server with the intake streams. */
@@ -45,6 +52,8 @@ export interface KubeStack extends MinioStack {
 export interface FullStack extends KubeStack {
   nodes: FakeNodes;
   argo: ArgoStack;
+  /** set when `runner` was given: the node whose pods run as local processes */
+  runner?: PodRunner;
 }
 
 /** The stack type of a level. */
@@ -94,7 +103,10 @@ export async function startStack<L extends StackLevel = "argo">(opts: StackOptio
   const cluster = async () => {
     if (!upTo("kube")) return;
     parts.kube = track(await startKube(opts.kube));
-    if (upTo("argo")) parts.nodes = track(await startKwok(parts.kube, opts.kwok));
+    if (!upTo("argo")) return;
+    const kwok = opts.runner ? { nodes: [], ...opts.kwok } : opts.kwok;
+    parts.nodes = track(await startKwok(parts.kube, kwok));
+    if (opts.runner) parts.runner = track(await startPodRunner(parts.kube.kubeConfig(), opts.runner));
   };
 
   const results = await Promise.allSettled([messaging(), cluster()]);
