@@ -14,7 +14,7 @@ import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { startNats } from "../test/harness/nats.js";
 import { FakeKubeApi } from "../test/fakes/kube-api.js";
 import { ensureIntake } from "../src/triggers/jetstream-setup.js";
-import { printTable } from "./table.js";
+import { pct, printTable } from "./table.js";
 import { minioNotificationText } from "../test/fixtures/minio-notification.js";
 import { procStat, startGatewayProcess, stopProcess } from "./gateway-process.js";
 import { waitFor } from "../test/harness/wait.js";
@@ -37,10 +37,6 @@ function notification(key: string, etag: string): string {
   return minioNotificationText(key, { etag });
 }
 
-function pct(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
 
 export async function run(argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: { events: { type: "string", default: "20000" }, rate: { type: "string", default: "1000" }, seconds: { type: "string", default: "10" }, "in-flight": { type: "string", default: "1,10,100" } } });

@@ -19,17 +19,10 @@ import { pipelineSchema } from "../src/rules/schema.js";
 import type { CompiledPipeline, Matcher } from "../src/rules/types.js";
 import type { ObjectEvent } from "../src/triggers/event.js";
 import { printTable } from "./table.js";
+import { rng } from "../test/fixtures/rng.js";
 
 const BUCKETS = 10;
 
-export function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const pad = (n: number, w: number) => String(n).padStart(w, "0");
 const CAMERAS = [

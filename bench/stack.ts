@@ -33,7 +33,7 @@ import { histogramMean, histogramQuantile, parsePrometheusText, subtractSamples,
 import { startStack, type FullStack, type KubeStack } from "../test/harness/stack.js";
 import { CameraFleet, type Upload } from "../test/harness/synthetic-camera.js";
 import { makeTempDir } from "../test/harness/util.js";
-import { printTable } from "./table.js";
+import { pct, printTable } from "./table.js";
 
 const now = () => performance.timeOrigin + performance.now();
 
@@ -53,10 +53,6 @@ spec:
 `;
 }
 
-function pct(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
 
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
 const ms = (x: number) => (Number.isFinite(x) ? x.toFixed(x < 10 ? 1 : 0) : "–");

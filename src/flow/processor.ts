@@ -51,7 +51,6 @@ export interface ProcessorDeps {
   replayWindowMs?: number;
 }
 
-
 export class Processor {
   readonly #d: ProcessorDeps;
   readonly #render: (matches: Match[], catalog: Catalog) => Workflow;

@@ -11,6 +11,7 @@ import { composeRoutes } from "./compose.js";
 import { dashboardApiRoutes } from "./dashboard.js";
 import type { ResolvedGatewayDeps } from "./deps.js";
 import { HttpError } from "./http-error.js";
+import { parseLimit } from "./limit-param.js";
 import { summarizePipeline } from "./pipeline-summary.js";
 import type { GatewayEnv } from "./request-context.js";
 import { statsRoutes } from "./stats.js";
@@ -20,13 +21,6 @@ export const MAX_EVENTS_LIMIT = 10_000;
 /** `limit` when none is given. */
 export const DEFAULT_EVENTS_LIMIT = 100;
 
-function parseLimit(raw: string | undefined): number {
-  if (raw === undefined || raw === "") return DEFAULT_EVENTS_LIMIT;
-  if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > MAX_EVENTS_LIMIT) {
-    throw new HttpError(400, `limit must be a whole number from 1 to ${MAX_EVENTS_LIMIT}, got ${JSON.stringify(raw.slice(0, 20))}`);
-  }
-  return Number(raw);
-}
 
 /** Routes under `/api`. */
 export function apiRoutes(deps: ResolvedGatewayDeps): Hono<GatewayEnv> {
@@ -53,7 +47,7 @@ export function apiRoutes(deps: ResolvedGatewayDeps): Hono<GatewayEnv> {
   });
 
   app.get("/events", (c) => {
-    const limit = parseLimit(c.req.query("limit"));
+    const limit = parseLimit(c.req.query("limit"), DEFAULT_EVENTS_LIMIT, MAX_EVENTS_LIMIT);
     const pipeline = c.req.query("pipeline") || undefined;
     const camera = c.req.query("camera") || undefined;
     const events = deps.recentEvents.list({ limit, ...(pipeline && { pipeline }), ...(camera && { camera }) });

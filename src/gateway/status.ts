@@ -9,6 +9,7 @@ import { PHASE_FILTERS } from "../workflows/workflow-status.js";
 import { requireBearer } from "./auth.js";
 import type { ResolvedGatewayDeps } from "./deps.js";
 import { HttpError } from "./http-error.js";
+import { parseLimit } from "./limit-param.js";
 import type { GatewayEnv } from "./request-context.js";
 import { summarizeCatalog } from "./service-summary.js";
 
@@ -29,15 +30,6 @@ export function workflowView(row: WorkflowRow, argoUiUrl: string | undefined): W
 /** A Workflow change as the stream sends it: the row, `change` (added, updated, deleted) and the phase before. */
 export function workflowChangeView(c: WorkflowChange, argoUiUrl: string | undefined): WorkflowView & { change: WorkflowChange["type"]; previousPhase?: string } {
   return { ...workflowView(c.workflow, argoUiUrl), change: c.type, ...(c.previousPhase !== undefined && { previousPhase: c.previousPhase }) };
-}
-
-/** `limit` from the query: a whole number from 1 to `max`, else 400. */
-export function parseLimit(raw: string | undefined, def: number, max: number): number {
-  if (raw === undefined || raw === "") return def;
-  if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > max) {
-    throw new HttpError(400, `limit must be a whole number from 1 to ${max}, got ${JSON.stringify(raw.slice(0, 20))}`);
-  }
-  return Number(raw);
 }
 
 function unavailable(what: string): HttpError {

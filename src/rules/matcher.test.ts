@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { rng } from "../../test/fixtures/rng.js";
 import type { HookEvent, ObjectEvent } from "../triggers/event.js";
 import { compilePipeline } from "./compile-pipeline.js";
 import { compileMatcher, compileNaiveMatcher } from "./matcher.js";
@@ -170,14 +171,6 @@ describe("matching webhook events", () => {
   });
 });
 
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe("the indexed matcher returns what the naive one does", () => {
   it("on random rule sets and events", () => {

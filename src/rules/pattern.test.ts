@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { rng } from "../../test/fixtures/rng.js";
 import { compileKeyPattern, compilePrefixSuffix, compileTriggerPattern, PatternError } from "./pattern.js";
 
 function errorOf(source: string): PatternError {
@@ -178,14 +179,6 @@ function referenceMatch(pattern: string, key: string): boolean {
   return rec(0, 0);
 }
 
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe("compileKeyPattern: agrees with a brute-force reference", () => {
   it("on 20,000 random pattern/key pairs", () => {

@@ -1,16 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { rng } from "../../test/fixtures/rng.js";
 import { LABEL_VALUE_RE, labelValue, MAX_NAME_LENGTH, workflowName } from "./name.js";
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
-/** A small seeded PRNG so failures reproduce. */
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
 
 const ALPHABET = [..."abcXYZ019 -_./+%#~é東😀\t{}"];
 function randomText(rand: () => number, max: number): string {
