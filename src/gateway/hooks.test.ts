@@ -1,5 +1,7 @@
 import { createHash, createHmac } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { loadRulesFromText } from "../rules/loader.js";
 import { StreamFullError, StreamUnavailableError } from "../lib/errors.js";
 import { BEARER_TOKEN, HMAC_SECRET, makeDeps, minioNotification } from "../../test/fakes/gateway-deps.js";
 import { createGatewayApp } from "./app.js";
@@ -308,6 +310,27 @@ describe("publisher failures", () => {
     const res = await app.request("/hooks/minio", { method: "POST", body: minioNotification() });
     expect(res.status).toBe(503);
     expect(res.headers.get("Retry-After")).toBe("5");
+  });
+});
+
+describe("buckets a webhook body may name", () => {
+  it("refuses with 422 a body whose bucket no pipeline of the hook allows, and stores nothing", async () => {
+    const rules = loadRulesFromText(
+      [
+        { path: "a.yaml", text: "apiVersion: framegate.io/v1alpha1\nkind: Pipeline\nmetadata: { name: frames }\nspec:\n  trigger: { bucket: raw }\n  workflow: { steps: [{ name: resize, service: resize }] }\n" },
+        { path: "b.yaml", text: "apiVersion: framegate.io/v1alpha1\nkind: Pipeline\nmetadata: { name: alerts }\nspec:\n  trigger: { source: webhook, hook: vms }\n  workflow: { steps: [{ name: resize, service: resize }] }\n" },
+      ],
+      [{ path: "services/resize/service.yaml", text: readFileSync("services/resize/service.yaml", "utf8") }],
+    );
+    if (!rules.ok) throw new Error("rules");
+    const { deps, app } = setup({ rules: () => ({ ruleSet: rules.ruleSet, issues: [] }) });
+    const bearer = { Authorization: `Bearer ${BEARER_TOKEN}` };
+    const refused = await app.request("/hooks/vms", { method: "POST", headers: bearer, body: JSON.stringify({ bucket: "argo-artifacts", key: "x" }) });
+    expect(refused.status).toBe(422);
+    expect(await errorOf(refused)).toMatch(/^hook "vms": body.bucket "argo-artifacts" is not a bucket its pipelines allow \(models, raw\); .*spec.trigger.buckets of alerts/);
+    expect(deps.publisher.published).toHaveLength(0);
+    const ok = await app.request("/hooks/vms", { method: "POST", headers: bearer, body: JSON.stringify({ bucket: "raw", key: "gate-1/a.jpg" }) });
+    expect(ok.status).toBe(202);
   });
 });
 

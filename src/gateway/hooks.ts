@@ -5,6 +5,7 @@
  */
 import { Hono } from "hono";
 import { BadEventError } from "../lib/errors.js";
+import { checkWebhookBucket } from "../rules/webhook-buckets.js";
 import { parseMinioNotification } from "../triggers/minio-event.js";
 import { parseSignature, SIGNATURE_HEADER, verifyBearer, verifyMinioAuthorization, verifySignature } from "./auth.js";
 import { bodyText, parseJsonObject, readBodyCapped } from "./body-limit.js";
@@ -88,7 +89,11 @@ export function hookRoutes(deps: ResolvedGatewayDeps): Hono<GatewayEnv> {
 
     const body = await readBodyCapped(c.req.raw, deps.maxBodyBytes);
     if (signature) verifySignature(hook.name, hook.secret, body, signature);
-    parseJsonObject(bodyText(body));
+    const value = parseJsonObject(bodyText(body));
+    // a body may point the steps only at buckets its pipelines allow
+    const pipelines = deps.rules().ruleSet?.pipelines;
+    const refused = pipelines ? checkWebhookBucket(hook.name, value, pipelines) : undefined;
+    if (refused) throw new HttpError(422, refused);
 
     // JetStream dedupes on Nats-Msg-Id across the whole stream: scope client keys by hook so two
     // integrations that both send "Idempotency-Key: 1" do not swallow each other's events.

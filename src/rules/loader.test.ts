@@ -99,8 +99,8 @@ describe("loadRulesFromText: YAML and schema problems", () => {
     expect(problems(load(text))).toEqual([
       'pipelines/t.yaml:8:5: spec.trigger.colour: unknown field "colour" — remove it; fields here: source, bucket, key, prefix, suffix, events, where',
     ]);
-    const hook = doc("a", "    source: webhook\n    hook: motion\n    bucket: raw\n");
-    expect(problems(load(hook))).toEqual(['pipelines/t.yaml:9:5: spec.trigger.bucket: unknown field "bucket" — remove it; fields here: source, hook, where']);
+    const hook = doc("a", "    source: webhook\n    hook: motion\n    prefix: raw/\n");
+    expect(problems(load(hook))).toEqual(['pipelines/t.yaml:9:5: spec.trigger.prefix: unknown field "prefix" — remove it; fields here: source, hook, where, buckets']);
   });
 
   it("points a missing required field at the mapping that lacks it", () => {

@@ -65,9 +65,11 @@ export const minioWhereSchema = z.strictObject({
   "x-kubernetes-validations": [{ rule: "!has(self.minSize) || !has(self.maxSize) || self.minSize <= self.maxSize", message: "minSize is larger than maxSize, so nothing can match — swap or fix them" }],
 });
 
+const s3Bucket = z.string().min(3).max(63).regex(/^[a-z0-9][a-z0-9.-]+[a-z0-9]$/, "must be an S3 bucket name (lowercase letters, digits, '.', '-', 3-63 characters)");
+
 export const minioTriggerSchema = z.strictObject({
   source: z.literal("minio").default("minio"),
-  bucket: z.string().min(3).max(63).regex(/^[a-z0-9][a-z0-9.-]+[a-z0-9]$/, "must be an S3 bucket name (lowercase letters, digits, '.', '-', 3-63 characters)"),
+  bucket: s3Bucket,
   key: z.string().min(1).optional(),
   prefix: z.string().min(1).optional(),
   suffix: z.string().min(1).optional(),
@@ -84,6 +86,11 @@ export const webhookTriggerSchema = z.strictObject({
   source: z.literal("webhook"),
   hook: dnsLabel,
   where: webhookWhereSchema.optional(),
+  /**
+   * the buckets a body's `bucket` may name (the steps read its object there); default: the buckets the
+   * minio rules trigger on, and `models`. A body naming another bucket is refused.
+   */
+  buckets: z.array(s3Bucket).min(1).optional(),
 });
 
 const isWebhook = "(has(self.source) && self.source == 'webhook')";

@@ -52,7 +52,9 @@ export function storagePolicies(pipelines: readonly CompiledPipeline[], buckets:
   const artifacts = buckets.artifacts ?? "argo-artifacts";
   const triggerBuckets = sorted(pipelines.flatMap((p) => (p.spec.trigger.source === "minio" ? [p.spec.trigger.bucket] : [])));
   const outputBuckets = sorted([buckets.processed ?? "processed", ...pipelines.map((p) => p.spec.workflow.outputBucket)]);
-  const readBuckets = sorted([...triggerBuckets, models]);
+  // and what webhook pipelines allow their bodies to name (spec.trigger.buckets)
+  const webhookBuckets = pipelines.flatMap((p) => (p.spec.trigger.source === "webhook" ? (p.spec.trigger.buckets ?? []) : []));
+  const readBuckets = sorted([...triggerBuckets, ...webhookBuckets, models]);
   // the sweep lists these with their metadata: a rule there filters on it or takes the camera from it
   const metadataBuckets = pipelines.flatMap((p) => (p.spec.trigger.source === "minio" && needsObjectMetadata(p) ? [p.spec.trigger.bucket] : []));
   const gatewayReadBuckets = sorted([...outputBuckets, ...metadataBuckets]);
