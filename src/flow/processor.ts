@@ -86,7 +86,9 @@ export class Processor {
 
   /** Handles one decoded message; never throws (every failure becomes a Decision). */
   async handle(msg: DecodedMessage): Promise<Decision> {
-    const log = this.#d.log.child({ seq: msg.seq, subject: msg.subject, delivery: msg.deliveryCount });
+    const swept = msg.header(HEADERS.sweep);
+    // a swept message's log lines say so (and which sweep published it)
+    const log = this.#d.log.child({ seq: msg.seq, subject: msg.subject, delivery: msg.deliveryCount, ...(swept !== undefined && { swept }) });
     if (!msg.decoded.ok) {
       const reason = msg.decoded.error.message;
       log.warn({ reason, err: msg.decoded.error }, "bad event, dead-lettering");
@@ -119,7 +121,7 @@ export class Processor {
     // the records of one notification share the consumer's FRAMEGATE_MAX_IN_FLIGHT with every other message
     await runRecordTasks(work, msg);
     const decision = await this.decide(msg, outcomes, log);
-    if (msg.header(HEADERS.sweep) !== undefined) this.countSwept(outcomes, decision, log);
+    if (swept !== undefined) this.countSwept(outcomes, decision, log);
     // reported after the decision, so a failure on the last delivery shows as dead-lettered
     for (const { report, outcomes: os } of reports) this.#d.onEvent?.(settleReport(report, os, decision));
     return decision;
@@ -225,7 +227,8 @@ export class Processor {
     for (const o of outcomes) {
       const outcome = o.kind === "created" ? "late" : o.kind === "exists" || (o.kind === "skipped" && o.reason === "duplicate") ? "seen" : o.kind === "skipped" ? o.reason : "rejected";
       this.#d.metrics.sweepEvents.inc({ pipeline: o.pipeline, outcome });
-      if (outcome === "late") log.info({ pipeline: o.pipeline, workflow: o.workflow }, "swept event was not processed before: found late");
+      // debug: after a long outage there may be very many; the sweep's own log line and the metric count them
+      if (outcome === "late") log.debug({ pipeline: o.pipeline, workflow: o.workflow }, "swept event was not processed before: found late");
     }
   }
 
