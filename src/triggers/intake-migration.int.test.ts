@@ -9,6 +9,9 @@ import { AckPolicy, DiscardPolicy, RetentionPolicy, StorageType, jetstream, jets
 import { headers as natsHeaders, type NatsConnection } from "@nats-io/transport-node";
 import { startNats, type NatsServer } from "../../test/harness/nats.js";
 import { waitFor } from "../../test/harness/wait.js";
+import { runFramegate } from "../../test/harness/framegate.js";
+import { REPO_ROOT } from "../../test/harness/util.js";
+import { join } from "node:path";
 import { StreamFullError } from "../lib/errors.js";
 import { JetStreamPublisher } from "./jetstream-publisher.js";
 import { ensureIntake, MigrationNeededError } from "./jetstream-setup.js";
@@ -176,6 +179,34 @@ describe("framegate setup --migrate", () => {
     expect(refused).toBeGreaterThan(0); // the sealed window really refused input (and the sender retried it)
     expect(await migrateIntake(nc, n, { ackWaitMs: 30_000, limits, log: () => undefined })).toEqual({ needed: false, moved: 0 });
   }, 60_000);
+
+  it("is what `framegate setup` does: --dry-run shows it, plain setup refuses and says how, --migrate does it", async () => {
+    const n = names();
+    await oldStyle(n);
+    for (let i = 0; i < 5; i++) await publish(n.minioSubject, `cli-${i}`);
+    const env = {
+      FRAMEGATE_NATS_URL: nats.url,
+      FRAMEGATE_STREAM: n.stream,
+      FRAMEGATE_DLQ_STREAM: n.dlqStream,
+      FRAMEGATE_CONSUMER: n.consumer,
+      FRAMEGATE_MINIO_SUBJECT: n.minioSubject,
+      FRAMEGATE_RULES_DIR: join(REPO_ROOT, "pipelines"),
+      FRAMEGATE_SERVICES_DIR: join(REPO_ROOT, "services"),
+    };
+    const dry = await runFramegate(["setup", "--skip-minio", "--dry-run"], env);
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain(`jetstream: must change: stream ${n.stream}: retention is limits, want workqueue`);
+    expect(dry.stdout).toContain(`jetstream: must change: consumer ${n.stream}/gw: max_deliver is 10, want -1`);
+    expect(dry.stdout).toMatch(/jetstream: plan: seal .*copy the 5 unprocessed messages/);
+    const plain = await runFramegate(["setup", "--skip-minio"], env);
+    expect(plain.code).toBe(1);
+    expect(plain.stderr).toMatch(new RegExp(`stream ${n.stream} has limits retention; .*run \`framegate setup --migrate\``));
+    const migrate = await runFramegate(["setup", "--skip-minio", "--migrate"], env);
+    expect(migrate.code, migrate.stderr).toBe(0);
+    expect(migrate.stdout).toMatch(/jetstream: moved 5 messages into .*migration done/);
+    expect(migrate.stdout).toMatch(/key-value bucket framegate-state ready/);
+    expect((await consumeAll(n.stream, n.consumer)).sort()).toEqual(["cli-0", "cli-1", "cli-2", "cli-3", "cli-4"]);
+  }, 90_000);
 
   it("finishes an interrupted migration from its staging stream", async () => {
     const n = names();
