@@ -164,8 +164,12 @@ export class KubeRuleSource {
     }
     if (first) for (const done of this.#syncWaiters.splice(0)) done();
     if (this.#o.lease?.leader) {
-      const byKey = new Map<string, RuleResource>([...pipelines!.map((r) => [`Pipeline:${r.metadata.name}`, r] as const), ...services!.map((r) => [`${SERVICE_KIND}:${r.metadata.name}`, r] as const)]);
-      this.#writing = this.#writing.then(() => this.#writer.write(judgement.verdicts, byKey)).catch((err) => this.#log.warn({ err }, "status write failed"));
+      // the stored statuses as the cache has them when the write starts (an earlier write may still run)
+      const stored = () => {
+        const [ps, ss] = this.#watches.map((w) => w.informer.list());
+        return new Map<string, RuleResource>([...ps!.map((r) => [`Pipeline:${r.metadata.name}`, r] as const), ...ss!.map((r) => [`${SERVICE_KIND}:${r.metadata.name}`, r] as const)]);
+      };
+      this.#writing = this.#writing.then(() => this.#writer.write(judgement.verdicts, stored())).catch((err) => this.#log.warn({ err }, "status write failed"));
     }
   }
 }

@@ -57,6 +57,11 @@ export class StatusWriter {
   readonly #log: Logger;
   /** writes done, for tests and the log */
   writes = 0;
+  /**
+   * What was written per resource, and the resourceVersion the cache had then: until the watch delivers
+   * the written version, the cache still shows the old status, which must not cause a second write.
+   */
+  readonly #sent = new Map<string, { before: string | undefined; status: string }>();
 
   constructor(kc: KubeConfig, namespace: string, log: Logger) {
     this.#api = kc.makeApiClient(CustomObjectsApi);
@@ -67,9 +72,15 @@ export class StatusWriter {
   /** `resources` are the objects the verdicts judged (kind:name -> object, with their stored status). */
   async write(verdicts: readonly Verdict[], resources: ReadonlyMap<string, RuleResource>, now = new Date()): Promise<void> {
     for (const v of verdicts) {
-      const current = resources.get(`${v.kind}:${v.name}`)?.status;
+      const key = `${v.kind}:${v.name}`;
+      const cached = resources.get(key);
+      const current = cached?.status;
       const desired = desiredStatus(v, current, now);
       if (sameStatus(current, desired)) continue;
+      const version = (cached?.metadata as { resourceVersion?: string } | undefined)?.resourceVersion;
+      const sent = this.#sent.get(key);
+      if (sent && sent.before === version && sameStatus(JSON.parse(sent.status) as ResourceStatus, desired)) continue; // written; the watch has not caught up
+      if (this.#sent.size > 10_000) this.#sent.clear();
       try {
         await this.#api.patchNamespacedCustomObjectStatus({
           group: API_GROUP,
@@ -80,6 +91,7 @@ export class StatusWriter {
           body: [{ op: "add", path: "/status", value: desired }],
         });
         this.writes++;
+        this.#sent.set(key, { before: version, status: JSON.stringify(desired) });
         this.#log[v.accepted ? "info" : "warn"]({ kind: v.kind, name: v.name, generation: v.generation, reason: v.reason, message: v.message }, v.accepted ? "accepted" : "refused");
       } catch (err) {
         // deleted in between, or the API server is away: the next change or resync writes it
