@@ -79,7 +79,7 @@ beforeAll(async () => {
   await kubectl("create", "serviceaccount", "-n", NS, "framegate-gateway");
   await kubectl("apply", "-n", NS, "-f", join(REPO_ROOT, "k8s", "base", "gateway", "rbac.yaml"));
   await kubectl("apply", "-n", NS, "-f", join(REPO_ROOT, "pipelines"));
-  await kubectl("apply", "-n", NS, "-f", join(REPO_ROOT, "services", "resize", "service.yaml"), "-f", join(REPO_ROOT, "services", "detect", "service.yaml"));
+  await kubectl("apply", "-n", NS, "-f", join(REPO_ROOT, "services", "resize", "service.yaml"), "-f", join(REPO_ROOT, "services", "detect", "service.yaml"), "-f", join(REPO_ROOT, "services", "blur", "service.yaml"));
   const token = (await kubectl("create", "token", "-n", NS, "framegate-gateway", "--duration=1h")).trim();
   await startReplica("replica-a", token);
   await startReplica("replica-b", token);
@@ -96,9 +96,9 @@ afterAll(async () => {
 
 describe("rules from the API server (FRAMEGATE_RULES_SOURCE=kubernetes)", () => {
   it("accepts the examples on every replica; one replica writes each status, once", async () => {
-    for (const r of replicas) expect(names(r)).toEqual(["gate-cameras", "lobby-image-processing", "motion-alerts", "people-detect"]);
+    for (const r of replicas) expect(names(r)).toEqual(["gate-cameras", "lobby-image-processing", "masked-thumbnails", "motion-alerts", "people-detect", "privacy-detect"]);
     expect(replicas.filter((r) => r.lease.leader)).toHaveLength(1);
-    await waitFor("every example Accepted=True", async () => (await Promise.all(["gate-cameras", "people-detect", "motion-alerts", "lobby-image-processing"].map((n) => get("pipelines", n)))).every((p) => accepted(p.status)?.status === "True"), 30_000);
+    await waitFor("every example Accepted=True", async () => (await Promise.all(["gate-cameras", "people-detect", "motion-alerts", "lobby-image-processing", "privacy-detect", "masked-thumbnails"].map((n) => get("pipelines", n)))).every((p) => accepted(p.status)?.status === "True"), 30_000);
     const people = await get("pipelines", "people-detect");
     expect(people.status).toMatchObject({ observedGeneration: 1, trigger: "minio raw {camera}/**/*.jpg", select: "sample 5s, dedupe 24h" });
     expect(accepted(people.status)).toMatchObject({ reason: "Accepted", observedGeneration: 1 });
@@ -107,31 +107,32 @@ describe("rules from the API server (FRAMEGATE_RULES_SOURCE=kubernetes)", () => 
     expect(table).toMatch(/^motion-alerts\s+webhook motion-alerts\s+sample 10s, dedupe 10m\s+True\s/m);
 
     const writes = () => replicas.map((r) => r.source.statusWrites);
-    await waitFor("six status writes", async () => writes().reduce((a, b) => a + b) === 6, 30_000);
+    // 6 pipelines and 3 services
+    await waitFor("nine status writes", async () => writes().reduce((a, b) => a + b) === 9, 45_000, () => `writes per replica: ${writes().join(", ")}`);
     const rv = people.metadata as { resourceVersion?: string };
     await new Promise((r) => setTimeout(r, 2500));
-    expect(writes().reduce((a, b) => a + b), "no status is written twice").toBe(6);
+    expect(writes().reduce((a, b) => a + b), "no status is written twice").toBe(9);
     expect(writes().filter((w) => w > 0)).toHaveLength(1);
     expect(((await get("pipelines", "people-detect")).metadata as { resourceVersion?: string }).resourceVersion).toBe(rv.resourceVersion);
-  });
+  }, 90_000);
 
   it("refuses what only the loader can judge, with the path and the fix, and keeps the others running", async () => {
     const trigger = `  trigger: { bucket: raw, key: "{camera}/**/*.png" }\n`;
-    await apply("blur-faces", `apiVersion: framegate.io/v1alpha1\nkind: Pipeline\nmetadata: { name: blur-faces }\nspec:\n${trigger}  workflow:\n    steps: [{ name: blur, service: blur }]\n`);
+    await apply("redact-faces", `apiVersion: framegate.io/v1alpha1\nkind: Pipeline\nmetadata: { name: redact-faces }\nspec:\n${trigger}  workflow:\n    steps: [{ name: redact, service: redact }]\n`);
     await apply("looped", `apiVersion: framegate.io/v1alpha1\nkind: Pipeline\nmetadata: { name: looped }\nspec:\n${trigger}  workflow:\n    steps:\n      - { name: a, service: resize, after: [b] }\n      - { name: b, service: detect, after: [a] }\n`);
-    await waitFor("both refused", async () => [await get("pipelines", "blur-faces"), await get("pipelines", "looped")].every((p) => accepted(p.status)?.status === "False"), 30_000);
-    const blur = accepted((await get("pipelines", "blur-faces")).status)!;
-    expect(blur.reason).toBe("InvalidSpec");
-    expect(blur.message).toMatch(/^spec\.workflow\.steps\[0\]\.service: service "blur" is not in the catalog — known services: detect, resize/);
+    await waitFor("both refused", async () => [await get("pipelines", "redact-faces"), await get("pipelines", "looped")].every((p) => accepted(p.status)?.status === "False"), 30_000);
+    const redact = accepted((await get("pipelines", "redact-faces")).status)!;
+    expect(redact.reason).toBe("InvalidSpec");
+    expect(redact.message).toMatch(/^spec\.workflow\.steps\[0\]\.service: service "redact" is not in the catalog — known services: blur, detect, resize/);
     expect(accepted((await get("pipelines", "looped")).status)!.message).toContain("spec.workflow.steps[1].after[0]: steps wait for each other in a cycle: a -> b -> a");
-    for (const r of replicas) expect(names(r)).toEqual(["gate-cameras", "lobby-image-processing", "motion-alerts", "people-detect"]);
+    for (const r of replicas) expect(names(r)).toEqual(["gate-cameras", "lobby-image-processing", "masked-thumbnails", "motion-alerts", "people-detect", "privacy-detect"]);
     expect(await kubectl("get", "pipelines", "-n", NS, "-o", "wide")).toMatch(/^looped\s.*\sFalse\s+InvalidSpec\s/m);
   });
 
   it("runs a pipeline as soon as the catalog entry it needs is applied, without a restart", async () => {
-    await apply("blur-service", `apiVersion: framegate.io/v1alpha1\nkind: ProcessingService\nmetadata: { name: blur }\nspec:\n  image: example/blur:1\n  command: [blur]\n`);
-    await waitFor("blur-faces on both replicas", async () => replicas.every((r) => names(r).includes("blur-faces")), 30_000);
-    await waitFor("blur-faces Accepted=True", async () => accepted((await get("pipelines", "blur-faces")).status)?.status === "True", 30_000);
+    await apply("redact-service", `apiVersion: framegate.io/v1alpha1\nkind: ProcessingService\nmetadata: { name: redact }\nspec:\n  image: example/redact:1\n  command: [redact]\n`);
+    await waitFor("redact-faces on both replicas", async () => replicas.every((r) => names(r).includes("redact-faces")), 30_000);
+    await waitFor("redact-faces Accepted=True", async () => accepted((await get("pipelines", "redact-faces")).status)?.status === "True", 30_000);
     expect(replicas.every((r) => !names(r).includes("looped"))).toBe(true);
   });
 

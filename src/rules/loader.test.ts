@@ -34,9 +34,9 @@ describe("loadRules on the repository's own pipelines/ and services/", () => {
     const cwd = process.cwd();
     const r = await loadRules({ rulesDir: relative(cwd, join(ROOT, "pipelines")) || ".", servicesDir: relative(cwd, join(ROOT, "services")) || "." });
     const set = ok(r);
-    expect(set.pipelines.map((p) => p.name).sort()).toEqual(["gate-cameras", "lobby-image-processing", "motion-alerts", "people-detect"]);
-    expect([...set.catalog.keys()].sort()).toEqual(["detect", "resize"]);
-    expect(set.files.filter((f) => f.endsWith("service.yaml"))).toHaveLength(2);
+    expect(set.pipelines.map((p) => p.name).sort()).toEqual(["gate-cameras", "lobby-image-processing", "masked-thumbnails", "motion-alerts", "people-detect", "privacy-detect"]);
+    expect([...set.catalog.keys()].sort()).toEqual(["blur", "detect", "resize"]);
+    expect(set.files.filter((f) => f.endsWith("service.yaml"))).toHaveLength(3);
     const byName = new Map(set.pipelines.map((p) => [p.name, p]));
     expect(byName.get("motion-alerts")!.spec.trigger.source).toBe("webhook");
     expect(byName.get("gate-cameras")!.spec.trigger).toMatchObject({ where: { camera: ["gate-*"] } });

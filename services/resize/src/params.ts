@@ -11,7 +11,7 @@ const extensionFormats: Record<string, Format> = {
 };
 
 /** `""` (what the renderer passes for a parameter without a default) counts as not set. */
-const unsetIfEmpty = (v: unknown) => (v === "" ? undefined : v);
+export const unsetIfEmpty = (v: unknown) => (v === "" ? undefined : v);
 
 const dimension = (name: string) =>
   z.preprocess(
@@ -24,8 +24,8 @@ const dimension = (name: string) =>
       .optional(),
   );
 
-/** A positive whole-number limit with a default (`""` = the default). */
-const limit = (name: string, def: number, max: number, unit: string) =>
+/** A positive whole-number limit with a default (`""` = the default); blur's params use it too. */
+export const limit = (name: string, def: number, max: number, unit: string) =>
   z.preprocess(
     unsetIfEmpty,
     z.coerce
