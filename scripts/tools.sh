@@ -3,7 +3,7 @@
 # run (and actionlint), pinned, cached outside the clone in $FRAMEGATE_TOOLS_CACHE (default
 # ~/.cache/framegate). A second run takes seconds.
 #
-# usage: scripts/tools.sh [all|node|nats|minio|etcd|kube|argo|kwok|actionlint|chromium|env|node-dir]
+# usage: scripts/tools.sh [all|node|nats|minio|etcd|kube|argo|kwok|promtool|actionlint|chromium|env|node-dir]
 #   env       prints a PATH line that puts the pinned Node first, and `export FRAMEGATE_<TOOL>=path` lines for
 #             the harness (after `all`).
 #   node-dir  prints the pinned Node's directory (its bin/ holds `node`; the Makefile puts it first on PATH).
@@ -19,6 +19,7 @@ ARGO_VERSION=v3.6.18  # v3.6.19 is not on the Go module proxy (403 "not availabl
 KWOK_VERSION=v0.7.0
 ACTIONLINT_VERSION=v1.7.12  # lints .github/workflows (make lint-workflows), with Debian's shellcheck for run: blocks
 ETCD_DEBIAN=3.4.23
+PROMETHEUS_VERSION=v0.316.0  # the Go module of Prometheus 3.x; only cmd/promtool is built (tests the alert rules)
 
 CACHE="${FRAMEGATE_TOOLS_CACHE:-$HOME/.cache/framegate}"
 mkdir -p "$CACHE"
@@ -123,6 +124,12 @@ tool_argo() {
   go_build_mod "$CACHE/argo-$ARGO_VERSION" "$m" "$ARGO_VERSION" "-X $m.version=$ARGO_VERSION" \
     "$m/cmd/argo" "$m/cmd/workflow-controller"
 }
+# promtool only (`promtool test rules` for k8s/monitoring); building Prometheus itself is not needed.
+tool_promtool() {
+  local m=github.com/prometheus/prometheus
+  go_build_mod "$CACHE/promtool-$PROMETHEUS_VERSION" "$m" "$PROMETHEUS_VERSION" "-X github.com/prometheus/common/version.Version=${PROMETHEUS_VERSION#v}" \
+    "$m/cmd/promtool"
+}
 tool_kwok() { go_install "$CACHE/kwok-$KWOK_VERSION" "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION"; }
 tool_actionlint() {
   go_install "$CACHE/actionlint-$ACTIONLINT_VERSION" "github.com/rhysd/actionlint/cmd/actionlint@$ACTIONLINT_VERSION"
@@ -199,14 +206,15 @@ env_lines() {
   echo "export FRAMEGATE_ARGO=$CACHE/argo-$ARGO_VERSION/argo"
   echo "export FRAMEGATE_WORKFLOW_CONTROLLER=$CACHE/argo-$ARGO_VERSION/workflow-controller"
   echo "export FRAMEGATE_KWOK=$CACHE/kwok-$KWOK_VERSION/kwok"
+  echo "export FRAMEGATE_PROMTOOL=$CACHE/promtool-$PROMETHEUS_VERSION/promtool"
   echo "export FRAMEGATE_ACTIONLINT=$CACHE/actionlint-$ACTIONLINT_VERSION/actionlint"
 }
 
 case "${1:-all}" in
-  all) tool_node; tool_nats; tool_etcd; tool_minio; tool_kube; tool_argo; tool_kwok; tool_actionlint; log "all tools ready in $CACHE" ;;
+  all) tool_node; tool_nats; tool_etcd; tool_minio; tool_kube; tool_argo; tool_kwok; tool_promtool; tool_actionlint; log "all tools ready in $CACHE" ;;
   node) tool_node ;; node-dir) node_dir ;;
   nats) tool_nats ;; minio) tool_minio ;; etcd) tool_etcd ;; kube) tool_kube ;; argo) tool_argo ;;
-  kwok) tool_kwok ;; actionlint) tool_actionlint ;; chromium) tool_chromium ;;
+  kwok) tool_kwok ;; promtool) tool_promtool ;; actionlint) tool_actionlint ;; chromium) tool_chromium ;;
   env) env_lines ;;
-  *) echo "usage: $0 [all|node|nats|minio|etcd|kube|argo|kwok|actionlint|chromium|env|node-dir]" >&2; exit 2 ;;
+  *) echo "usage: $0 [all|node|nats|minio|etcd|kube|argo|kwok|promtool|actionlint|chromium|env|node-dir]" >&2; exit 2 ;;
 esac

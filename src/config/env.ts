@@ -41,6 +41,16 @@ export const envSchema = z.object({
   FRAMEGATE_KV_MAX_BYTES: bytes("512MiB"),
   /** how long flow-control marks (dedupe, sample, batch membership) are kept: at least the longest dedupe window */
   FRAMEGATE_STATE_TTL: dur("7d"),
+  /** cameras' last-frame times (KV bucket shared by replicas, kept across restarts): the camera-silent metrics and alert */
+  FRAMEGATE_CAMERA_BUCKET: z.string().regex(/^[A-Za-z0-9_-]+$/, "must be a KV bucket name (letters, digits, '_', '-')").default("framegate-cameras"),
+  FRAMEGATE_CAMERA_MAX_BYTES: bytes("16MiB"),
+  /** a camera silent this long is forgotten (its alert has fired long before) */
+  FRAMEGATE_CAMERA_TTL: dur("30d"),
+  /** silent: quiet for longer than FACTOR times its usual gap between frames, and at least SILENCE_MIN */
+  FRAMEGATE_CAMERA_SILENCE_FACTOR: int(3, 2, 1000),
+  FRAMEGATE_CAMERA_SILENCE_MIN: dur("5m"),
+  /** per-camera series of framegate_camera_last_frame_timestamp_seconds (the most recently seen cameras) */
+  FRAMEGATE_CAMERA_SERIES_MAX: int(10_000, 0, 100_000),
   FRAMEGATE_MINIO_SUBJECT: z.string().min(1).default(DEFAULT_MINIO_SUBJECT),
   FRAMEGATE_RULES_DIR: z.string().default("pipelines"),
   FRAMEGATE_SERVICES_DIR: z.string().default("services"),

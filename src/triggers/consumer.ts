@@ -74,6 +74,7 @@ export class StreamConsumer {
     // Pull a little more than we process so the next message is already here when a slot frees.
     this.#messages = await c.consume({ max_messages: Math.max(this.#o.maxInFlight * 2, 10) });
     this.#bound = true;
+    this.#o.metrics.consumerBound.set(1);
     // tell JetStream every message still in hand is being worked on, well before ack_wait runs out
     this.#heartbeat = setInterval(() => {
       for (const m of this.#inFlight.values()) m.working();
@@ -96,6 +97,7 @@ export class StreamConsumer {
       this.dispatch(m);
     }
     this.#bound = false;
+    this.#o.metrics.consumerBound.set(0);
   }
 
   private dispatch(m: JsMsg): void {
@@ -169,5 +171,6 @@ export class StreamConsumer {
     await this.#loop?.catch(() => undefined);
     clearInterval(this.#heartbeat);
     this.#bound = false;
+    this.#o.metrics.consumerBound.set(0);
   }
 }

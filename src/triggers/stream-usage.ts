@@ -9,7 +9,7 @@ import { formatBytes } from "../lib/bytes.js";
 import type { Metrics } from "../lib/metrics.js";
 
 /** What a full stream means, said in the readiness detail. */
-export type StreamRole = "intake" | "history" | "dead-letters" | "state";
+export type StreamRole = "intake" | "history" | "dead-letters" | "state" | "cameras";
 
 export interface StreamUsage {
   stream: string;
@@ -29,6 +29,7 @@ const AT_LIMIT: Record<StreamRole, string> = {
   intake: "new input is refused (webhooks 503, MinIO keeps events in its queue_dir) until the gateway processes what it holds",
   history: "the oldest messages of the replay window are dropped",
   "dead-letters": "failed messages wait in the intake instead of being dead-lettered: replay or purge the dead letters",
+  cameras: "cameras' last-frame times are not written (framegate_camera_activity_writes_total{result=\"failed\"}), so a restart sees them older than they are: raise FRAMEGATE_CAMERA_MAX_BYTES or shorten FRAMEGATE_CAMERA_TTL",
   state: "dedupe, sample and batch marks cannot be written and messages that need them wait: raise FRAMEGATE_KV_MAX_BYTES or shorten FRAMEGATE_STATE_TTL",
 };
 

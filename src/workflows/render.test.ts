@@ -174,6 +174,18 @@ describe("renderWorkflow: inline DAG", () => {
     expect(wf.spec.podMetadata).toEqual({ labels: { "framegate.io/role": "step" } });
   });
 
+  it("has Argo emit its duration and outcome per pipeline, with no camera label", () => {
+    const m = (wf.spec.metrics as { prometheus: { name: string; labels: { key: string; value: string }[]; histogram: { value: string; buckets: number[] } }[] }).prometheus;
+    expect(m).toHaveLength(1);
+    expect(m[0]!.name).toBe("framegate_workflow_duration_seconds");
+    expect(m[0]!.labels).toEqual([
+      { key: "pipeline", value: wf.metadata.labels!["framegate.io/pipeline"] },
+      { key: "status", value: "{{workflow.status}}" },
+    ]);
+    expect(m[0]!.histogram.value).toBe("{{workflow.duration}}");
+    expect(JSON.stringify(m)).not.toContain("gate-01");
+  });
+
   it("is deterministic", () => {
     const again = renderWorkflow([match(inlinePipeline(), objectEvent(KEY, { etag: "9b2c" }))], catalog());
     expect(again).toEqual(wf);
@@ -239,6 +251,7 @@ describe("renderWorkflow: workflowTemplateRef", () => {
     // the template sets its pods' security; the label for the network policies comes from here
     expect(wf.spec).not.toHaveProperty("securityContext");
     expect(wf.spec.podMetadata).toEqual({ labels: { "framegate.io/role": "step" } });
+    expect((wf.spec.metrics as { prometheus: { name: string }[] }).prometheus[0]!.name).toBe("framegate_workflow_duration_seconds");
     expect(wf.metadata.name).toMatch(/^gate-processing-gate-01-[0-9a-f]{10}$/);
   });
 });
@@ -286,7 +299,10 @@ describe("renderWorkflow: edge cases", () => {
     const key = "cam/{{inputs.parameters.x}} {{=1+1}}.jpg";
     const p = pipeline("p", { steps: [{ name: "s", service: "resize" }], parameters: { keys: "{keys}" } });
     const wf = renderWorkflow([match(p, objectEvent(key))], catalog());
-    const text = JSON.stringify(wf.spec);
+    // the metrics block holds framegate's own Argo tags ({{workflow.status}}, {{workflow.duration}}); nothing else may
+    const { metrics, ...rest } = wf.spec;
+    expect(JSON.stringify(metrics)).not.toContain("inputs.parameters");
+    const text = JSON.stringify(rest);
     expect(text).not.toContain("{{");
     const [, s] = templates(wf);
     expect(JSON.parse(env(s!).FRAMEGATE_INPUT_KEYS!)).toEqual([key]);

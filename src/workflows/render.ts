@@ -12,6 +12,7 @@ import { EXECUTOR_POD_SPEC_PATCH, POD_SECURITY_CONTEXT, SCRATCH_VOLUME, STEP_POD
 import { planStepKeys, type SourceObjects } from "./step-keys.js";
 import { argoSafeJson, assertNoArgoTag, buildStepTemplate } from "./step-template.js";
 import type { Workflow } from "./types.js";
+import { renderWorkflowMetrics } from "./workflow-metrics.js";
 
 export const MANAGED_BY = "framegate";
 /** Pods of inline DAGs are deleted once they succeed; failed ones stay for their logs. */
@@ -140,6 +141,8 @@ export function renderWorkflow(matches: readonly Match[], catalog: Catalog): Wor
   }
   // both forms: the network policies let pods with this label reach MinIO
   spec.podMetadata = { labels: { ...STEP_POD_LABELS } };
+  // duration and outcome per pipeline, counted by Argo's controller when the Workflow ends (one counter for any number of gateways)
+  spec.metrics = renderWorkflowMetrics(pipeline.name);
   if (params.length > 0) spec.arguments = { parameters: params };
   if (wf.serviceAccountName !== undefined) spec.serviceAccountName = wf.serviceAccountName;
   spec.ttlStrategy = { secondsAfterCompletion: wf.ttlSecondsAfterFinished };

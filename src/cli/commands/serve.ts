@@ -16,6 +16,9 @@ import { verifyIntake } from "../../triggers/jetstream-setup.js";
 import { historyStreamName, kvStreamName } from "../../triggers/jetstream-config.js";
 import { formatDiff } from "../../triggers/intake-diff.js";
 import { StreamUsageMonitor, usageCheck } from "../../triggers/stream-usage.js";
+import { ConsumerBacklogMonitor } from "../../triggers/consumer-backlog.js";
+import { CameraActivity } from "../../status/camera-activity.js";
+import { KvCameraActivityStore } from "../../status/camera-activity-kv.js";
 import { intakeSettings, type IntakeSettings } from "../intake-settings.js";
 import { JetStreamPublisher } from "../../triggers/jetstream-publisher.js";
 import { StreamConsumer } from "../../triggers/consumer.js";
@@ -172,12 +175,27 @@ async function openGateway(cfg: Config, log: Logger, overrides: { kubeConfig?: K
       { stream: historyStreamName(intake.names.stream), role: "history" },
       { stream: intake.names.dlqStream, role: "dead-letters" },
       { stream: kvStreamName(cfg.FRAMEGATE_KV_BUCKET), role: "state" },
+      { stream: kvStreamName(cfg.FRAMEGATE_CAMERA_BUCKET), role: "cameras" },
     ],
     metrics,
     log,
   );
-  // the gauges stay current between scrapes and readiness probes
-  const usageTimer = setInterval(() => void usage.read().catch((err: unknown) => log.debug({ err }, "reading stream usage failed")), 15_000);
+  const backlog = new ConsumerBacklogMonitor(nc, cfg.FRAMEGATE_STREAM, cfg.FRAMEGATE_CONSUMER, metrics);
+  log.info({ bucket: cfg.FRAMEGATE_CAMERA_BUCKET }, "start-up: loading the cameras' last-frame times (JetStream KV)");
+  const cameraStore = await KvCameraActivityStore.open(nc, cfg.FRAMEGATE_CAMERA_BUCKET, cfg.FRAMEGATE_CAMERA_TTL, cfg.FRAMEGATE_CAMERA_MAX_BYTES, log);
+  const activity = new CameraActivity(cameraStore, metrics, log, {
+    factor: cfg.FRAMEGATE_CAMERA_SILENCE_FACTOR,
+    minSilenceMs: cfg.FRAMEGATE_CAMERA_SILENCE_MIN,
+    seriesMax: cfg.FRAMEGATE_CAMERA_SERIES_MAX,
+  });
+  await activity.start();
+  cleanup.defer("camera activity", () => activity.stop());
+  // the gauges stay current between scrapes and readiness probes (JetStream's numbers, the same from every replica)
+  const usageTimer = setInterval(() => {
+    void usage.read().catch((err: unknown) => log.debug({ err }, "reading stream usage failed"));
+    void backlog.read().catch((err: unknown) => log.debug({ err }, "reading the consumer's backlog failed"));
+    activity.evaluate(Date.now());
+  }, 15_000);
   usageTimer.unref();
   cleanup.defer("stream usage timer", () => clearInterval(usageTimer));
   const recent = new RecentEvents();
@@ -196,7 +214,10 @@ async function openGateway(cfg: Config, log: Logger, overrides: { kubeConfig?: K
     metrics,
     log,
     maxDeliver: cfg.FRAMEGATE_MAX_DELIVER,
-    onEvent: (e) => bus.publish(e),
+    onEvent: (e) => {
+      if (e.camera && !e.error) activity.seen(e.camera, Date.now());
+      bus.publish(e);
+    },
     state,
     limits,
   });

@@ -12,6 +12,8 @@ import { kvStreamName } from "../../triggers/jetstream-config.js";
 import { ensureIntake, ensureStreamLimit, verifyIntake } from "../../triggers/jetstream-setup.js";
 import { intakeSettings } from "../intake-settings.js";
 import { KvStateStore } from "../../flow/state-store.js";
+import { KvCameraActivityStore } from "../../status/camera-activity-kv.js";
+import { pino } from "pino";
 import { notificationFilters } from "../../rules/notification-filters.js";
 import { CliError, EXIT, parseFlags, type Command } from "../command.js";
 import { flagPath, loadRuleSet } from "../dry-run.js";
@@ -25,7 +27,7 @@ Creates (or updates) what the gateway needs, and is safe to run again:
     limited to FRAMEGATE_STREAM_MAX_BYTES that refuses input when full), its replay window
     <FRAMEGATE_STREAM>_HISTORY (FRAMEGATE_HISTORY_MAX_BYTES, oldest dropped), the dead-letter stream
     FRAMEGATE_DLQ_STREAM (framegate.dlq.>, FRAMEGATE_DLQ_MAX_BYTES), the durable consumer
-    FRAMEGATE_CONSUMER, and the key-value bucket FRAMEGATE_KV_BUCKET (dedupe marks, sample clocks,
+    FRAMEGATE_CONSUMER, the cameras' last-frame bucket FRAMEGATE_CAMERA_BUCKET, and the key-value bucket FRAMEGATE_KV_BUCKET (dedupe marks, sample clocks,
     batch membership; FRAMEGATE_KV_MAX_BYTES, marks kept FRAMEGATE_STATE_TTL);
   - MinIO (when FRAMEGATE_MINIO_ENDPOINT is set; FRAMEGATE_MINIO_ACCESS_KEY/SECRET_KEY are its root user):
     the notification of every bucket a rule watches, sent to the NATS target FRAMEGATE_MINIO_NOTIFY_ARN,
@@ -94,6 +96,9 @@ async function run(args: string[], io: CliIo): Promise<number> {
     await KvStateStore.open(nc, cfg.FRAMEGATE_KV_BUCKET, cfg.FRAMEGATE_STATE_TTL, cfg.FRAMEGATE_KV_MAX_BYTES);
     line(await ensureStreamLimit(nc, kvStreamName(cfg.FRAMEGATE_KV_BUCKET), cfg.FRAMEGATE_KV_MAX_BYTES));
     line(`key-value bucket ${cfg.FRAMEGATE_KV_BUCKET} ready (marks kept ${Math.round(cfg.FRAMEGATE_STATE_TTL / 3_600_000)}h)`);
+    await KvCameraActivityStore.open(nc, cfg.FRAMEGATE_CAMERA_BUCKET, cfg.FRAMEGATE_CAMERA_TTL, cfg.FRAMEGATE_CAMERA_MAX_BYTES, pino({ level: "silent" })); // setup only creates it: nothing is watched
+    line(await ensureStreamLimit(nc, kvStreamName(cfg.FRAMEGATE_CAMERA_BUCKET), cfg.FRAMEGATE_CAMERA_MAX_BYTES));
+    line(`key-value bucket ${cfg.FRAMEGATE_CAMERA_BUCKET} ready (cameras' last-frame times, kept ${Math.round(cfg.FRAMEGATE_CAMERA_TTL / 86_400_000)}d)`);
   } finally {
     await nc.close();
   }

@@ -1,0 +1,55 @@
+/**
+ * @module status/camera-activity-kv.int.test — cameras' last-frame times in a real JetStream KV bucket: one
+ * replica's writes reach another's watch, and a gateway started later still finds the silent camera.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { pino } from "pino";
+import { startNats, type NatsServer } from "../../test/harness/nats.js";
+import { createMetrics } from "../lib/metrics.js";
+import { CameraActivity } from "./camera-activity.js";
+import { KvCameraActivityStore } from "./camera-activity-kv.js";
+import { waitFor } from "../../test/harness/wait.js";
+
+const log = pino({ level: "silent" });
+
+describe("KvCameraActivityStore on JetStream KV", () => {
+  let nats: NatsServer;
+  const conns: NatsConnection[] = [];
+
+  beforeAll(async () => {
+    nats = await startNats();
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const nc of conns) await nc.close();
+    await nats?.stop();
+  });
+
+  async function replica(): Promise<CameraActivity> {
+    const nc = await nats.connect();
+    conns.push(nc);
+    const store = await KvCameraActivityStore.open(nc, "cams-test", 3_600_000, 1 << 20, log);
+    const a = new CameraActivity(store, createMetrics({ defaultMetrics: false }), log, { minSilenceMs: 60_000, writeEveryMs: 0 });
+    await a.start();
+    return a;
+  }
+
+  it("a write by one replica reaches the other; a replica started afterwards loads it and sees the camera silent", async () => {
+    const t0 = Date.now();
+    const a = await replica();
+    const b = await replica();
+    a.seen("gate/01 (north)", t0 - 120_000);
+    a.seen("gate/01 (north)", t0 - 100_000);
+    a.seen("dock", t0);
+    await waitFor("replica b to receive both cameras", () => b.size === 2, 5000);
+    expect(b.evaluate(t0 + 1000)).toEqual(["gate/01 (north)"]);
+    a.stop();
+    b.stop();
+    const restarted = await replica();
+    await waitFor("the restarted replica to load both cameras", () => restarted.size === 2, 5000);
+    expect(restarted.evaluate(t0 + 1000)).toEqual(["gate/01 (north)"]);
+    expect(restarted.evaluate(t0 + 61_000)).toEqual(["gate/01 (north)", "dock"]);
+    restarted.stop();
+  });
+});

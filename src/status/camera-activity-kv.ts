@@ -1,0 +1,49 @@
+/**
+ * @module status/camera-activity-kv — the camera-activity records in a JetStream KV bucket of their own: one key
+ * per camera (hashed: KV keys allow few characters), history 1, a TTL that forgets decommissioned cameras and a
+ * byte limit (~100 bytes a camera: 10,000 cameras take about 1 MB).
+ */
+import { Kvm, type KV } from "@nats-io/kv";
+import type { NatsConnection } from "@nats-io/transport-node";
+import type { Logger } from "pino";
+import { hashId } from "../flow/keys.js";
+import type { CameraActivityStore, CameraSeen } from "./camera-activity.js";
+
+const enc = new TextEncoder();
+
+export class KvCameraActivityStore implements CameraActivityStore {
+  private constructor(
+    private readonly kv: KV,
+    private readonly log: Logger,
+  ) {}
+
+  /**
+   * Opens (creating if missing) the bucket. `ttlMs`: a camera silent that long is forgotten (its alert has fired
+   * long before); `maxBytes`: past it, writes are refused and counted as failed.
+   */
+  static async open(nc: NatsConnection, bucket: string, ttlMs: number, maxBytes: number, log: Logger): Promise<KvCameraActivityStore> {
+    const kv = await new Kvm(nc).create(bucket, { ttl: ttlMs, history: 1, max_bytes: maxBytes });
+    return new KvCameraActivityStore(kv, log);
+  }
+
+  async put(rec: CameraSeen): Promise<void> {
+    await this.kv.put(`cam.${hashId(rec.camera)}`, enc.encode(JSON.stringify(rec)));
+  }
+
+  async watch(onRecord: (rec: CameraSeen) => void): Promise<{ stop(): void }> {
+    const it = await this.kv.watch({ key: "cam.>" });
+    void (async () => {
+      for await (const e of it) {
+        if (e.operation !== "PUT" || e.length === 0) continue;
+        try {
+          const rec = e.json<CameraSeen>();
+          if (typeof rec.camera === "string" && Number.isFinite(rec.t) && Number.isFinite(rec.gap)) onRecord(rec);
+          else this.log.warn({ key: e.key }, "camera-activity record without camera/t/gap ignored");
+        } catch (err) {
+          this.log.warn({ err, key: e.key }, "camera-activity record is not JSON; ignored");
+        }
+      }
+    })();
+    return { stop: () => it.stop() };
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * @module triggers/consumer-backlog.int.test — the backlog gauges read a real consumer's info: pending before
+ * delivery, ack-pending while held, redelivered after a nak.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { AckPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { startNats, type NatsServer } from "../../test/harness/nats.js";
+import { createMetrics } from "../lib/metrics.js";
+import { ConsumerBacklogMonitor } from "./consumer-backlog.js";
+
+describe("ConsumerBacklogMonitor on a real JetStream consumer", () => {
+  let nats: NatsServer;
+  let nc: NatsConnection;
+
+  beforeAll(async () => {
+    nats = await startNats();
+    nc = await nats.connect();
+  }, 60_000);
+
+  afterAll(async () => {
+    await nc?.close();
+    await nats?.stop();
+  });
+
+  it("reports pending, ack-pending and redelivered as JetStream counts them", async () => {
+    const jsm = await jetstreamManager(nc);
+    await jsm.streams.add({ name: "BACKLOG", subjects: ["backlog.>"] });
+    await jsm.consumers.add("BACKLOG", { durable_name: "work", ack_policy: AckPolicy.Explicit, ack_wait: 60_000_000_000 });
+    const js = jetstream(nc);
+    for (let i = 0; i < 5; i++) await js.publish(`backlog.${i}`, "x");
+    const metrics = createMetrics({ defaultMetrics: false });
+    const monitor = new ConsumerBacklogMonitor(nc, "BACKLOG", "work", metrics);
+    expect(await monitor.read()).toEqual({ pending: 5, ackPending: 0, redelivered: 0 });
+
+    const c = await js.consumers.get("BACKLOG", "work");
+    const first = await c.next();
+    const second = await c.next();
+    expect(await monitor.read()).toEqual({ pending: 3, ackPending: 2, redelivered: 0 });
+    first!.ack();
+    second!.nak();
+    const again = await c.next();
+    expect(again!.redelivered).toBe(true);
+    expect(await monitor.read()).toEqual({ pending: 3, ackPending: 1, redelivered: 1 });
+    const gauge = (await metrics.registry.getSingleMetric("framegate_jetstream_consumer_redelivered_messages")!.get()).values;
+    expect(gauge).toEqual([{ labels: { consumer: "work" }, value: 1 }]);
+    expect((await metrics.registry.getSingleMetric("framegate_jetstream_consumer_pending_messages")!.get()).values[0]!.value).toBe(3);
+  });
+
+  it("a missing consumer is an error for the caller to log, not a zero", async () => {
+    const monitor = new ConsumerBacklogMonitor(nc, "BACKLOG", "nobody", createMetrics({ defaultMetrics: false }));
+    await expect(monitor.read()).rejects.toThrow(/consumer not found/i);
+  });
+});
