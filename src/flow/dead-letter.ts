@@ -2,12 +2,13 @@
  * @module flow/dead-letter — copies a message that will not be retried to `framegate.dlq.<kind>` with the
  * reason, so nothing is silently dropped; `framegate replay` re-drives these copies.
  */
+import type { DEAD_LETTER_REASONS } from "../lib/metrics.js";
 import type { EventPublisher } from "../triggers/stream.js";
 import { DLQ_HEADERS, EVENT_HEADERS, HEADERS, dlqSubject } from "../triggers/wire.js";
 import type { InboundMessage } from "../triggers/decision.js";
 
 /** Why a message went to the dead-letter stream; also the last subject token. */
-export type DeadLetterKind = "bad-event" | "rejected" | "exhausted";
+export type DeadLetterKind = (typeof DEAD_LETTER_REASONS)[number];
 
 export interface DeadLetter {
   send(msg: InboundMessage, kind: DeadLetterKind, reason: string, pipeline?: string): Promise<void>;

@@ -1,8 +1,20 @@
 /** @module lib/metrics — every Prometheus metric framegate exports, on one registry per process. */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
-/** Creates the registry and the metrics; one instance per gateway (tests make their own). */
+/** Why a message is dead-lettered (flow/dead-letter's DeadLetterKind): every reason's series starts at 0. */
+export const DEAD_LETTER_REASONS = ["bad-event", "rejected", "exhausted"] as const;
+
+/**
+ * Creates the registry and the metrics; one instance per gateway (tests make their own). Counters an alert
+ * reads with increase() exist at 0 from the start: a series born at 1 would hide its first event from increase().
+ */
 export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
+  const m = defineMetrics(opts);
+  for (const reason of DEAD_LETTER_REASONS) m.deadLettered.inc({ reason }, 0);
+  return m;
+}
+
+function defineMetrics(opts: { defaultMetrics?: boolean }) {
   const registry = new Registry();
   if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: "framegate_process_" });
   const r = [registry];

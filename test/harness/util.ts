@@ -82,7 +82,8 @@ export type Tool =
   | "KUBECTL"
   | "ARGO"
   | "WORKFLOW_CONTROLLER"
-  | "KWOK";
+  | "KWOK"
+  | "PROMTOOL";
 
 /** `scripts/tools.sh` argument that installs each tool. */
 const INSTALL_ARG: Record<Tool, string> = {
@@ -95,6 +96,7 @@ const INSTALL_ARG: Record<Tool, string> = {
   ARGO: "argo",
   WORKFLOW_CONTROLLER: "argo",
   KWOK: "kwok",
+  PROMTOOL: "promtool",
 };
 
 let cachePaths: Record<string, string> | undefined;
