@@ -19,6 +19,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
   replay: { summary: "re-drive dead-lettered events, or a time range of the stream, through the current rules", load: () => import("./commands/replay.js") },
   cameras: { summary: "give a camera its own MinIO identity (PUT under <bucket>/<id>/ only), revoke it, list them", load: () => import("./commands/cameras.js") },
   crd: { summary: "the CustomResourceDefinitions of Pipeline and ProcessingService, generated from the schemas (YAML)", load: () => import("./commands/crd.js") },
+  run: { summary: "run a pipeline on an object already stored, as if it had just been uploaded (--force: again, under a new name)", load: () => import("./commands/run.js") },
   sweep: { summary: "after an outage: publish the objects of the trigger buckets modified since a time, as MinIO would have notified them", load: () => import("./commands/sweep.js") },
   render: { summary: "the Workflow(s) an event would submit, as YAML for kubectl create -f -", load: () => import("./commands/render.js") },
 };

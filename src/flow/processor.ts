@@ -100,11 +100,13 @@ export class Processor {
     this.#d.metrics.eventsReceived.inc({ source }, events.length);
 
     const { matcher, catalog } = this.#d.rules();
+    // an on-demand run names its pipeline: the others do not see the event
+    const only = msg.header(HEADERS.runPipeline);
     const outcomes: PipelineOutcome[] = [];
     const reports: { report: ProcessedEvent; outcomes: PipelineOutcome[] }[] = [];
     const work: RecordTask[] = [];
     for (const ev of events) {
-      const matches = matcher.match(ev);
+      const matches = only === undefined ? matcher.match(ev) : matcher.match(ev).filter((m) => m.pipeline.name === only);
       if (matches.length === 0) this.#d.metrics.eventsUnmatched.inc();
       const r = { report: eventReport(ev, msg, matches), outcomes: [] as PipelineOutcome[] };
       reports.push(r);
@@ -133,9 +135,13 @@ export class Processor {
     const sel = m.pipeline.spec.select;
     const metrics = this.#d.metrics;
     // a swept object may well have been processed already: it is checked like a replay
-    const replay = msg.header(HEADERS.replay) !== undefined || msg.header(HEADERS.sweep) !== undefined;
+    // so may an object run on demand without force (a forced run has a new event id, hence no marks)
+    const onDemand = msg.header(HEADERS.runPipeline) !== undefined;
+    const replay = msg.header(HEADERS.replay) !== undefined || msg.header(HEADERS.sweep) !== undefined || (onDemand && msg.header(HEADERS.runForce) === undefined);
     // a replay never redoes work that succeeded: every pipeline is checked against its done marks
-    const { dedupeMs: windowMs, sampleMs, batchWindowMs } = m.pipeline.durations;
+    const { dedupeMs: windowMs, batchWindowMs } = m.pipeline.durations;
+    // an on-demand run asks for this very frame: sampling (which picks frames of a stream) does not apply
+    const sampleMs = onDemand ? undefined : m.pipeline.durations.sampleMs;
     const dedupeMs = windowMs !== undefined ? windowMs : replay ? (this.#d.replayWindowMs ?? 7 * 86_400_000) : undefined;
     try {
       const duplicate = () => {

@@ -4,6 +4,7 @@
  */
 import { Hono } from "hono";
 import { replayRoutes } from "./replay-route.js";
+import { runRoutes } from "./run-route.js";
 import { BadEventError, formatIssue } from "../lib/errors.js";
 import { requireBearer } from "./auth.js";
 import { bodyText, readBodyCapped } from "./body-limit.js";
@@ -67,6 +68,7 @@ export function apiRoutes(deps: ResolvedGatewayDeps): Hono<GatewayEnv> {
   app.route("/", dashboardApiRoutes(deps));
   const replay = deps.replay;
   if (replay) app.route("/", replayRoutes({ ...deps, replay }));
+  app.route("/", runRoutes(deps));
   const drafts = deps.drafts;
   if (drafts) app.route("/", composeRoutes({ ...deps, drafts }));
 

@@ -96,6 +96,8 @@ export interface GatewayDeps {
   readiness(): Promise<Readiness>;
   /** re-drives dead letters or a stream range (`POST /api/replay`); the route exists when set */
   replay?(filter: import("../triggers/replay.js").ReplayFilter): Promise<import("../triggers/replay.js").ReplayResult>;
+  /** `POST /api/pipelines/:name/run`; unset (no MinIO identity to look objects up with): the route answers 503 */
+  runObject?(req: import("../flow/run-object.js").RunRequest): Promise<import("../flow/run-object.js").RunResult>;
   /** framegate's Workflows from the informer, for `GET /api/workflows` (503 when unset) */
   workflows?: Pick<WorkflowStatus, "list" | "counts" | "synced">;
   /** the camera registry, for `GET /api/cameras` (503 when unset) */

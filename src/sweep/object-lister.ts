@@ -54,6 +54,22 @@ export class MinioObjectLister implements ObjectLister {
     });
   }
 
+  /**
+   * One object's size, ETag, lastModified and metadata (a HEAD request), as a listing would report it;
+   * undefined when the object does not exist.
+   * @throws ObjectStoreError when the store cannot be asked (unreachable, denied, no such bucket)
+   */
+  async stat(bucket: string, key: string): Promise<ListedObject | undefined> {
+    try {
+      const st = await this.#client.statObject(bucket, key);
+      return { bucket, key, etag: st.etag, size: st.size, lastModified: st.lastModified, userMetadata: statMetadata(st.metaData) };
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      if (code === "NotFound" || code === "NoSuchKey") return undefined;
+      throw new ObjectStoreError(`looking up ${bucket}/${key} failed: ${(e as Error).message}`, bucket, { cause: e });
+    }
+  }
+
   async *list(bucket: string, prefix: string, startAfter: string): AsyncIterable<ListedObject> {
     const stream = this.#client.extensions.listObjectsV2WithMetadata(bucket, prefix, true, startAfter);
     try {
@@ -78,6 +94,20 @@ export class MinioObjectLister implements ObjectLister {
 }
 
 /** The XML parser gives one value per element, numbers and booleans parsed: back to strings. */
+/** Headers statObject returns that are not user metadata (minio-js strips `x-amz-meta-` from the rest). */
+const SYSTEM_HEADERS = new Set(["cache-control", "content-encoding", "content-disposition", "content-language", "expires"]);
+
+/** statObject's metadata as a listing reports it: `content-type`, and user metadata as `X-Amz-Meta-<Name>`. */
+function statMetadata(m: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(m)) {
+    const lower = k.toLowerCase();
+    if (v === null || v === undefined || SYSTEM_HEADERS.has(lower) || lower.startsWith("x-amz-") || lower.startsWith("x-minio-")) continue;
+    out[lower === "content-type" ? "content-type" : `X-Amz-Meta-${lower.charAt(0).toUpperCase()}${lower.slice(1)}`] = String(v);
+  }
+  return out;
+}
+
 function flatMetadata(m: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   if (!m || typeof m !== "object") return out;

@@ -33,11 +33,11 @@ export interface SweptMessage {
 const enc = new TextEncoder();
 
 /**
- * The notification for a listed object. The event name cannot be listed: a multipart ETag means
- * `CompleteMultipartUpload`, anything else is reported as `Put` (a server-side copy looks the same).
- * @example sweptMessage({ bucket: "raw", key: "gate-01/a.jpg", etag: "9b2c", size: 10, lastModified: new Date(), userMetadata: {} }, "gateway").msgId // "sweep:raw/gate-01/a.jpg@9b2c"
+ * The notification MinIO would have sent for a listed (or stat'ed) object, as the bytes to publish. The
+ * event name cannot be listed: a multipart ETag means `CompleteMultipartUpload`, anything else is
+ * reported as `Put` (a server-side copy looks the same). `eventTime` defaults to the object's lastModified.
  */
-export function sweptMessage(o: ListedObject, origin: string): SweptMessage {
+export function objectNotification(o: ListedObject, origin: string, eventTime: Date = o.lastModified): Uint8Array {
   const contentType = Object.entries(o.userMetadata).find(([k]) => k.toLowerCase() === "content-type")?.[1];
   const n = sampleNotification({
     bucket: o.bucket,
@@ -47,8 +47,16 @@ export function sweptMessage(o: ListedObject, origin: string): SweptMessage {
     contentType: contentType ?? "",
     userMetadata: o.userMetadata,
     eventName: /-\d+$/.test(o.etag) ? "s3:ObjectCreated:CompleteMultipartUpload" : "s3:ObjectCreated:Put",
-    eventTime: o.lastModified.toISOString(),
-    origin: "framegate sweep",
+    eventTime: eventTime.toISOString(),
+    origin,
   });
-  return { data: enc.encode(JSON.stringify(n)), msgId: `sweep:${o.bucket}/${o.key}@${o.etag}`, headers: { [HEADERS.sweep]: origin } };
+  return enc.encode(JSON.stringify(n));
+}
+
+/**
+ * The sweep's message for a listed object: its notification, marked with the `Framegate-Sweep` header.
+ * @example sweptMessage({ bucket: "raw", key: "gate-01/a.jpg", etag: "9b2c", size: 10, lastModified: new Date(), userMetadata: {} }, "gateway").msgId // "sweep:raw/gate-01/a.jpg@9b2c"
+ */
+export function sweptMessage(o: ListedObject, origin: string): SweptMessage {
+  return { data: objectNotification(o, "framegate sweep"), msgId: `sweep:${o.bucket}/${o.key}@${o.etag}`, headers: { [HEADERS.sweep]: origin } };
 }

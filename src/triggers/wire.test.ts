@@ -27,6 +27,13 @@ describe("wire format", () => {
     expect(d.ok && d.events.map((e) => e.source === "minio" && e.key)).toEqual(["gate-01/a.jpg"]);
   });
 
+  it("gives the events of a forced on-demand run a new identity, and leaves a plain run's alone", () => {
+    const forced = decodeMessage(message("minio.events", notification, { [HEADERS.runPipeline]: "p", [HEADERS.runForce]: "n1" }), "minio.events").decoded;
+    expect(forced.ok && forced.events.map((e) => e.id)).toEqual(["raw/gate-01/a.jpg@e1#run-n1"]);
+    const plain = decodeMessage(message("minio.events", notification, { [HEADERS.runPipeline]: "p" }), "minio.events").decoded;
+    expect(plain.ok && plain.events.map((e) => e.id)).toEqual(["raw/gate-01/a.jpg@e1"]);
+  });
+
   it("round-trips a webhook: the headers the gateway encodes are the ones the consumer reads", () => {
     const at = new Date("2026-11-28T11:59:00Z");
     const headers = encodeIntake({ eventId: "evt-1", requestId: "req-1", receivedAt: at });

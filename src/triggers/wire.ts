@@ -45,7 +45,19 @@ export const HEADERS = {
   replay: "Framegate-Replay",
   /** set by the reconciliation sweep on notifications it made for listed objects: who swept (`gateway`, `cli`) */
   sweep: "Framegate-Sweep",
+  /** set by an on-demand run (`framegate run`, `POST /api/pipelines/:name/run`): only this pipeline considers the event */
+  runPipeline: "Framegate-Run-Pipeline",
+  /** set by a forced on-demand run: a nonce that gives the event a new identity (id `<id>#run-<nonce>`), so dedupe and the Workflow name see a new event */
+  runForce: "Framegate-Run-Force",
 } as const;
+
+/**
+ * The identity of a forced run of event `id`: dedupe and the Workflow name (a hash of the ids) see a new event.
+ * @example forcedEventId("raw/a.jpg@9b2c", "m1x2") // "raw/a.jpg@9b2c#run-m1x2"
+ */
+export function forcedEventId(id: string, nonce: string): string {
+  return `${id}#run-${nonce}`;
+}
 
 /** Headers of dead letters (`framegate.dlq.<kind>`), which `framegate replay` reads back. */
 export const DLQ_HEADERS = {
@@ -60,7 +72,7 @@ export const DLQ_HEADERS = {
 } as const;
 
 /** The headers that travel with an event from intake through dead letters and replays. */
-export const EVENT_HEADERS = [HEADERS.eventId, HEADERS.receivedAt] as const;
+export const EVENT_HEADERS = [HEADERS.eventId, HEADERS.receivedAt, HEADERS.runPipeline, HEADERS.runForce] as const;
 
 /**
  * The headers the gateway publishes an accepted body with.
@@ -111,7 +123,11 @@ function decodeEvents(msg: InboundMessage, minioSubject: string): NormalizedEven
   } catch {
     throw new BadEventError("the message is not valid UTF-8 text: events are JSON", msg.subject);
   }
-  if (msg.subject === minioSubject) return parseMinioNotificationText(text, { subject: msg.subject });
+  if (msg.subject === minioSubject) {
+    const events = parseMinioNotificationText(text, { subject: msg.subject });
+    const nonce = msg.header(HEADERS.runForce);
+    return nonce ? events.map((e) => ({ ...e, id: forcedEventId(e.id, nonce) })) : events;
+  }
   if (msg.subject.startsWith(HOOK_SUBJECT_PREFIX)) {
     const hook = msg.subject.slice(HOOK_SUBJECT_PREFIX.length);
     let body: unknown;

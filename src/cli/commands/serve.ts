@@ -43,6 +43,8 @@ import type { ProcessedEvent } from "../../status/processed-event.js";
 import { parseEventInput } from "../../triggers/parse-input.js";
 import { MinioObjectLister } from "../../sweep/object-lister.js";
 import { Sweeper } from "../../sweep/sweeper.js";
+import type { EventPublisher } from "../../triggers/stream.js";
+import { runObject, type RunObjectDeps, type RunRequest, type RunResult } from "../../flow/run-object.js";
 import type { Command } from "../command.js";
 import type { CliIo } from "../io.js";
 
@@ -274,6 +276,7 @@ async function openGateway(cfg: Config, log: Logger, overrides: { kubeConfig?: K
     status: status.feed,
     argoUiUrl: cfg.FRAMEGATE_ARGO_UI_URL,
     replay: (f) => replay(nc, { stream: cfg.FRAMEGATE_STREAM, dlqStream: cfg.FRAMEGATE_DLQ_STREAM }, f),
+    runObject: onDemandRuns(cfg, publisher, () => rules.current()),
     readiness: async () => {
       if (Date.now() - kubeCheck.at > 5000) {
         kubeCheck = await submitter.ping().then(
@@ -320,6 +323,13 @@ async function checkIntake(nc: NatsConnection, intake: IntakeSettings, log: Logg
   if (breaking.length) {
     throw new FramegateError(`JetStream is not set up the way this gateway needs:\n${breaking.map((d) => `  ${formatDiff(d)}`).join("\n")}`);
   }
+}
+
+/** On-demand runs over the API, when the gateway has a MinIO identity to look objects up with (the sweep's). */
+function onDemandRuns(cfg: Config, publisher: EventPublisher, current: RunObjectDeps["rules"]): ((req: RunRequest) => Promise<RunResult>) | undefined {
+  if (!cfg.FRAMEGATE_MINIO_ENDPOINT || !cfg.FRAMEGATE_MINIO_ACCESS_KEY || !cfg.FRAMEGATE_MINIO_SECRET_KEY) return undefined;
+  const lister = new MinioObjectLister({ endpoint: cfg.FRAMEGATE_MINIO_ENDPOINT, accessKey: cfg.FRAMEGATE_MINIO_ACCESS_KEY, secretKey: cfg.FRAMEGATE_MINIO_SECRET_KEY });
+  return (req) => runObject({ stat: (b, k) => lister.stat(b, k), publisher, minioSubject: cfg.FRAMEGATE_MINIO_SUBJECT, rules: current, origin: "api" }, req);
 }
 
 /** The reconciliation sweep, when it is on and MinIO's endpoint and a listing identity are configured. */
