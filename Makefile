@@ -73,8 +73,9 @@ test-int: deps tools build detect-venv browser
 bench: deps tools build
 	$(TOOLS_ENV); npm run bench -- all
 
-## demo: the whole local stack + `framegate setup`/`serve` with pipelines/ + a synthetic camera fleet, live
-##       progress; Ctrl-C stops everything. Options: make demo ARGS="--cameras 5 --fps 1 --duration 60" (docs/demo.md)
+## demo: the whole local stack + `framegate setup`/`serve` with pipelines/ + a camera fleet, the steps run for
+##       real by the pod runner (the detect venv is built the first time), live progress; Ctrl-C stops
+##       everything. Options: make demo ARGS="--cameras 3 --fps 0.2 --duration 60" or "--simulated" (docs/demo.md)
 demo: deps tools
 	$(TOOLS_ENV); exec node --import tsx scripts/demo.ts $(ARGS)
 

@@ -4,16 +4,21 @@
  * with the example pipelines as child processes, and a synthetic camera fleet uploading JPEG frames, with
  * live progress until Ctrl-C (or `--duration`). Everything it started is stopped and its temp dirs removed.
  *
- *   node --import tsx scripts/demo.ts [--cameras 20] [--fps 2] [--duration SECONDS] [--rules DIR]
- *                                     [--services DIR] [--interval MS] [--plain]
+ * Workflow steps run for real (test/harness/pod-runner.ts: resize and detect as local processes, on a
+ * node of 2 CPUs) on real photos with people; `--simulated` has kwok fake them instead.
+ *
+ *   node --import tsx scripts/demo.ts [--cameras 2] [--fps 0.1] [--duration SECONDS] [--rules DIR]
+ *                                     [--services DIR] [--interval MS] [--plain] [--simulated]
  */
 import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { KubernetesObject } from "@kubernetes/client-node";
+import sharp from "sharp";
 import { parseAllDocuments } from "yaml";
 import { applyObjects } from "../test/harness/kube.js";
 import { framegateEnv, runFramegate, startGatewayProcess, type GatewayProcess } from "../test/harness/framegate.js";
+import { detectVenv } from "../test/harness/pod-runner-images.js";
 import { startStack, type FullStack } from "../test/harness/stack.js";
 import { CameraFleet, cameraClients, fleetCameraIds } from "../test/harness/synthetic-camera.js";
 import { REPO_ROOT, httpStatus, toolPath } from "../test/harness/util.js";
@@ -21,13 +26,14 @@ import { Display } from "./demo/display.js";
 import { StatusReader, type DemoStatus } from "./demo/status.js";
 
 const USAGE = `usage: node --import tsx scripts/demo.ts [options]   (or: make demo ARGS="...")
-  --cameras N      cameras in the synthetic fleet (default 20: gate-NN, lobby-NN, street-NN)
-  --fps F          frames per second per camera (default 2)
+  --cameras N      cameras in the synthetic fleet (default 2: gate-NN, lobby-NN, street-NN in turn)
+  --fps F          frames per second per camera (default 0.1: what real steps on 2 shared cores keep up with)
   --duration S     stop by itself after S seconds of uploads (default: run until Ctrl-C)
   --rules DIR      pipelines directory (default pipelines/)
   --services DIR   service catalog (default services/)
   --interval MS    refresh period of the display (default 1000)
-  --plain          plain lines instead of redrawing in place (the default when stdout is not a terminal)`;
+  --plain          plain lines instead of redrawing in place (the default when stdout is not a terminal)
+  --simulated      kwok fakes the Workflow pods (nothing processed; fleets of 20 x 2 frames/s fit)`;
 
 /** The WorkflowTemplate the example lobby pipeline refers to (`templateRef: image-processing`). */
 const TEMPLATES = ["k8s/base/argo/workflowtemplate-image-processing.yaml"];
@@ -40,19 +46,21 @@ interface Options {
   servicesDir: string;
   intervalMs: number;
   plain: boolean;
+  simulated: boolean;
 }
 
 function parseOptions(argv: string[]): Options {
   const { values } = parseArgs({
     args: argv,
     options: {
-      cameras: { type: "string", default: "20" },
-      fps: { type: "string", default: "2" },
+      cameras: { type: "string", default: "2" },
+      fps: { type: "string", default: "0.1" },
       duration: { type: "string", default: "0" },
       rules: { type: "string", default: resolve(REPO_ROOT, "pipelines") },
       services: { type: "string", default: resolve(REPO_ROOT, "services") },
       interval: { type: "string", default: "1000" },
       plain: { type: "boolean", default: false },
+      simulated: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -76,6 +84,7 @@ function parseOptions(argv: string[]): Options {
     servicesDir: resolve(values.services),
     intervalMs: Math.floor(num("interval", values.interval, 100, 60_000)),
     plain: values.plain,
+    simulated: values.simulated,
   };
 }
 
@@ -112,8 +121,8 @@ async function main(): Promise<number> {
 
   const t0 = Date.now();
   try {
-    say(`framegate demo: starting nats-server, MinIO, etcd + kube-apiserver, kwok + kube-scheduler and Argo's workflow-controller…`);
-    stack = await startStack();
+    say(`framegate demo: starting nats-server, MinIO, etcd + kube-apiserver, kube-scheduler, Argo's workflow-controller and ${o.simulated ? "kwok (simulated steps)" : "the pod runner (real steps)"}…`);
+    stack = await startStack(o.simulated ? {} : { runner: { maxProcesses: 2 } });
     if (stopping) return 130;
     say(`stack ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     for (const f of TEMPLATES) await applyObjects(stack.kube.kubeConfig(), objectsIn(f, stack.argo.namespace));
@@ -134,7 +143,11 @@ async function main(): Promise<number> {
     const cameraIds = fleetCameraIds(o.cameras);
     const clients = await cameraClients(stack.minio, cameraIds, "raw");
     say(`${cameraIds.length} camera identities (MinIO users with policy framegate-camera-<id>, each allowed only to PUT under raw/<id>/), as \`framegate cameras add\` makes them`);
-    fleet = new CameraFleet({ client: stack.minio.client, clientFor: (c) => clients.get(c)!, bucket: "raw", cameras: cameraIds, fps: o.fps });
+    // real steps get real photos with people (the detect service's test photo and its mirror image)
+    const bus = o.simulated ? undefined : readFileSync(join(await detectVenv(), "fixtures/bus.jpg"));
+    const frames = bus ? [bus, await sharp(bus).flop().jpeg({ quality: 85 }).toBuffer()] : undefined;
+    fleet = new CameraFleet({ client: stack.minio.client, clientFor: (c) => clients.get(c)!, bucket: "raw", cameras: cameraIds, fps: o.fps, frames });
+    if (stack.runner) say(`steps run for real on node ${stack.runner.node} (2 processes at once); results in MinIO processed/<pipeline>/<step>/`);
     const reader = new StatusReader({
       gatewayUrl: gateway.url,
       kubeConfig: stack.kube.kubeConfig(),
@@ -143,6 +156,7 @@ async function main(): Promise<number> {
       fleet,
       fps: o.fps,
       startedAt: Date.now(),
+      ...(stack.runner ? { steps: () => stack!.runner!.stats() } : {}),
     });
     display = new Display(process.stdout, { plain: o.plain });
     display.note(`${fleet.cameras.length} cameras uploading ${o.fps} frames/s each into raw/<camera>/<yyyy>/<mm>/<dd>/<hhmmss-n>.jpg`);
@@ -192,6 +206,7 @@ function printSummary(s: DemoStatus): void {
     uploadErrors: s.uploadErrors,
     received: s.received,
     deadLettered: s.deadLettered,
+    ...(s.steps ? { steps: s.steps } : {}),
     pipelines: Object.fromEntries(
       s.pipelines.map((p) => [p.name, { matched: p.matched, submitted: p.submitted, ...p.phases }]),
     ),

@@ -49,6 +49,7 @@ export function renderView(s: DemoStatus, opts: { stopping?: boolean; gatewayUrl
   ];
   lines.push(...columns([head, ...s.pipelines.map(row)]));
   lines.push("  (matched/skipped/waiting/submitted: the gateway's /metrics; pending…failed: Workflows in the API server)");
+  lines.push(stepsText(s));
   lines.push("");
   lines.push("latest events (GET /api/events)");
   for (const e of s.recent) lines.push(`  ${e.time}  ${e.key}  ${e.outcomes}`);
@@ -64,7 +65,15 @@ export function renderLine(s: DemoStatus): string {
     .map((p) => `${p.name} matched=${p.matched} waiting=${p.waiting} submitted=${p.submitted} succeeded=${p.phases.succeeded} failed=${p.phases.failed}`)
     .join(" | ");
   const problems = s.problems.length ? ` | problems: ${s.problems.join("; ")}` : "";
-  return `[${clock(s.elapsedMs)}] uploaded=${s.uploaded} received=${s.received} unmatched=${s.unmatched} dead-lettered=${s.deadLettered} retries=${s.retries} | ${per}${problems}`;
+  const steps = s.steps ? ` | steps started=${s.steps.started} succeeded=${s.steps.succeeded} failed=${s.steps.failed} running=${s.steps.running}` : "";
+  return `[${clock(s.elapsedMs)}] uploaded=${s.uploaded} received=${s.received} unmatched=${s.unmatched} dead-lettered=${s.deadLettered} retries=${s.retries} | ${per}${steps}${problems}`;
+}
+
+/** Whether the steps ran for real (pod runner, results in processed/) or were simulated by kwok. */
+function stepsText(s: DemoStatus): string {
+  if (!s.steps) return "steps: simulated by kwok (nothing is processed; run without --simulated for real steps)";
+  const { started, succeeded, failed, running } = s.steps;
+  return `steps run for real: ${n(started)} started, ${n(succeeded)} exited 0, ${n(failed)} failed, ${n(running)} running — results in MinIO processed/<pipeline>/<step>/`;
 }
 
 /** Writes status updates: redraws in place on a TTY, appends plain lines otherwise. */

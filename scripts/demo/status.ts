@@ -60,6 +60,8 @@ export interface DemoStatus {
   problems: string[];
   /** the gateway's last warning or error log line */
   lastWarning?: string;
+  /** steps run for real by the pod runner (absent with kwok's simulated pods) */
+  steps?: { started: number; succeeded: number; failed: number; running: number };
 }
 
 /** Where the status comes from. */
@@ -73,6 +75,8 @@ export interface StatusSources {
   fleet: { uploads: unknown[]; errors: number; cameras: string[] };
   fps: number;
   startedAt: number;
+  /** the pod runner's counts, when steps run for real */
+  steps?(): { started: number; succeeded: number; failed: number; running: number };
 }
 
 interface WorkflowItem {
@@ -150,6 +154,7 @@ export class StatusReader {
       recent,
       problems,
       ...(lastWarning ? { lastWarning } : {}),
+      ...(this.#s.steps ? { steps: this.#s.steps() } : {}),
     };
   }
 

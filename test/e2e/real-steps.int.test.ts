@@ -11,7 +11,7 @@ import { CoreV1Api, type V1Pod } from "@kubernetes/client-node";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readObject } from "../../services/run-service.js";
-import { serviceImages } from "../harness/pod-runner-images.js";
+import { detectVenv } from "../harness/pod-runner-images.js";
 import { startStack, type FullStack } from "../harness/stack.js";
 import { REPO_ROOT } from "../harness/util.js";
 import { PipelineUnderTest, stepEnv, waitFor, type WorkflowObject } from "./pipeline-under-test.js";
@@ -58,8 +58,7 @@ describe("Workflow steps run for real by the pod runner", () => {
   let bus: Buffer;
 
   beforeAll(async () => {
-    const venvFixture = (await serviceImages())["ghcr.io/framegate/detect"]!.command.replace(/bin\/python$/, "fixtures/bus.jpg");
-    bus = readFileSync(venvFixture);
+    bus = readFileSync(join(await detectVenv(), "fixtures/bus.jpg"));
     // the real catalog plus the test-only exit-with service
     servicesDir = mkdtempSync(join(tmpdir(), "framegate-real-steps-"));
     for (const s of ["resize", "detect"]) {

@@ -6,6 +6,6 @@ export * from "./kube.js";
 export * from "./kwok.js";
 export * from "./argo.js";
 export * from "./pod-runner.js";
-export { serviceImages, type LocalImage } from "./pod-runner-images.js";
+export { detectVenv, serviceImages, type LocalImage } from "./pod-runner-images.js";
 export { HarnessError, ManagedProcess, RingBuffer, type ProcessSpec, type ReadyCheck } from "./process.js";
 export { HOST, freePort, makeTempDir, toolPath, type TempDir, type Tool } from "./util.js";

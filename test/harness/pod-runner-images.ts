@@ -35,13 +35,7 @@ export function imageRepository(image: string): string {
  * it exists, minutes the first time).
  */
 export async function serviceImages(): Promise<Record<string, LocalImage>> {
-  const { stdout } = await promisify(execFile)(join(REPO_ROOT, "services/detect/setup-venv.sh"), [], {
-    timeout: 15 * 60_000,
-    maxBuffer: 16 << 20,
-  }).catch((e: Error & { stderr?: string }) => {
-    throw new Error(`services/detect/setup-venv.sh failed (it needs Python >= 3.10 with venv and PyPI): ${e.message}\n${e.stderr ?? ""}`, { cause: e });
-  });
-  const venv = stdout.trim().split("\n").at(-1)!;
+  const venv = await detectVenv();
   return {
     "ghcr.io/framegate/resize": {
       entrypoint: ["node", "/app/main.js"],
@@ -56,6 +50,17 @@ export async function serviceImages(): Promise<Record<string, LocalImage>> {
       cwd: join(REPO_ROOT, "services/detect"),
     },
   };
+}
+
+/** The detect service's venv (services/detect/setup-venv.sh); its `fixtures/bus.jpg` is a real photo with people. */
+export async function detectVenv(): Promise<string> {
+  const { stdout } = await promisify(execFile)(join(REPO_ROOT, "services/detect/setup-venv.sh"), [], {
+    timeout: 15 * 60_000,
+    maxBuffer: 16 << 20,
+  }).catch((e: Error & { stderr?: string }) => {
+    throw new Error(`services/detect/setup-venv.sh failed (it needs Python >= 3.10 with venv and PyPI): ${e.message}\n${e.stderr ?? ""}`, { cause: e });
+  });
+  return stdout.trim().split("\n").at(-1)!;
 }
 
 /**

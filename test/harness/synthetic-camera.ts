@@ -89,6 +89,8 @@ export interface FleetOptions {
   fps?: number;
   /** stop each camera after this many frames (default: until {@link CameraFleet.stop}) */
   framesPerCamera?: number;
+  /** JPEGs to upload round-robin (e.g. real photos), instead of generated frames */
+  frames?: Buffer[];
   /** called after every upload (not awaited) */
   onUpload?(u: Upload): void;
   /** called when a PUT fails; the camera goes on with its next frame */
@@ -151,7 +153,7 @@ export class CameraFleet {
     const max = this.#o.framesPerCamera ?? Infinity;
     const start = performance.now() + offsetMs;
     // frames are a few KB: a small pool per camera, reused round-robin (keys and ETags still differ per key)
-    const pool = await Promise.all([0, 1, 2, 3].map((k) => jpegFrame(k * 7 + camera.length + camera.charCodeAt(0))));
+    const pool = this.#o.frames?.length ? this.#o.frames : await Promise.all([0, 1, 2, 3].map((k) => jpegFrame(k * 7 + camera.length + camera.charCodeAt(0))));
     for (let n = 1; n <= max && !this.#stopped; n++) {
       const wait = start + (n - 1) * intervalMs - performance.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
