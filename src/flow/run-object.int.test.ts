@@ -23,6 +23,10 @@ import { ensureIntake } from "../triggers/jetstream-setup.js";
 import { startGateway, type RunningGateway } from "../cli/commands/serve.js";
 import { runCli } from "../cli/run.js";
 import { memoryIo } from "../cli/io.js";
+import { MinioObjectLister } from "../sweep/object-lister.js";
+import { MinioAdmin } from "../storage/minio-admin.js";
+import { ensureIdentity } from "../storage/identities.js";
+import { allow, bucketArn, policyOf } from "../storage/policy.js";
 
 let nats: NatsServer;
 let nc: NatsConnection;
@@ -197,5 +201,23 @@ describe("on-demand runs", () => {
     const bad = await cli(["people-detect", "--bucket", "raw", "--key", "gate-02/gone.jpg"]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/raw\/gate-02\/gone\.jpg does not exist/);
+  });
+
+  it("looks an object up with an identity that may only list the bucket (no s3:GetObject), and nothing more", async () => {
+    const admin = new MinioAdmin({ endpoint: minio.endpoint, accessKey: minio.accessKey, secretKey: minio.secretKey });
+    await ensureIdentity(admin, { accessKey: "fg-list-only", secretKey: "fg-list-only-secret", policyName: "fg-list-only", policy: policyOf([allow(["s3:ListBucket"], [bucketArn("raw")])]) });
+    const listOnly = new MinioObjectLister({ endpoint: minio.endpoint, accessKey: "fg-list-only", secretKey: "fg-list-only-secret" });
+    await expect(minio.client.statObject("raw", KEY)).resolves.toBeTruthy();
+    const root = await new MinioObjectLister({ endpoint: minio.endpoint, accessKey: minio.accessKey, secretKey: minio.secretKey }).stat("raw", KEY);
+    const o = await listOnly.stat("raw", KEY);
+    expect(o).toMatchObject({ bucket: "raw", key: KEY, etag: root!.etag, size: root!.size, metadataHidden: true });
+    expect(root!.userMetadata).toMatchObject({ "content-type": "image/jpeg", "X-Amz-Meta-Camera": "gate-01" });
+    // a key that only prefixes stored keys is not there
+    expect(await listOnly.stat("raw", KEY.slice(0, -4))).toBeUndefined();
+    expect(await listOnly.stat("raw", "gate-01/gone.jpg")).toBeUndefined();
+    // and the identity still cannot read the object itself
+    const { Client } = await import("minio");
+    const c = new Client({ endPoint: minio.host, port: minio.port, useSSL: false, accessKey: "fg-list-only", secretKey: "fg-list-only-secret" });
+    await expect(c.getObject("raw", KEY)).rejects.toMatchObject({ code: "AccessDenied" });
   });
 });

@@ -7,6 +7,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { FramegateError } from "../lib/errors.js";
+import { needsObjectMetadata } from "../rules/notification-filters.js";
 import type { Matcher, RuleSet } from "../rules/types.js";
 import { parseMinioNotificationText } from "../triggers/minio-event.js";
 import type { EventPublisher } from "../triggers/stream.js";
@@ -68,6 +69,9 @@ export async function runObject(d: RunObjectDeps, req: RunRequest): Promise<RunR
   }
   const o = await d.stat(req.bucket, req.key);
   if (!o) throw new RunError(`object ${req.bucket}/${req.key} does not exist: check the bucket and the key (no leading "/")`, 404);
+  if (o.metadataHidden && needsObjectMetadata(pipeline)) {
+    throw new RunError(`pipeline "${req.pipeline}" matches on object metadata, which the gateway's identity may not read in bucket ${req.bucket} (it lacks s3:GetObject there): run framegate setup, which grants it for such buckets`, 422);
+  }
   const data = objectNotification(o, `framegate run (${d.origin})`, (d.now ?? (() => new Date()))());
   const event = parseMinioNotificationText(new TextDecoder().decode(data))[0]!;
   const match = matcher.match(event).find((m) => m.pipeline.name === req.pipeline);

@@ -55,8 +55,9 @@ export class MinioObjectLister implements ObjectLister {
   }
 
   /**
-   * One object's size, ETag, lastModified and metadata (a HEAD request), as a listing would report it;
-   * undefined when the object does not exist.
+   * One object's size, ETag, lastModified and metadata, as a listing would report it; undefined when the
+   * object does not exist. A HEAD request (s3:GetObject); an identity that may only list (the gateway's on
+   * buckets whose rules need no metadata) gets it from a one-page listing, `metadataHidden` then set.
    * @throws ObjectStoreError when the store cannot be asked (unreachable, denied, no such bucket)
    */
   async stat(bucket: string, key: string): Promise<ListedObject | undefined> {
@@ -66,8 +67,11 @@ export class MinioObjectLister implements ObjectLister {
     } catch (e) {
       const code = (e as { code?: string }).code;
       if (code === "NotFound" || code === "NoSuchKey") return undefined;
-      throw new ObjectStoreError(`looking up ${bucket}/${key} failed: ${(e as Error).message}`, bucket, { cause: e });
+      if (code !== "AccessDenied" && code !== "Forbidden") throw new ObjectStoreError(`looking up ${bucket}/${key} failed: ${(e as Error).message}`, bucket, { cause: e });
     }
+    // the key sorts before every other key it is a prefix of, so it is first if it exists
+    for await (const o of this.list(bucket, key, "")) return o.key === key ? o : undefined;
+    return undefined;
   }
 
   async *list(bucket: string, prefix: string, startAfter: string): AsyncIterable<ListedObject> {

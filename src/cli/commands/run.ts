@@ -27,7 +27,8 @@ Workflow name (the event gets a new identity, <bucket>/<key>@<etag>#run-<nonce>)
   --force      run even if it ran before; every --force makes one more Workflow
 
 Needs FRAMEGATE_MINIO_ENDPOINT, FRAMEGATE_MINIO_ACCESS_KEY, FRAMEGATE_MINIO_SECRET_KEY (an identity that may
-read the object's metadata: s3:GetObject) and FRAMEGATE_NATS_URL. Prints what was published as JSON,
+list the bucket, like the sweep's; one without s3:GetObject cannot see metadata, which rules that filter on it
+need) and FRAMEGATE_NATS_URL. Prints what was published as JSON,
 including the Workflow's name. exit 0 published; 1 unknown pipeline or object, or no match; 2 bad flags.
 The same over HTTP: POST /api/pipelines/PIPELINE/run {"bucket": "...", "key": "...", "force": false}.`;
 
@@ -63,7 +64,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
     throw e;
   }
   if (!cfg.FRAMEGATE_MINIO_ENDPOINT || !cfg.FRAMEGATE_MINIO_ACCESS_KEY || !cfg.FRAMEGATE_MINIO_SECRET_KEY) {
-    throw new CliError("framegate run: set FRAMEGATE_MINIO_ENDPOINT, FRAMEGATE_MINIO_ACCESS_KEY and FRAMEGATE_MINIO_SECRET_KEY (an identity that may read the object's metadata)", EXIT.usage);
+    throw new CliError("framegate run: set FRAMEGATE_MINIO_ENDPOINT, FRAMEGATE_MINIO_ACCESS_KEY and FRAMEGATE_MINIO_SECRET_KEY (an identity that may list the bucket, like the sweep's)", EXIT.usage);
   }
   const ruleSet = await loadRuleSet(io, flagPath(io, (values.rules as string) || cfg.FRAMEGATE_RULES_DIR), flagPath(io, (values.services as string) || cfg.FRAMEGATE_SERVICES_DIR));
   const lister = new MinioObjectLister({ endpoint: cfg.FRAMEGATE_MINIO_ENDPOINT, accessKey: cfg.FRAMEGATE_MINIO_ACCESS_KEY, secretKey: cfg.FRAMEGATE_MINIO_SECRET_KEY });
