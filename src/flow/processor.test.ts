@@ -160,6 +160,28 @@ describe("Processor select stage", () => {
     expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(200 * 1024 * 1024);
   }, 60_000);
 
+  it("a webhook event on NATS naming a bucket its pipeline does not allow is dead-lettered, not submitted", async () => {
+    const r = loadRulesFromText(
+      [
+        { path: "a.yaml", text: "apiVersion: framegate.io/v1alpha1\nkind: Pipeline\nmetadata: { name: frames }\nspec:\n  trigger: { bucket: raw }\n  workflow: { steps: [{ name: resize, service: resize }] }\n" },
+        { path: "b.yaml", text: "apiVersion: framegate.io/v1alpha1\nkind: Pipeline\nmetadata: { name: alerts }\nspec:\n  trigger: { source: webhook, hook: vms }\n  workflow: { steps: [{ name: resize, service: resize }] }\n" },
+      ],
+      SERVICES,
+    );
+    if (!r.ok) throw new Error(r.issues.map((i) => i.message).join("\n"));
+    const active = { matcher: compileMatcher(r.ruleSet.pipelines), catalog: r.ruleSet.catalog, ruleSet: r.ruleSet };
+    const submitter = new FakeSubmitter();
+    const dead: { kind: string; reason: string }[] = [];
+    const p = new Processor({ rules: () => active, submitter, deadLetter: { send: async (_m, kind, reason) => void dead.push({ kind, reason }) }, metrics: createMetrics({ defaultMetrics: false }), log: pino({ level: "silent" }), maxDeliver: 5 });
+    const hook = (body: unknown) =>
+      decodeMessage({ subject: "framegate.hooks.vms", data: new TextEncoder().encode(JSON.stringify(body)), seq: ++seq, deliveryCount: 1, timestampMs: Date.now(), header: () => undefined, working: () => undefined }, "minio.events");
+    expect(await p.handle(hook({ bucket: "argo-artifacts", key: "x" }))).toEqual({ kind: "ack" });
+    expect(submitter.calls).toBe(0);
+    expect(dead).toEqual([{ kind: "rejected", reason: 'body.bucket "argo-artifacts" is not a bucket pipeline alerts allows (models, raw): add it to its spec.trigger.buckets' }]);
+    expect(await p.handle(hook({ bucket: "raw", key: "gate-1/a.jpg" }))).toEqual({ kind: "ack" });
+    expect(submitter.calls).toBe(1);
+  });
+
   it("batch: one Workflow per `size` frames of a camera; frames acked only once it exists", async () => {
     const submitter = new FakeSubmitter();
     let open!: () => void;

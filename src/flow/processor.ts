@@ -10,7 +10,7 @@ import type { Metrics } from "../lib/metrics.js";
 import type { NormalizedEvent } from "../triggers/event.js";
 import type { DecodedMessage } from "../triggers/wire.js";
 import { HEADERS } from "../triggers/wire.js";
-import type { Catalog, Match, Matcher } from "../rules/types.js";
+import type { Catalog, CompiledPipeline, Match, Matcher } from "../rules/types.js";
 import type { Workflow, WorkflowSubmitter } from "../workflows/types.js";
 import { renderWorkflow } from "../workflows/render.js";
 import type { DeadLetter } from "./dead-letter.js";
@@ -20,6 +20,7 @@ import { renderTemplate } from "../rules/template.js";
 import { workflowName } from "../workflows/name.js";
 import { Batcher } from "./batcher.js";
 import { Dedupe } from "./dedupe.js";
+import { bodyBucket, pipelineBuckets } from "../rules/webhook-buckets.js";
 import { runRecordTasks, type RecordTask } from "./record-pool.js";
 import { Limits } from "./limits.js";
 import { Sampler } from "./sampler.js";
@@ -31,6 +32,8 @@ import { backoffMs } from "../lib/backoff.js";
 export interface ActiveRules {
   matcher: Matcher;
   catalog: Catalog;
+  /** every pipeline: what a webhook body's bucket is checked against (unchecked when absent) */
+  ruleSet?: { pipelines: readonly CompiledPipeline[] };
 }
 
 export interface ProcessorDeps {
@@ -99,7 +102,7 @@ export class Processor {
     const source = events[0]?.source ?? "minio";
     this.#d.metrics.eventsReceived.inc({ source }, events.length);
 
-    const { matcher, catalog } = this.#d.rules();
+    const { matcher, catalog, ruleSet } = this.#d.rules();
     // an on-demand run names its pipeline: the others do not see the event
     const only = msg.header(HEADERS.runPipeline);
     const outcomes: PipelineOutcome[] = [];
@@ -113,7 +116,7 @@ export class Processor {
       for (const m of matches) {
         this.#d.metrics.eventsMatched.inc({ pipeline: m.pipeline.name });
         work.push((waiting) =>
-          this.submit(m, catalog, msg, waiting).then((o) => {
+          this.submit(m, catalog, msg, waiting, ruleSet?.pipelines).then((o) => {
             r.outcomes.push(o);
             outcomes.push(o);
           }),
@@ -130,7 +133,7 @@ export class Processor {
   }
 
   /** select (dedupe, sample, batch) then limits, render and create, for one pipeline of one event. */
-  private async submit(m: Match, catalog: Catalog, msg: InboundMessage, waiting: () => void): Promise<PipelineOutcome> {
+  private async submit(m: Match, catalog: Catalog, msg: InboundMessage, waiting: () => void, pipelines?: readonly CompiledPipeline[]): Promise<PipelineOutcome> {
     const pipeline = m.pipeline.name;
     const sel = m.pipeline.spec.select;
     const metrics = this.#d.metrics;
@@ -144,6 +147,11 @@ export class Processor {
     const sampleMs = onDemand ? undefined : m.pipeline.durations.sampleMs;
     const dedupeMs = windowMs !== undefined ? windowMs : replay ? (this.#d.replayWindowMs ?? 7 * 86_400_000) : undefined;
     try {
+      // the gateway refuses such a body at POST time; this catches one published on NATS directly
+      const bucket = m.event.source === "webhook" ? bodyBucket(m.event.body) : undefined;
+      if (bucket !== undefined && pipelines && !pipelineBuckets(m.pipeline, pipelines).includes(bucket)) {
+        throw new NonRetriableError(`body.bucket "${bucket.slice(0, 63)}" is not a bucket pipeline ${pipeline} allows (${pipelineBuckets(m.pipeline, pipelines).join(", ")}): add it to its spec.trigger.buckets`, pipeline);
+      }
       const duplicate = () => {
         metrics.eventsSkipped.inc({ pipeline, reason: "duplicate" });
         return { pipeline, kind: "skipped", reason: "duplicate" } as const;
