@@ -25,4 +25,17 @@ describe("pod runner images", () => {
     expect(() => localCommand({ ...c, image: "ghcr.io/other/thing:1" }, images)).toThrow(/image ghcr.io\/other\/thing:1 has no local command in the pod runner \(known: ghcr.io\/framegate\/resize\)/);
     expect(() => localCommand({ ...c, command: ["node", "/other.js"] }, images)).toThrow(/mapped for the entrypoint \["node","\/app\/main.js"\]/);
   });
+
+  it("picks the entrypoint an image with several runs (the resize image also runs blur)", () => {
+    const two = {
+      "ghcr.io/framegate/resize": [
+        { entrypoint: ["node", "/app/main.js"], command: "/usr/bin/node", args: ["resize.ts"], cwd: "/repo" },
+        { entrypoint: ["node", "/app/blur/main.js"], command: "/usr/bin/node", args: ["blur.ts"], cwd: "/repo" },
+      ],
+    };
+    const c = { name: "main", image: "ghcr.io/framegate/resize:0.1.0", command: ["node", "/app/blur/main.js"] };
+    expect(localCommand(c, two).args).toEqual(["blur.ts"]);
+    expect(localCommand({ ...c, command: ["node", "/app/main.js"] }, two).args).toEqual(["resize.ts"]);
+    expect(() => localCommand({ ...c, command: ["node", "/x.js"] }, two)).toThrow(/mapped for the entrypoint \["node","\/app\/main.js"\] or \["node","\/app\/blur\/main.js"\]/);
+  });
 });

@@ -30,19 +30,17 @@ export function imageRepository(image: string): string {
 }
 
 /**
- * The images of services/ (by repository): resize runs its TypeScript entrypoint under tsx, detect
+ * The images of services/ (by repository): resize and blur (two entrypoints of the resize image) run their TypeScript under tsx, detect
  * runs `python -m detect` in the venv services/detect/setup-venv.sh builds (cached; milliseconds when
  * it exists, minutes the first time).
  */
-export async function serviceImages(): Promise<Record<string, LocalImage>> {
+export async function serviceImages(): Promise<Record<string, LocalImage | LocalImage[]>> {
   const venv = await detectVenv();
   return {
-    "ghcr.io/framegate/resize": {
-      entrypoint: ["node", "/app/main.js"],
-      command: process.execPath,
-      args: ["--import", "tsx", join(REPO_ROOT, "services/resize/src/main.ts")],
-      cwd: REPO_ROOT,
-    },
+    "ghcr.io/framegate/resize": [
+      { entrypoint: ["node", "/app/main.js"], command: process.execPath, args: ["--import", "tsx", join(REPO_ROOT, "services/resize/src/main.ts")], cwd: REPO_ROOT },
+      { entrypoint: ["node", "/app/blur/main.js"], command: process.execPath, args: ["--import", "tsx", join(REPO_ROOT, "services/resize/src/blur/main.ts")], cwd: REPO_ROOT },
+    ],
     "ghcr.io/framegate/detect": {
       entrypoint: ["python", "-m", "detect"],
       command: join(venv, "bin/python"),
@@ -81,15 +79,18 @@ export function containerArgv(c: V1Container): string[] {
  * @throws Error naming the image and what the runner knows, when the image is not mapped or the
  *   container does not start with the image's entrypoint
  */
-export function localCommand(c: V1Container, images: Record<string, LocalImage>): { command: string; args: string[]; cwd: string } {
+export function localCommand(c: V1Container, images: Record<string, LocalImage | LocalImage[]>): { command: string; args: string[]; cwd: string } {
   const repo = imageRepository(c.image ?? "");
-  const img = images[repo];
-  if (!img) {
+  const mapped = images[repo];
+  if (!mapped) {
     throw new Error(`image ${c.image} has no local command in the pod runner (known: ${Object.keys(images).join(", ")}); add it to the runner's images`);
   }
   const argv = containerArgv(c);
-  if (img.entrypoint.some((a, i) => argv[i] !== a)) {
-    throw new Error(`container ${c.name} runs ${JSON.stringify(argv)}, but image ${repo} is mapped for the entrypoint ${JSON.stringify(img.entrypoint)}`);
+  // an image may have several entrypoints (the resize image also runs blur): the one the argv starts with
+  const candidates = Array.isArray(mapped) ? mapped : [mapped];
+  const img = candidates.find((i) => i.entrypoint.every((a, n) => argv[n] === a));
+  if (!img) {
+    throw new Error(`container ${c.name} runs ${JSON.stringify(argv)}, but image ${repo} is mapped for the entrypoint ${candidates.map((i) => JSON.stringify(i.entrypoint)).join(" or ")}`);
   }
   return { command: img.command, args: [...img.args, ...argv.slice(img.entrypoint.length)], cwd: img.cwd };
 }
