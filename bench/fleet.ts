@@ -57,15 +57,16 @@ export async function run(argv: string[]): Promise<void> {
   const seconds = Number(values.seconds);
   const offered = cameras * fps;
   const nats = await startNats();
-  const nc = await nats.connect();
-  const jsm = await jetstreamManager(nc);
+  const admin = await nats.connectAs("setup"); // makes the stream and consumer, reads the consumer's state
+  const jsm = await jetstreamManager(admin);
+  const nc = await nats.connectAs("minio"); // publishes the cameras' notifications, as MinIO does
   const kube = await new FakeKubeApi().start();
   const dir = mkdtempSync(join(tmpdir(), "fg-fleet-"));
   writeFileSync(join(dir, "fleet.yaml"), RULES);
   writeFileSync(join(dir, "kubeconfig"), kube.kubeconfig());
   const names = { stream: "FRAMEGATE", dlqStream: "FRAMEGATE_DLQ", consumer: "framegate", minioSubject: "minio.events" };
-  await ensureIntake(nc, names, { ackWaitMs: 30_000, maxAckPending: 10_000 });
-  const gw = startGatewayProcess({ FRAMEGATE_NATS_URL: nats.url, FRAMEGATE_RULES_DIR: dir, FRAMEGATE_MAX_IN_FLIGHT: "256", KUBECONFIG: join(dir, "kubeconfig") });
+  await ensureIntake(admin, names, { ackWaitMs: 30_000, maxAckPending: 10_000 });
+  const gw = startGatewayProcess({ ...nats.clientEnv("gateway"), FRAMEGATE_RULES_DIR: dir, FRAMEGATE_MAX_IN_FLIGHT: "256", KUBECONFIG: join(dir, "kubeconfig") });
   const count = () => {
     let batch = 0;
     let sample = 0;
@@ -154,6 +155,7 @@ export async function run(argv: string[]): Promise<void> {
   } finally {
     await stopProcess(gw);
     await kube.stop();
+    await admin.close();
     await nc.close();
     await nats.stop();
   }

@@ -10,7 +10,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { jetstream } from "@nats-io/jetstream";
 import { startNats } from "../test/harness/nats.js";
 import { FakeKubeApi } from "../test/fakes/kube-api.js";
 import { ensureIntake } from "../src/triggers/jetstream-setup.js";
@@ -43,17 +43,18 @@ export async function run(argv: string[]): Promise<void> {
   const total = Number(values.events);
   const rate = Number(values.rate);
   const seconds = Number(values.seconds);
-  const nats = await startNats();
-  const nc = await nats.connect();
-  const js = jetstream(nc);
-  const jsm = await jetstreamManager(nc);
   const rows: string[][] = [];
-  try {
-    const levels = (values["in-flight"] as string).split(",").map(Number);
-    for (const inFlight of levels) {
-      const stream = `BENCH${inFlight}`;
-      const subject = `minio.bench.${inFlight}`;
-      await ensureIntake(nc, { stream, dlqStream: `${stream}_DLQ`, consumer: "gw", minioSubject: subject }, { ackWaitMs: 30_000 });
+  const levels = (values["in-flight"] as string).split(",").map(Number);
+  for (const inFlight of levels) {
+    // a fresh server per level: the streams have their production names, which the NATS users' permissions name
+    const nats = await startNats();
+    const admin = await nats.connectAs("setup");
+    const nc = await nats.connectAs("minio"); // publishes notifications, as MinIO does
+    const js = jetstream(nc);
+    try {
+      const stream = "FRAMEGATE";
+      const subject = "minio.events";
+      await ensureIntake(admin, { stream, dlqStream: `${stream}_DLQ`, consumer: "gw", minioSubject: subject }, { ackWaitMs: 30_000 });
       const kube = await new FakeKubeApi().start();
       const dir = mkdtempSync(join(tmpdir(), "fg-bench-"));
       writeFileSync(join(dir, "rule.yaml"), RULE);
@@ -75,7 +76,7 @@ export async function run(argv: string[]): Promise<void> {
       }
       await Promise.all(pubs);
       const gw = startGatewayProcess({
-        FRAMEGATE_NATS_URL: nats.url,
+        ...nats.clientEnv("gateway"),
         FRAMEGATE_STREAM: stream,
         FRAMEGATE_DLQ_STREAM: `${stream}_DLQ`,
         FRAMEGATE_CONSUMER: "gw",
@@ -121,12 +122,11 @@ export async function run(argv: string[]): Promise<void> {
       process.stderr.write(`in-flight ${inFlight}: ${drainRate.toFixed(0)} events/s, p99 ${pct(latencies, 99).toFixed(1)} ms\n`);
       await stopProcess(gw);
       await kube.stop();
-      await jsm.streams.delete(stream);
-      await jsm.streams.delete(`${stream}_DLQ`);
+    } finally {
+      await nc.close();
+      await admin.close();
+      await nats.stop();
     }
-  } finally {
-    await nc.close();
-    await nats.stop();
   }
   const head = ["in-flight", "drain events/s", "vs Argo Events (45/s)", "gateway CPU", "steady rate/s", "p50 ms", "p99 ms", "RSS MB"];
   printTable(head, rows);

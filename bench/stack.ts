@@ -24,11 +24,11 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { Watch } from "@kubernetes/client-node";
-import { DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { DeliverPolicy, jetstream } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { parseMinioNotificationText } from "../src/triggers/minio-event.js";
 import { installArgo, type ArgoInstall } from "../test/harness/argo.js";
-import { framegateEnv, runFramegate, startGatewayProcess } from "../test/harness/framegate.js";
+import { framegateEnv, runFramegate, setupEnv, startGatewayProcess } from "../test/harness/framegate.js";
 import { histogramMean, histogramQuantile, parsePrometheusText, subtractSamples, sumOf, type Sample } from "../test/harness/prometheus-text.js";
 import { startStack, type FullStack, type KubeStack } from "../test/harness/stack.js";
 import { CameraFleet, type Upload } from "../test/harness/synthetic-camera.js";
@@ -174,13 +174,12 @@ async function runOnce(stack: KubeStack, nc: NatsConnection, o: { cameras: numbe
   const env = framegateEnv(stack, {
     rulesDir: rules.path,
     consumer: `bench-${id}`,
-    kvBucket: `bench-${id}`,
     kubeconfigPath: o.kubeconfigPath,
     extra: { FRAMEGATE_WATCH_RULES: "false" },
   });
-  // a new durable consumer starts at the stream's first message: earlier runs' frames would count as backlog
-  await (await jetstreamManager(nc)).streams.purge(stack.streams.stream);
-  const setup = await runFramegate(["setup"], env);
+  // A new durable consumer starts at the stream's first message: earlier runs' frames (other buckets, which no
+  // rule of this run matches) are acked without a Workflow before this run's. No NATS user may purge the stream.
+  const setup = await runFramegate(["setup"], setupEnv(stack, env));
   if (setup.code !== 0) throw new Error(`framegate setup failed:\n${setup.stdout}${setup.stderr}`);
   const gateway = await startGatewayProcess(env);
   const stream = await observeStream(nc, stack.streams.stream, stack.streams.minioSubject, bucket);
@@ -263,7 +262,7 @@ export async function run(argv: string[]): Promise<void> {
   const results: RunResult[] = [];
   try {
     const argo: ArgoInstall = full ? full.argo : await installArgo(stack.kube, { minio: stack.minio });
-    const nc = await stack.nats.connect({ name: "bench-stack" });
+    const nc = await stack.nats.connectAs("setup", { name: "bench-stack" }); // reads the stream, as `framegate replay` may
     try {
       for (const cameras of counts) {
         process.stderr.write(`${cameras} camera(s) × ${fps} frame/s for ${seconds} s…\n`);

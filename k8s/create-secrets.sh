@@ -13,6 +13,14 @@
 #   framegate/framegate-api    apiToken, minioWebhookToken      bearer tokens of /api and /hooks/minio
 #   framegate/framegate-hooks  hooks                            FRAMEGATE_HOOK_SECRETS file: one HMAC secret
 #                                                               for the example hook motion-alerts
+#   framegate/framegate-nats   gatewayPassword, setupPassword,  the NATS users' passwords (the gateway,
+#                              minioPassword, migratePassword   framegate setup/replay, MinIO's NATS target,
+#                                                               framegate setup --migrate)
+#   framegate/framegate-nats-server  <user>PasswordHash         their bcrypt hashes, quoted, for nats-server
+#                                                               (k8s/base/nats/authorization.conf)
+#
+# Needs kubectl, openssl and Node.js with this repository's packages installed (`npm ci`): the hashes are
+# made by bcryptjs (pure JavaScript, a devDependency), so no native bcrypt tool has to be present.
 #
 # usage: k8s/create-secrets.sh            (uses kubectl's current context; KUBECTL=... to override)
 # Print them again: kubectl -n framegate get secret framegate-api -o jsonpath='{.data.apiToken}' | base64 -d
@@ -88,5 +96,30 @@ if exists framegate framegate-hooks; then
 else
   "$kubectl" -n framegate create secret generic framegate-hooks \
     --from-literal=hooks="motion-alerts: hmac:$(rand 32)"
+fi
+# NATS: one password per identity. nats-server only ever sees the bcrypt hashes (cost 11), each in double
+# quotes because nats-server parses an environment variable's value as configuration ("$" starts a variable).
+root="$(cd "$(dirname "$0")/.." && pwd)"
+bcrypt_quoted() { # password on stdin (never on a command line), "<hash>" on stdout
+  node -e '
+    const b = require("module").createRequire(process.argv[1] + "/")("bcryptjs");
+    let pw = ""; process.stdin.on("data", (d) => (pw += d)).on("end", () => console.log(JSON.stringify(b.hashSync(pw, 11))));
+  ' "$root" || { echo "create-secrets.sh: hashing a NATS password failed: run \`npm ci\` in $root (it installs bcryptjs), with Node.js on PATH" >&2; exit 1; }
+}
+if exists framegate framegate-nats && exists framegate framegate-nats-server; then
+  echo "framegate/framegate-nats and framegate/framegate-nats-server exist: kept"
+else
+  command -v node >/dev/null || { echo "create-secrets.sh: Node.js is needed to hash the NATS passwords (bcryptjs): install it and run \`npm ci\` in $root" >&2; exit 1; }
+  args=() hashes=()
+  for user in gateway setup minio migrate; do
+    pw="$(rand 24)"
+    hash="$(printf %s "$pw" | bcrypt_quoted)"
+    args+=(--from-literal="${user}Password=$pw")
+    hashes+=(--from-literal="${user}PasswordHash=$hash")
+  done
+  # both or neither: a new password without its hash (or the reverse) would lock a client out
+  "$kubectl" -n framegate delete secret framegate-nats framegate-nats-server --ignore-not-found >/dev/null
+  "$kubectl" -n framegate create secret generic framegate-nats-server "${hashes[@]}"
+  "$kubectl" -n framegate create secret generic framegate-nats "${args[@]}"
 fi
 echo "secrets ready"

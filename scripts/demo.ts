@@ -17,7 +17,7 @@ import type { KubernetesObject } from "@kubernetes/client-node";
 import sharp from "sharp";
 import { parseAllDocuments } from "yaml";
 import { applyObjects } from "../test/harness/kube.js";
-import { framegateEnv, runFramegate, startGatewayProcess, type GatewayProcess } from "../test/harness/framegate.js";
+import { framegateEnv, runFramegate, setupEnv, startGatewayProcess, type GatewayProcess } from "../test/harness/framegate.js";
 import { detectVenv } from "../test/harness/pod-runner-images.js";
 import { startStack, type FullStack } from "../test/harness/stack.js";
 import { CameraFleet, cameraClients, fleetCameraIds } from "../test/harness/synthetic-camera.js";
@@ -129,7 +129,7 @@ async function main(): Promise<number> {
     say(`applied WorkflowTemplate image-processing (${TEMPLATES.join(", ")})`);
 
     const env = framegateEnv(stack, { rulesDir: o.rulesDir, servicesDir: o.servicesDir, logLevel: "info" });
-    const setup = await runFramegate(["setup"], env);
+    const setup = await runFramegate(["setup"], setupEnv(stack, env));
     for (const line of (setup.stdout + setup.stderr).trim().split("\n")) say(`  framegate setup: ${line}`);
     if (setup.code !== 0) throw new Error(`framegate setup exited ${setup.code}`);
     if (stopping) return 130;

@@ -20,7 +20,7 @@ import { memoryIo } from "../src/cli/io.js";
 import { startGateway, type RunningGateway } from "../src/cli/commands/serve.js";
 import { loadConfig } from "../src/config/env.js";
 import { installArgo, type ArgoInstall } from "../test/harness/argo.js";
-import { framegateEnv, runFramegate } from "../test/harness/framegate.js";
+import { framegateEnv, runFramegate, setupEnv } from "../test/harness/framegate.js";
 import { RingBuffer } from "../test/harness/process.js";
 import { startStack, type KubeStack } from "../test/harness/stack.js";
 import { frameKey, jpegFrame } from "../test/harness/synthetic-camera.js";
@@ -82,12 +82,11 @@ beforeAll(async () => {
     rulesDir,
     kubeconfigPath: argo.gatewayKubeconfigPath,
     consumer: "dashboard-e2e",
-    kvBucket: "dashboard-e2e",
     logLevel: "info",
     extra: { FRAMEGATE_API_TOKEN: TOKEN, FRAMEGATE_ALLOW_RULE_WRITES: "true", FRAMEGATE_ARGO_UI_URL: "https://argo.example.test" },
   });
   // as an operator would: streams, consumer and the MinIO bucket notifications derived from the rules
-  const setup = await runFramegate(["setup"], env);
+  const setup = await runFramegate(["setup"], setupEnv(stack, env));
   if (setup.code !== 0) throw new Error(`framegate setup exited ${setup.code}:\n${setup.stdout}${setup.stderr}`);
   const log = pino({ level: "info", base: { svc: "framegate" } }, { write: (s: string) => logs.push(s) });
   gateway = await startGateway(loadConfig(env), log, { kubeConfig: argo.gatewayKubeConfig() });

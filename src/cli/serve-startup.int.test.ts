@@ -26,7 +26,7 @@ afterAll(async () => {
 
 function env(stream: string, more: Record<string, string> = {}): Record<string, string> {
   return {
-    FRAMEGATE_NATS_URL: nats.url,
+    ...nats.clientEnv("gateway"),
     FRAMEGATE_STREAM: stream,
     FRAMEGATE_DLQ_STREAM: `${stream}_DLQ`,
     FRAMEGATE_RULES_DIR: join(REPO_ROOT, "pipelines"),
@@ -63,10 +63,11 @@ users:
 describe("framegate serve start-up", () => {
   it("exits 1 when the streams are missing, closing the NATS connection and rule watchers it opened", async () => {
     const t0 = Date.now();
-    const r = await runFramegate(["serve"], env("STARTUP_MISSING", { KUBECONFIG: proxyKubeconfig(true) }), 30_000);
+    // the production names (the only ones the gateway's NATS user may look at); this test runs before the next creates them
+    const r = await runFramegate(["serve"], env("FRAMEGATE", { KUBECONFIG: proxyKubeconfig(true) }), 30_000);
     expect(r.stderr).toContain("framegate serve: JetStream is not set up the way this gateway needs:");
-    expect(r.stderr).toMatch(/stream STARTUP_MISSING: existence is missing, want present — nothing can be taken in: run `framegate setup`/);
-    expect(r.stderr).toMatch(/stream STARTUP_MISSING_DLQ: existence is missing/);
+    expect(r.stderr).toMatch(/stream FRAMEGATE: existence is missing, want present — nothing can be taken in: run `framegate setup`/);
+    expect(r.stderr).toMatch(/stream FRAMEGATE_DLQ: existence is missing/);
     expect(r.code).toBe(1);
     expect(Date.now() - t0).toBeLessThan(20_000);
     // each stage that waits says what it waits for
@@ -76,11 +77,11 @@ describe("framegate serve start-up", () => {
   }, 40_000);
 
   it("explains a kubeconfig on plain http:// (kubectl proxy) instead of an internal error, and exits 1", async () => {
-    const nc = await nats.connect();
-    await ensureIntake(nc, { stream: "STARTUP_HTTP", dlqStream: "STARTUP_HTTP_DLQ", consumer: "framegate", minioSubject: "startup.http" }, { ackWaitMs: 30_000 });
+    const nc = await nats.connectAs("setup");
+    await ensureIntake(nc, { stream: "FRAMEGATE", dlqStream: "FRAMEGATE_DLQ", consumer: "framegate", minioSubject: "minio.events" }, { ackWaitMs: 30_000 });
     await nc.close();
     const kubeconfig = proxyKubeconfig(false);
-    const r = await runFramegate(["serve"], env("STARTUP_HTTP", { KUBECONFIG: kubeconfig, FRAMEGATE_MINIO_SUBJECT: "startup.http" }), 30_000);
+    const r = await runFramegate(["serve"], env("FRAMEGATE", { KUBECONFIG: kubeconfig }), 30_000);
     expect(r.stderr).not.toContain("internal error");
     expect(r.stderr).toContain('the kubeconfig\'s cluster "proxy" is plain http://127.0.0.1:1');
     expect(r.stderr).toContain("insecure-skip-tls-verify: true");
@@ -90,15 +91,15 @@ describe("framegate serve start-up", () => {
   it("exits 1, saying what differs and how to fix it, when the consumer's settings break a guarantee (max_deliver from an older setup)", async () => {
     // its own server: an intake owns framegate.hooks.>, and the other tests' intakes live on the shared one
     await using own = await startNats();
-    const nc = await own.connect();
-    await ensureIntake(nc, { stream: "STARTUP_OLD", dlqStream: "STARTUP_OLD_DLQ", consumer: "framegate", minioSubject: "startup.old" }, { ackWaitMs: 30_000 });
+    const nc = await own.connectAs("setup");
+    await ensureIntake(nc, { stream: "FRAMEGATE", dlqStream: "FRAMEGATE_DLQ", consumer: "framegate", minioSubject: "minio.events" }, { ackWaitMs: 30_000 });
     // a breaking difference and a harmless one
-    await (await jetstreamManager(nc)).consumers.update("STARTUP_OLD", "framegate", { max_deliver: 10, max_ack_pending: 500 });
+    await (await jetstreamManager(nc)).consumers.update("FRAMEGATE", "framegate", { max_deliver: 10, max_ack_pending: 500 });
     await nc.close();
-    const r = await runFramegate(["serve"], env("STARTUP_OLD", { FRAMEGATE_NATS_URL: own.url, KUBECONFIG: proxyKubeconfig(true), FRAMEGATE_MINIO_SUBJECT: "startup.old" }), 30_000);
+    const r = await runFramegate(["serve"], env("FRAMEGATE", { ...own.clientEnv("gateway"), KUBECONFIG: proxyKubeconfig(true) }), 30_000);
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/"level":40.*"msg":"consumer STARTUP_OLD\/framegate: max_ack_pending is 500, want 10000 — FRAMEGATE_MAX_ACK_PENDING is not what bounds the gateway/);
-    expect(r.stderr).toContain("framegate serve: JetStream is not set up the way this gateway needs:\n  consumer STARTUP_OLD/framegate: max_deliver is 10, want -1 — ");
+    expect(r.stdout).toMatch(/"level":40.*"msg":"consumer FRAMEGATE\/framegate: max_ack_pending is 500, want 10000 — FRAMEGATE_MAX_ACK_PENDING is not what bounds the gateway/);
+    expect(r.stderr).toContain("framegate serve: JetStream is not set up the way this gateway needs:\n  consumer FRAMEGATE/framegate: max_deliver is 10, want -1 — ");
     expect(r.stderr).toContain("run `framegate setup` with the same FRAMEGATE_* settings");
     expect(r.stdout).not.toContain("start-up: loading the Kubernetes credentials"); // stopped before going on
   }, 40_000);

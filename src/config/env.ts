@@ -25,7 +25,13 @@ const optionalSecret = z.string().min(16, "must be at least 16 characters (gener
 
 export const envSchema = z.object({
   FRAMEGATE_NATS_URL: z.string().default("nats://127.0.0.1:4222"),
+  /** a NATS credentials file (JWT + NKey seed, as `nsc` writes it); instead of a user and password */
   FRAMEGATE_NATS_CREDS: z.string().optional(),
+  /** the NATS user (k8s/base/nats/authorization.conf: `gateway` for serve, `setup` for setup and replay) */
+  FRAMEGATE_NATS_USER: z.string().regex(/^[A-Za-z0-9_-]+$/, "must be a NATS user name (letters, digits, '_', '-')").optional(),
+  FRAMEGATE_NATS_PASSWORD: z.string().optional(),
+  /** reply subjects are `<prefix>.<id>`; default `_INBOX_<FRAMEGATE_NATS_USER>` (`_INBOX` without a user), which the user must be allowed to subscribe to */
+  FRAMEGATE_NATS_INBOX_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, "must be one subject token (letters, digits, '_', '-'), such as _INBOX_gateway").optional(),
   FRAMEGATE_STREAM: z.string().regex(/^[A-Za-z0-9_-]+$/, "must be a JetStream stream name (letters, digits, '_', '-')").default("FRAMEGATE"),
   FRAMEGATE_DLQ_STREAM: z.string().regex(/^[A-Za-z0-9_-]+$/).default("FRAMEGATE_DLQ"),
   FRAMEGATE_CONSUMER: z.string().regex(/^[A-Za-z0-9_-]+$/, "must be a consumer name (letters, digits, '_', '-')").default("framegate"),
@@ -126,6 +132,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     throw new ConfigError(r.error.issues.map((i) => ({ name: String(i.path[0] ?? "env"), message: i.message })));
   }
   const cfg = r.data;
+  const natsAuth = natsAuthIssues(cfg);
+  if (natsAuth.length) throw new ConfigError(natsAuth);
   const loopback = ["127.0.0.1", "::1", "localhost"].includes(cfg.FRAMEGATE_HTTP_HOST);
   if (!loopback && !cfg.FRAMEGATE_API_TOKEN && !cfg.FRAMEGATE_ALLOW_UNAUTHENTICATED_API) {
     throw new ConfigError([
@@ -160,4 +168,17 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     ]);
   }
   return cfg;
+}
+
+function natsAuthIssues(cfg: Config): { name: string; message: string }[] {
+  if (cfg.FRAMEGATE_NATS_USER && !cfg.FRAMEGATE_NATS_PASSWORD) {
+    return [{ name: "FRAMEGATE_NATS_PASSWORD", message: `required with FRAMEGATE_NATS_USER (${cfg.FRAMEGATE_NATS_USER}): set the user's password (Secret framegate-nats)` }];
+  }
+  if (cfg.FRAMEGATE_NATS_PASSWORD && !cfg.FRAMEGATE_NATS_USER) {
+    return [{ name: "FRAMEGATE_NATS_USER", message: "required with FRAMEGATE_NATS_PASSWORD: set the NATS user the password belongs to" }];
+  }
+  if (cfg.FRAMEGATE_NATS_CREDS && cfg.FRAMEGATE_NATS_USER) {
+    return [{ name: "FRAMEGATE_NATS_CREDS", message: "set either FRAMEGATE_NATS_CREDS or FRAMEGATE_NATS_USER/FRAMEGATE_NATS_PASSWORD, not both" }];
+  }
+  return [];
 }

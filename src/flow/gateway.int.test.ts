@@ -18,6 +18,7 @@ import { FakeKubeApi } from "../../test/fakes/kube-api.js";
 import { loadConfig } from "../config/env.js";
 import { ensureIntake } from "../triggers/jetstream-setup.js";
 import { historyStreamName } from "../triggers/jetstream-config.js";
+import { KvStateStore } from "./state-store.js";
 import { startGateway, type RunningGateway } from "../cli/commands/serve.js";
 import { replay } from "../triggers/replay.js";
 import { minioNotificationObject } from "../../test/fixtures/minio-notification.js";
@@ -27,7 +28,10 @@ const HMAC_SECRET = "motion-secret-0123456789";
 // Streams own their subjects (framegate.hooks.>, framegate.dlq.>), so each test gets its own
 // nats-server (it starts in well under a second) rather than sharing one.
 let nats: NatsServer;
+/** as `framegate setup`/`replay`: makes the streams, reads consumer and dead-letter state, replays */
 let nc: NatsConnection;
+/** as MinIO's notification target: publishes notifications */
+let minioNc: NatsConnection;
 let n = 0;
 
 function notification(key: string, etag: string, opts: { bucket?: string; size?: number; eventName?: string } = {}) {
@@ -48,8 +52,10 @@ interface Env {
 async function setup(opts: { maxDeliver?: number; ackWait?: string; maxInFlight?: number } = {}): Promise<Env> {
   n += 1;
   nats = await startNats();
-  nc = await nats.connect();
-  const stream = `FG${n}`;
+  nc = await nats.connectAs("setup");
+  minioNc = await nats.connectAs("minio");
+  // the production names: a fresh server per test keeps tests apart, and the NATS users' permissions name them
+  const stream = "FRAMEGATE";
   const rulesDir = mkdtempSync(join(tmpdir(), "fg-rules-"));
   writeFileSync(
     join(rulesDir, "detect.yaml"),
@@ -80,11 +86,11 @@ spec:
   const kcFile = join(rulesDir, "..", `kubeconfig-${n}.yaml`);
   writeFileSync(kcFile, kube.kubeconfig());
   const env = {
-    FRAMEGATE_NATS_URL: nats.url,
+    ...nats.clientEnv("gateway"),
     FRAMEGATE_STREAM: stream,
     FRAMEGATE_DLQ_STREAM: `${stream}_DLQ`,
     FRAMEGATE_CONSUMER: "gw",
-    FRAMEGATE_MINIO_SUBJECT: `minio.events.${n}`,
+    FRAMEGATE_MINIO_SUBJECT: "minio.events",
     FRAMEGATE_RULES_DIR: rulesDir,
     FRAMEGATE_SERVICES_DIR: join(REPO_ROOT, "services"),
     FRAMEGATE_HTTP_PORT: "0",
@@ -99,6 +105,7 @@ spec:
   };
   const cfg = loadConfig(env);
   await ensureIntake(nc, { stream, dlqStream: `${stream}_DLQ`, consumer: "gw", minioSubject: env.FRAMEGATE_MINIO_SUBJECT }, { ackWaitMs: cfg.FRAMEGATE_ACK_WAIT });
+  await KvStateStore.open(nc, cfg.FRAMEGATE_KV_BUCKET, cfg.FRAMEGATE_STATE_TTL); // as `framegate setup` does: the gateway may not create it
   return { stream, consumer: "gw", dlq: `${stream}_DLQ`, rulesDir, kube, env };
 }
 
@@ -110,7 +117,7 @@ async function startIn(e: Env): Promise<RunningGateway> {
 }
 
 async function publishMinio(e: Env, key: string, etag: string, extra: Parameters<typeof notification>[2] = {}) {
-  await jetstream(nc).publish(e.env.FRAMEGATE_MINIO_SUBJECT!, JSON.stringify(notification(key, etag, extra)));
+  await jetstream(minioNc).publish(e.env.FRAMEGATE_MINIO_SUBJECT!, JSON.stringify(notification(key, etag, extra)));
 }
 
 
@@ -135,6 +142,7 @@ async function teardown(e: Env) {
   await e.gw?.stop();
   await e.kube.stop();
   await nc.close();
+  await minioNc.close();
   await nats.stop();
 }
 
@@ -162,7 +170,7 @@ describe("framegate serve with real NATS", () => {
     const e = await setup({ maxInFlight: 100 });
     try {
       await startIn(e);
-      const js = jetstream(nc);
+      const js = jetstream(minioNc);
       const keys = new Set<string>();
       const pubs: Promise<unknown>[] = [];
       for (let i = 0; i < 1000; i++) {
@@ -229,7 +237,7 @@ describe("framegate serve with real NATS", () => {
       e.kube.faults.push({ kind: "status", code: 422, reason: "Invalid", message: 'Workflow.argoproj.io "x" is invalid: metadata.labels: Invalid value' });
       await startIn(e);
       await publishMinio(e, "gate-02/2026/11/28/1.jpg", "etag-422");
-      await jetstream(nc).publish(e.env.FRAMEGATE_MINIO_SUBJECT!, '{"Records": [{"eventName": "s3:ObjectCreated:Put", "s3": {');
+      await jetstream(minioNc).publish(e.env.FRAMEGATE_MINIO_SUBJECT!, '{"Records": [{"eventName": "s3:ObjectCreated:Put", "s3": {');
       await waitFor("two dead letters", async () => (await dlqMessages(e)).length === 2, 20_000, { pollMs: 50 });
       const dlq = await dlqMessages(e);
       const rejected = dlq.find((d) => d.subject.endsWith(".rejected"))!;

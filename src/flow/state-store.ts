@@ -4,7 +4,8 @@
  */
 import { Kvm, type KV } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { RetryAfterError } from "../lib/errors.js";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { FramegateError, RetryAfterError } from "../lib/errors.js";
 
 export interface StateEntry<T> {
   value: T;
@@ -33,11 +34,19 @@ export class KvStateStore implements StateStore {
   ) {}
 
   /**
-   * Opens (creating if missing) the bucket; `ttlMs` bounds how long any mark is kept, `maxBytes` how much
-   * they take together (a full bucket refuses writes: the messages needing them wait in the intake).
-   * An existing bucket keeps its settings; `framegate setup` changes them.
+   * Opens the bucket; `ttlMs` bounds how long any mark is kept, `maxBytes` how much they take together (a
+   * full bucket refuses writes: the messages needing them wait in the intake). An existing bucket keeps its
+   * settings; `framegate setup` changes them. With `create: false` (the gateway, whose NATS user may not
+   * create streams) a missing bucket is an error that says to run `framegate setup`.
    */
-  static async open(nc: NatsConnection, bucket: string, ttlMs: number, maxBytes?: number): Promise<KvStateStore> {
+  static async open(nc: NatsConnection, bucket: string, ttlMs: number, maxBytes?: number, o: { create?: boolean } = {}): Promise<KvStateStore> {
+    if (o.create === false) {
+      const jsm = await jetstreamManager(nc);
+      await jsm.streams.info(`KV_${bucket}`).catch((e: Error) => {
+        if (!/not found/i.test(e.message)) throw e;
+        throw new FramegateError(`JetStream is missing the key-value bucket ${bucket}: run \`framegate setup\` (same FRAMEGATE_* settings) to create it`, { cause: e });
+      });
+    }
     const kvm = new Kvm(nc);
     const kv = await kvm.create(bucket, { ttl: ttlMs, history: 1, ...(maxBytes ? { max_bytes: maxBytes } : {}) });
     return new KvStateStore(kv, nc, bucket);

@@ -27,7 +27,7 @@ const KiB = 1024;
 // the intake and dead-letter streams own framegate.hooks.> and framegate.dlq.>: one server per test
 beforeEach(async () => {
   nats = await startNats();
-  nc = await nats.connect();
+  nc = await nats.connectAs("migrate"); // setup's rights plus the staging stream, draining the consumer, deleting the old intake
   jsm = await jetstreamManager(nc);
 }, 30_000);
 afterEach(async () => {
@@ -35,9 +35,10 @@ afterEach(async () => {
   await nats?.stop();
 });
 
+/** The production names (the NATS users' permissions name them); each test has its own server. */
 function names(): IntakeNames {
   k += 1;
-  return { stream: `MIG${k}`, dlqStream: `MIG${k}_DLQ`, consumer: "gw", minioSubject: `minio${k}.events` };
+  return { stream: "FRAMEGATE", dlqStream: "FRAMEGATE_DLQ", consumer: `gw${k}`, minioSubject: "minio.events" };
 }
 
 const limits = { streamMaxBytes: 64 * KiB, historyMaxBytes: 16 * KiB, dlqMaxBytes: 64 * KiB, historyMaxAgeMs: 3_600_000 };
@@ -115,7 +116,7 @@ describe("framegate setup --migrate", () => {
     await oldStyle(n);
     for (let i = 0; i < 60; i++) await publish(i % 3 ? n.minioSubject : "framegate.hooks.motion", `old-${i}`);
     // the old gateway: acks 20, holds 10 in flight (it then stops without acking them), naks 1 with a delay
-    const gw = await nats.connect();
+    const gw = await nats.connectAs("gateway");
     const c = await jetstream(gw).consumers.get(n.stream, n.consumer);
     const processed: string[] = [];
     const batch = await c.fetch({ max_messages: 31, expires: 2000 });
@@ -226,7 +227,7 @@ describe("framegate setup --migrate", () => {
   it("refuses while a gateway still pulls from the consumer (an idle gateway keeps a pull request open)", async () => {
     const n = names();
     await oldStyle(n);
-    const gw = await nats.connect();
+    const gw = await nats.connectAs("gateway");
     const messages = await (await jetstream(gw).consumers.get(n.stream, n.consumer)).consume({ max_messages: 1, expires: 30_000 });
     const reading = (async () => {
       for await (const m of messages) m.nak();

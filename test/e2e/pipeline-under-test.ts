@@ -14,7 +14,7 @@ import { pino } from "pino";
 import { startGateway, type RunningGateway } from "../../src/cli/commands/serve.js";
 import { loadConfig } from "../../src/config/env.js";
 import { DLQ_HEADERS } from "../../src/triggers/wire.js";
-import { framegateEnv, runFramegate } from "../harness/framegate.js";
+import { framegateEnv, runFramegate, setupEnv } from "../harness/framegate.js";
 import { RingBuffer } from "../harness/process.js";
 import { parsePrometheusText, type Sample } from "../harness/prometheus-text.js";
 import type { FullStack } from "../harness/stack.js";
@@ -75,7 +75,7 @@ export class PipelineUnderTest {
     readonly rulesDir: string,
     readonly env: Record<string, string>,
   ) {
-    this.#nc = stack.nats.connect({ name: `e2e-${id}` });
+    this.#nc = stack.nats.connectAs("setup", { name: `e2e-${id}` }); // reads consumer and dead-letter state, as an operator
   }
 
   /**
@@ -88,12 +88,11 @@ export class PipelineUnderTest {
     const env = framegateEnv(stack, {
       rulesDir,
       consumer: `e2e-${o.id}`,
-      kvBucket: `e2e-${o.id}`,
       logLevel: "info",
       extra: { FRAMEGATE_WATCH_RULES: "false", FRAMEGATE_KUBE_TIMEOUT: "5s", ...o.extra },
     });
     const t = new PipelineUnderTest(stack, o.id, rulesDir, env);
-    const setup = await runFramegate(["setup"], env);
+    const setup = await runFramegate(["setup"], setupEnv(stack, env));
     t.setupOutput = setup.stdout + setup.stderr;
     if (setup.code !== 0) throw new Error(`framegate setup exited ${setup.code}:\n${t.setupOutput}`);
     const log = pino({ level: "info", base: { svc: "framegate", test: o.id } }, { write: (s: string) => t.logs.push(s) });

@@ -13,7 +13,7 @@ import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { DLQ_HEADERS } from "../../src/triggers/wire.js";
 import { installArgo, type ArgoInstall } from "../harness/argo.js";
-import { framegateEnv, runFramegate, startGatewayProcess, type GatewayProcess } from "../harness/framegate.js";
+import { framegateEnv, runFramegate, setupEnv, startGatewayProcess, type GatewayProcess } from "../harness/framegate.js";
 import { parsePrometheusText, type Sample } from "../harness/prometheus-text.js";
 import { startStack, type KubeStack, type StackOptions } from "../harness/stack.js";
 import type { WorkflowObject } from "./key-count.js";
@@ -73,7 +73,8 @@ export class FaultRig {
     readonly rulesDir: string,
     readonly env: Record<string, string>,
   ) {
-    this.#nc = fs.stack.nats.connect({ name: "fault-rig", maxReconnectAttempts: -1, reconnectTimeWait: 500 });
+    // an operator's view (what `framegate replay` may do): read the streams and consumers, publish events again
+    this.#nc = fs.stack.nats.connectAs("setup", { name: "fault-rig", maxReconnectAttempts: -1, reconnectTimeWait: 500 });
   }
 
   /** Writes the rules and runs `framegate setup` (JetStream consumer, MinIO notifications) as an operator would. */
@@ -83,7 +84,6 @@ export class FaultRig {
     const env = framegateEnv(fs.stack, {
       rulesDir,
       consumer: `faults-${o.id}`,
-      kvBucket: `faults-${o.id}`,
       kubeconfigPath: fs.argo.gatewayKubeconfigPath,
       logLevel: "warn",
       extra: {
@@ -94,7 +94,7 @@ export class FaultRig {
         ...o.env,
       },
     });
-    const setup = await runFramegate(["setup"], env);
+    const setup = await runFramegate(["setup"], setupEnv(fs.stack, env));
     if (setup.code !== 0) throw new Error(`framegate setup exited ${setup.code}:\n${setup.stdout}${setup.stderr}`);
     return new FaultRig(fs, rulesDir, env);
   }

@@ -20,8 +20,6 @@ export interface FramegateEnvOptions {
   servicesDir?: string;
   /** durable consumer name (default `framegate`); give each gateway under test its own */
   consumer?: string;
-  /** KV bucket of the flow-control state (default `framegate-state`) */
-  kvBucket?: string;
   /** kubeconfig file the gateway uses (`KUBECONFIG`); default: the gateway ServiceAccount's, when Argo runs */
   kubeconfigPath?: string;
   /** default `warn` */
@@ -31,21 +29,23 @@ export interface FramegateEnvOptions {
 }
 
 /**
- * The environment `framegate setup` and `framegate serve` need to use the stack: NATS and its streams,
+ * The environment `framegate serve` needs to use the stack: NATS (as the `gateway` user) and its streams,
  * MinIO admin access (for bucket notifications and the identities `setup` creates), the identities'
  * credentials, the gateway ServiceAccount's kubeconfig (never admin).
- * HTTP on 127.0.0.1 port 0 (the gateway logs the port it got).
+ * HTTP on 127.0.0.1 port 0 (the gateway logs the port it got). For `framegate setup` or `replay`, add
+ * `stack.nats.clientEnv("setup")` (or use {@link setupEnv}).
  */
 export function framegateEnv(stack: KubeStack | FullStack, o: FramegateEnvOptions): Record<string, string> {
   const kubeconfig = o.kubeconfigPath ?? ("argo" in stack ? stack.argo.gatewayKubeconfigPath : undefined);
   if (!kubeconfig) throw new HarnessError("framegateEnv: no kubeconfig: start the stack with level argo, or pass kubeconfigPath");
   return {
-    FRAMEGATE_NATS_URL: stack.nats.url,
+    ...stack.nats.clientEnv("gateway"),
     FRAMEGATE_STREAM: stack.streams.stream,
     FRAMEGATE_DLQ_STREAM: stack.streams.dlqStream,
     FRAMEGATE_MINIO_SUBJECT: stack.streams.minioSubject,
     FRAMEGATE_CONSUMER: o.consumer ?? "framegate",
-    FRAMEGATE_KV_BUCKET: o.kvBucket ?? "framegate-state",
+    // the one bucket the NATS users may use (k8s/base/nats/authorization.conf); its keys carry the pipeline's name
+    FRAMEGATE_KV_BUCKET: "framegate-state",
     FRAMEGATE_RULES_DIR: o.rulesDir,
     FRAMEGATE_SERVICES_DIR: o.servicesDir ?? join(REPO_ROOT, "services"),
     FRAMEGATE_HTTP_HOST: HOST,
@@ -64,6 +64,11 @@ export function framegateEnv(stack: KubeStack | FullStack, o: FramegateEnvOption
     KUBECONFIG: kubeconfig,
     ...o.extra,
   };
+}
+
+/** `env` with the NATS user of `framegate setup` and `framegate replay` (may create streams, consumers, the KV bucket). */
+export function setupEnv(stack: KubeStack | FullStack, env: Record<string, string>): Record<string, string> {
+  return { ...env, ...stack.nats.clientEnv("setup") };
 }
 
 /** What a finished CLI run printed. */

@@ -22,6 +22,8 @@ export interface MinioOptions {
   natsHostPort?: string;
   /** subject MinIO publishes to (default `minio.events`); a JetStream stream must cover it */
   subject?: string;
+  /** the NATS user MinIO's target connects as (`nats.credentials("minio")`), as k8s/base/minio sets it */
+  natsUser?: { user: string; pass: string };
   /** buckets to create (default {@link DEFAULT_BUCKETS}) */
   buckets?: readonly string[];
   /** root credentials (defaults: `framegate` / `framegate-secret`) */
@@ -84,7 +86,7 @@ export interface MinioServer extends AsyncDisposable {
  * already exist ({@link createIntakeStreams} in nats.ts): MinIO checks its target at start-up.
  *
  * @example
- * await using minio = await startMinio({ natsHostPort: nats.hostPort });
+ * await using minio = await startMinio({ natsHostPort: nats.hostPort, natsUser: nats.credentials("minio") });
  * await setBucketNotification(minio.client, "raw", { prefix: "cam-1/" });
  */
 export async function startMinio(opts: MinioOptions = {}): Promise<MinioServer> {
@@ -117,6 +119,7 @@ export async function startMinio(opts: MinioOptions = {}): Promise<MinioServer> 
       MINIO_NOTIFY_NATS_SUBJECT_PRIMARY: subject!,
       MINIO_NOTIFY_NATS_JETSTREAM_PRIMARY: "on",
       MINIO_NOTIFY_NATS_QUEUE_DIR_PRIMARY: queueDir,
+      ...(opts.natsUser && { MINIO_NOTIFY_NATS_USERNAME_PRIMARY: opts.natsUser.user, MINIO_NOTIFY_NATS_PASSWORD_PRIMARY: opts.natsUser.pass }),
       // as k8s/base/minio runs it: no PUT is answered before the notification rules are loaded, and none
       // before its event is in the queue dir (both lost frames in the MinIO restart test without them)
       MINIO_SYNC_BOOT: "on",

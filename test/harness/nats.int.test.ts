@@ -9,7 +9,7 @@ describe("harness nats-server", () => {
     const port = nats.port;
     expect(port).toBeGreaterThan(0);
     const names = await createIntakeStreams(nats);
-    let nc = await nats.connect();
+    let nc = await nats.connectAs("gateway");
     const js = jetstream(nc);
     const ack = await js.publish("framegate.hooks.smoke", "hello");
     expect(ack.stream).toBe(names.stream);
@@ -20,7 +20,7 @@ describe("harness nats-server", () => {
     await nats.restart();
     expect(nats.port).toBe(port);
 
-    nc = await nats.connect();
+    nc = await nats.connectAs("setup");
     const jsm = await jetstreamManager(nc);
     const info = await jsm.streams.info(names.stream);
     expect(info.state.messages).toBe(1);

@@ -1,16 +1,38 @@
 /**
  * @module test/harness/nats — a real nats-server with JetStream on loopback, the way nats.js tests run it:
  * the server picks its ports (`-p -1 -m -1`) and reports them in a ports file; fresh store per server.
+ * It runs with the deployment's authorization (k8s/base/nats/authorization.conf, included as it is) and
+ * fresh passwords per server, so every client connects as one of the production identities.
  * Fault tests can `kill()` it and `restart()` it later on the same port and store.
  */
-import { mkdirSync, readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { randomBytes } from "node:crypto";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import bcrypt from "bcryptjs";
 import { connect, type NatsConnection, type NodeConnectionOptions } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { dlqStreamConfig, streamConfig } from "../../src/triggers/jetstream-setup.js";
 import { DEFAULT_MINIO_SUBJECT } from "../../src/triggers/wire.js";
 import { HarnessError, ManagedProcess } from "./process.js";
-import { HOST, httpStatus, makeTempDir, progress, since, toolPath } from "./util.js";
+import { HOST, REPO_ROOT, httpStatus, makeTempDir, progress, since, toolPath } from "./util.js";
+
+/** The authorization block the deployment's nats.conf includes; the harness includes the same file. */
+export const AUTHORIZATION_CONF = join(REPO_ROOT, "k8s/base/nats/authorization.conf");
+
+/**
+ * The users of {@link AUTHORIZATION_CONF}: `minio` (MinIO's notification target), `gateway` (`framegate
+ * serve`), `setup` (`framegate setup` and `framegate replay`), `migrate` (`framegate setup --migrate`).
+ * Tests connect as the one whose job they do.
+ */
+export type NatsIdentity = "minio" | "gateway" | "setup" | "migrate";
+
+/** Each user of the authorization file and the environment variable its password hash comes from. */
+export function authorizationUsers(text = readFileSync(AUTHORIZATION_CONF, "utf8")): Map<string, string> {
+  const users = new Map<string, string>();
+  for (const m of text.matchAll(/^\s*user:\s*([A-Za-z0-9_-]+)\s*\n\s*password:\s*\$([A-Z0-9_]+)/gm)) users.set(m[1]!, m[2]!);
+  if (users.size === 0) throw new HarnessError(`${AUTHORIZATION_CONF} names no users (expected "user: NAME" followed by "password: $VAR" lines)`, "");
+  return users;
+}
 
 /** Options of {@link startNats}. */
 export interface NatsOptions {
@@ -22,6 +44,14 @@ export interface NatsOptions {
   deadlineMs?: number;
   /** extra nats-server arguments, e.g. ["-DV"] */
   args?: string[];
+}
+
+/** User, password and inbox prefix of one identity on a harness server. */
+export interface NatsCredentials {
+  user: NatsIdentity;
+  pass: string;
+  /** `_INBOX_<user>` (what the user may subscribe to); MinIO's client has no such option and uses `_INBOX` */
+  inboxPrefix?: string;
 }
 
 /** A running nats-server. Dispose it (or `stop()`) to kill it and delete its store. */
@@ -40,8 +70,12 @@ export interface NatsServer extends AsyncDisposable {
   readonly running: boolean;
   /** the server's recent output */
   output(): string;
-  /** a client connection (close it yourself) */
-  connect(opts?: NodeConnectionOptions): Promise<NatsConnection>;
+  /** a client connection as `identity` (close it yourself) */
+  connectAs(identity: NatsIdentity, opts?: NodeConnectionOptions): Promise<NatsConnection>;
+  /** the password (and inbox prefix) of `identity` on this server */
+  credentials(identity: NatsIdentity): NatsCredentials;
+  /** `FRAMEGATE_NATS_URL`, `FRAMEGATE_NATS_USER` and `FRAMEGATE_NATS_PASSWORD` for a framegate process acting as `identity` */
+  clientEnv(identity: NatsIdentity): Record<string, string>;
   /** kills the process (SIGKILL by default, SIGTERM for a clean shutdown) and keeps the store */
   kill(signal?: NodeJS.Signals): Promise<void>;
   /** starts the server again on the same port and store (kills it first if it runs) */
@@ -55,12 +89,23 @@ export interface NatsServer extends AsyncDisposable {
  *
  * @example
  * await using nats = await startNats();
- * const nc = await nats.connect();
+ * const nc = await nats.connectAs("setup");
  */
 export async function startNats(opts: NatsOptions = {}): Promise<NatsServer> {
   const bin = toolPath("NATS_SERVER");
   const dir = makeTempDir("nats");
   const storeDir = join(dir.path, "store");
+  // nats-server resolves an include relative to the including file, so the config points back at the repository's file
+  const confFile = join(dir.path, "nats.conf");
+  writeFileSync(confFile, `include "${relative(dir.path, AUTHORIZATION_CONF)}"\n`);
+  // fresh passwords per server; bcrypt cost 4 keeps start-up and each connect fast (create-secrets.sh uses 11)
+  const creds = new Map<string, string>();
+  const hashEnv: Record<string, string> = {};
+  for (const [user, variable] of authorizationUsers()) {
+    const pass = randomBytes(18).toString("hex");
+    creds.set(user, pass);
+    hashEnv[variable] = JSON.stringify(bcrypt.hashSync(pass, 4)); // quoted: nats-server parses the value as config
+  }
   const deadlineMs = opts.deadlineMs ?? 20_000;
   let port = opts.port ?? -1;
   let monitorPort = 0;
@@ -70,11 +115,11 @@ export async function startNats(opts: NatsOptions = {}): Promise<NatsServer> {
   const launch = async () => {
     const t0 = Date.now();
     const portsDir = join(dir.path, `ports-${runDir++}`);
-    const args = ["-a", HOST, "-p", String(port), "-m", "-1", "--ports_file_dir", portsDir];
+    const args = ["-c", confFile, "-a", HOST, "-p", String(port), "-m", "-1", "--ports_file_dir", portsDir];
     if (opts.jetstream !== false) args.push("-js", "-sd", storeDir);
     args.push(...(opts.args ?? []));
     mkdirSync(portsDir, { recursive: true });
-    proc = await ManagedProcess.start({ name: "nats-server", command: bin, args }, async () => {
+    proc = await ManagedProcess.start({ name: "nats-server", command: bin, args, env: hashEnv }, async () => {
       const ports = readPorts(portsDir);
       if (!ports) return false;
       const status = await httpStatus(`${ports.monitoring}/healthz`);
@@ -110,7 +155,20 @@ export async function startNats(opts: NatsOptions = {}): Promise<NatsServer> {
       return !!proc && !proc.exitStatus;
     },
     output: () => proc?.output.toString() ?? "",
-    connect: (o) => connect({ servers: `${HOST}:${port}`, ...o }),
+    connectAs: (identity, o) => {
+      const c = server.credentials(identity);
+      return connect({ servers: `${HOST}:${port}`, name: `test-${identity}`, user: c.user, pass: c.pass, inboxPrefix: c.inboxPrefix, ...o });
+    },
+    credentials(identity) {
+      const pass = creds.get(identity);
+      if (pass === undefined) throw new HarnessError(`${AUTHORIZATION_CONF} has no user ${identity}; it has ${[...creds.keys()].join(", ")}`, "");
+      return { user: identity, pass, inboxPrefix: identity === "minio" ? undefined : `_INBOX_${identity}` };
+    },
+    clientEnv: (identity) => ({
+      FRAMEGATE_NATS_URL: server.url,
+      FRAMEGATE_NATS_USER: identity,
+      FRAMEGATE_NATS_PASSWORD: server.credentials(identity).pass,
+    }),
     async kill(signal = "SIGKILL") {
       if (!proc) return;
       if (signal === "SIGKILL") {
@@ -166,7 +224,8 @@ export interface IntakeStreams {
  * `FRAMEGATE` on the MinIO subject and `framegate.hooks.>`, and the dead-letter stream `FRAMEGATE_DLQ` on
  * `framegate.dlq.>` (its own stream so its longer retention and replay never touch the intake). No
  * consumer: tests and `framegate setup` make their own. MinIO's JetStream target needs the stream to
- * exist before MinIO starts, else its target stays offline.
+ * exist before MinIO starts, else its target stays offline. A server is used as the `setup` identity; a
+ * connection must be allowed to create the streams.
  */
 export async function createIntakeStreams(
   nats: NatsServer | NatsConnection,
@@ -177,7 +236,7 @@ export async function createIntakeStreams(
     dlqStream: names.dlqStream ?? "FRAMEGATE_DLQ",
     minioSubject: names.minioSubject ?? DEFAULT_MINIO_SUBJECT,
   };
-  const own = "monitorUrl" in nats ? await nats.connect() : undefined;
+  const own = "monitorUrl" in nats ? await nats.connectAs("setup") : undefined;
   const nc = own ?? (nats as NatsConnection);
   try {
     const jsm = await jetstreamManager(nc);

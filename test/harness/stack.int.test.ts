@@ -63,10 +63,12 @@ describe("the local stack (nats, minio, kube-apiserver, kwok, Argo)", () => {
       "X-Amz-Meta-Motion": "true",
     });
 
-    const nc = await nats.connect();
+    // setup creates the consumer, the gateway reads from it: neither user may do both
+    const admin = await nats.connectAs("setup");
+    await (await jetstreamManager(admin)).consumers.add(streams.stream, { durable_name: "smoke", ack_policy: AckPolicy.Explicit });
+    await admin.close();
+    const nc = await nats.connectAs("gateway");
     try {
-      const jsm = await jetstreamManager(nc);
-      await jsm.consumers.add(streams.stream, { durable_name: "smoke", ack_policy: AckPolicy.Explicit });
       const consumer = await jetstream(nc).consumers.get(streams.stream, "smoke");
       const msg = await consumer.next({ expires: 15_000 });
       expect(msg, "no message in the stream within 15 s").not.toBeNull();

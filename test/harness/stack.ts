@@ -22,7 +22,7 @@ export interface StackOptions<L extends StackLevel = StackLevel> {
   nats?: NatsOptions;
   /** names of the intake streams (defaults FRAMEGATE, FRAMEGATE_DLQ, subject minio.events) */
   streams?: Partial<IntakeStreams>;
-  minio?: Omit<MinioOptions, "natsHostPort" | "subject">;
+  minio?: Omit<MinioOptions, "natsHostPort" | "natsUser" | "subject">;
   kube?: KubeOptions;
   kwok?: KwokOptions;
   argo?: Omit<ArgoOptions, "minio">;
@@ -97,7 +97,7 @@ export async function startStack<L extends StackLevel = "argo">(opts: StackOptio
     parts.nats = track(await startNats(opts.nats));
     parts.streams = await createIntakeStreams(parts.nats, opts.streams);
     if (upTo("minio")) {
-      parts.minio = track(await startMinio({ ...opts.minio, natsHostPort: parts.nats.hostPort, subject: parts.streams.minioSubject }));
+      parts.minio = track(await startMinio({ ...opts.minio, natsHostPort: parts.nats.hostPort, natsUser: parts.nats.credentials("minio"), subject: parts.streams.minioSubject }));
     }
   };
   const cluster = async () => {

@@ -2,7 +2,7 @@
  * @module cli/commands/replay — `framegate replay`: re-drive dead-lettered events, or a time range of the
  * intake stream, through the current rules. Work that already succeeded is not repeated.
  */
-import { connect } from "@nats-io/transport-node";
+import { connectNats } from "../nats-connect.js";
 import { loadConfig } from "../../config/env.js";
 import { ConfigError } from "../../lib/errors.js";
 import { replay } from "../../triggers/replay.js";
@@ -66,9 +66,9 @@ async function run(args: string[], io: CliIo): Promise<number> {
   const until = time("to", values.to as string | undefined);
   let nc;
   try {
-    nc = await connect({ servers: cfg.FRAMEGATE_NATS_URL.split(","), name: "framegate-replay", timeout: 5000 });
+    nc = await connectNats(cfg, "framegate-replay", { timeout: 5000 });
   } catch (e) {
-    throw new CliError(`cannot connect to NATS at ${cfg.FRAMEGATE_NATS_URL}: ${(e as Error).message}`);
+    throw new CliError((e as Error).message);
   }
   try {
     const r = await replay(

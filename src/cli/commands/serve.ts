@@ -3,7 +3,6 @@
  * The only place that reads process.env and wires the real clients together.
  */
 import { readFileSync } from "node:fs";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { pino, type Logger } from "pino";
 import { loadConfig, type Config } from "../../config/env.js";
@@ -36,6 +35,8 @@ import { RecentEvents } from "../../status/recent-events.js";
 import { parseHookSecrets } from "../../gateway/hook-secrets.js";
 import { effectiveBodyLimit } from "../../gateway/body-limit.js";
 import { dryRun } from "../../workflows/dry-run.js";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { connectNats } from "../nats-connect.js";
 import { RuleDrafts } from "../../gateway/rule-drafts.js";
 import { replay } from "../../triggers/replay.js";
 import { StatusBus } from "../../status/status-bus.js";
@@ -141,13 +142,8 @@ async function openGateway(cfg: Config, log: Logger, overrides: { kubeConfig?: K
   });
   const hooks = parseHookSecrets(cfg.FRAMEGATE_HOOK_SECRETS ? readFileSync(cfg.FRAMEGATE_HOOK_SECRETS, "utf8") : "");
 
-  let nc: NatsConnection;
-  log.info({ nats: cfg.FRAMEGATE_NATS_URL }, "start-up: connecting to NATS");
-  try {
-    nc = await connect({ servers: cfg.FRAMEGATE_NATS_URL.split(","), name: "framegate-gateway", maxReconnectAttempts: -1, reconnectTimeWait: 1000 });
-  } catch (e) {
-    throw new FramegateError(`cannot connect to NATS at ${cfg.FRAMEGATE_NATS_URL}: ${(e as Error).message} — is nats-server running with JetStream (-js)?`, { cause: e });
-  }
+  log.info({ nats: cfg.FRAMEGATE_NATS_URL, user: cfg.FRAMEGATE_NATS_USER }, "start-up: connecting to NATS");
+  const nc = await connectNats(cfg, "framegate-gateway", { maxReconnectAttempts: -1, reconnectTimeWait: 1000 });
   cleanup.defer("NATS connection", () => nc.drain().catch(() => nc.close()));
   const intake = intakeSettings(cfg);
   log.info(intake.names, "start-up: checking the JetStream streams and consumer");
@@ -169,7 +165,7 @@ async function openGateway(cfg: Config, log: Logger, overrides: { kubeConfig?: K
   status.workflows.onChange(() => limits.changed());
   const publisher = new JetStreamPublisher(nc);
   log.info({ bucket: cfg.FRAMEGATE_KV_BUCKET }, "start-up: opening the flow-control state (JetStream KV)");
-  const state = await KvStateStore.open(nc, cfg.FRAMEGATE_KV_BUCKET, cfg.FRAMEGATE_STATE_TTL, cfg.FRAMEGATE_KV_MAX_BYTES);
+  const state = await KvStateStore.open(nc, cfg.FRAMEGATE_KV_BUCKET, cfg.FRAMEGATE_STATE_TTL, cfg.FRAMEGATE_KV_MAX_BYTES, { create: false });
   const usage = new StreamUsageMonitor(
     nc,
     [

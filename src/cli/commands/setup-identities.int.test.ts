@@ -30,11 +30,11 @@ const ids = {
 beforeAll(async () => {
   nats = await startNats();
   const streams = await createIntakeStreams(nats);
-  minio = await startMinio({ natsHostPort: nats.hostPort, subject: streams.minioSubject });
+  minio = await startMinio({ natsHostPort: nats.hostPort, natsUser: nats.credentials("minio"), subject: streams.minioSubject });
   rules = makeTempDir("setup-rules");
   cpSync(join(REPO_ROOT, "pipelines"), rules.path, { recursive: true });
   Object.assign(process.env, {
-    FRAMEGATE_NATS_URL: nats.url,
+    ...nats.clientEnv("setup"),
     FRAMEGATE_MINIO_ENDPOINT: minio.endpoint,
     FRAMEGATE_MINIO_ACCESS_KEY: minio.accessKey,
     FRAMEGATE_MINIO_SECRET_KEY: minio.secretKey,

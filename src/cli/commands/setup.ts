@@ -2,7 +2,6 @@
  * @module cli/commands/setup — `framegate setup`: creates the JetStream streams and the durable consumer
  * (idempotent), and sets MinIO bucket notifications with filters derived from the rules.
  */
-import { connect } from "@nats-io/transport-node";
 import { Client as MinioClient, NotificationConfig, QueueConfig } from "minio";
 import { loadConfig, type Config } from "../../config/env.js";
 import { ConfigError, FramegateError } from "../../lib/errors.js";
@@ -18,6 +17,7 @@ import { notificationFilters } from "../../rules/notification-filters.js";
 import { CliError, EXIT, parseFlags, type Command } from "../command.js";
 import { flagPath, loadRuleSet } from "../dry-run.js";
 import { ensureServiceIdentities, minioAdminFromConfig } from "../storage-identities.js";
+import { connectNats } from "../nats-connect.js";
 import type { CliIo } from "../io.js";
 
 const usage = `framegate setup [--rules DIR] [--services DIR] [--skip-minio] [--dry-run] [--migrate]
@@ -67,9 +67,9 @@ async function run(args: string[], io: CliIo): Promise<number> {
 
   let nc;
   try {
-    nc = await connect({ servers: cfg.FRAMEGATE_NATS_URL.split(","), name: "framegate-setup", timeout: 5000 });
+    nc = await connectNats(cfg, "framegate-setup", { timeout: 5000 });
   } catch (e) {
-    throw new CliError(`cannot connect to NATS at ${cfg.FRAMEGATE_NATS_URL}: ${(e as Error).message} — is nats-server running with JetStream?`);
+    throw new CliError((e as Error).message);
   }
   const intake = intakeSettings(cfg);
   const ensure = { ...intake.consumer, limits: intake.limits };

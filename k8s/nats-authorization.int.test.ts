@@ -1,0 +1,153 @@
+/**
+ * @module k8s/nats-authorization.int.test — the NATS users of k8s/base/nats/authorization.conf against a real
+ * nats-server running that file (the harness includes it as it is): nobody connects without credentials, and
+ * each identity can do its job and is refused, by the server, what it does not need.
+ */
+import { readdirSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { jetstream, jetstreamManager, AckPolicy } from "@nats-io/jetstream";
+import { Kvm } from "@nats-io/kv";
+import { createIntakeStreams, startNats, type NatsIdentity, type NatsServer } from "../test/harness/nats.js";
+import { setBucketNotification, startMinio, type MinioServer } from "../test/harness/minio.js";
+import { waitFor } from "../test/harness/wait.js";
+import { ensureIntake } from "../src/triggers/jetstream-setup.js";
+import { KvStateStore } from "../src/flow/state-store.js";
+import { replay } from "../src/triggers/replay.js";
+
+const NAMES = { stream: "FRAMEGATE", dlqStream: "FRAMEGATE_DLQ", consumer: "framegate", minioSubject: "minio.events" };
+const BUCKET = "framegate-state";
+const DAY_MS = 24 * 3600 * 1000;
+
+let nats: NatsServer;
+let minio: MinioServer;
+const conns: NatsConnection[] = [];
+
+async function as(identity: NatsIdentity): Promise<NatsConnection> {
+  const nc = await nats.connectAs(identity);
+  conns.push(nc);
+  return nc;
+}
+
+/** The server's own words for a refused publish (JetStream API calls are publishes to `$JS.API.…`). */
+const violation = (subject: string) => new RegExp(`Permissions Violation for Publish to "${subject.replace(/[$.*>]/g, (c) => `\\${c}`)}"`);
+
+async function refused(what: Promise<unknown>, subject: string): Promise<void> {
+  const err = await what.then(
+    () => undefined,
+    (e: unknown) => e as Error,
+  );
+  expect(err, `expected the server to refuse a publish to ${subject}`).toBeInstanceOf(Error);
+  expect(err!.message).toMatch(violation(subject));
+}
+
+beforeAll(async () => {
+  nats = await startNats();
+  await createIntakeStreams(nats); // as setup
+  const setup = await as("setup");
+  await ensureIntake(setup, NAMES, { ackWaitMs: 30_000 });
+  await KvStateStore.open(setup, BUCKET, DAY_MS);
+  minio = await startMinio({ natsHostPort: nats.hostPort, natsUser: nats.credentials("minio"), subject: NAMES.minioSubject, buckets: ["raw"] });
+}, 120_000);
+
+afterAll(async () => {
+  for (const nc of conns) await nc.close().catch(() => undefined);
+  await minio?.stop();
+  await nats?.stop();
+});
+
+describe("NATS authorization (k8s/base/nats/authorization.conf)", () => {
+  it("refuses a client without credentials, and one with a wrong password", async () => {
+    await expect(connect({ servers: nats.hostPort, reconnect: false })).rejects.toThrow(/Authorization Violation/);
+    await expect(connect({ servers: nats.hostPort, user: "gateway", pass: "not-the-password", reconnect: false })).rejects.toThrow(/Authorization Violation/);
+    await expect(connect({ servers: nats.hostPort, user: "admin", pass: nats.credentials("setup").pass, reconnect: false })).rejects.toThrow(/Authorization Violation/);
+  });
+
+  it("minio: the real MinIO's JetStream publish is stored and acknowledged", async () => {
+    await setBucketNotification(minio.client, "raw", { prefix: "cam-auth/" });
+    const jsm = await jetstreamManager(await as("setup"));
+    const before = (await jsm.streams.info(NAMES.stream)).state.messages;
+    await minio.client.putObject("raw", "cam-auth/a.jpg", Buffer.from("jpeg"));
+    await waitFor("the notification in the stream", async () => (await jsm.streams.info(NAMES.stream)).state.messages === before + 1, 20_000);
+    // an unacknowledged publish would stay in MinIO's queue dir and be sent again
+    await waitFor("MinIO's queue dir to be empty (the ack arrived)", async () => queued(minio.queueDir) === 0, 10_000);
+    // what setup (framegate replay) may read of it: the replay window's copy
+    const m = await waitFor("the replay window's copy", () => jsm.streams.getMessage(`${NAMES.stream}_HISTORY`, { last_by_subj: NAMES.minioSubject }).then((x) => x ?? undefined, () => undefined), 10_000);
+    expect(m.json<{ Key: string }>().Key).toBe("raw/cam-auth/a.jpg");
+  });
+
+  it("minio: cannot publish webhook events, read or write the KV bucket, or purge a stream", async () => {
+    const nc = await as("minio");
+    const js = jetstream(nc);
+    await refused(js.publish("framegate.hooks.motion-alerts", "{}"), "framegate.hooks.motion-alerts");
+    const jsm = await jetstreamManager(nc, { checkAPI: false });
+    await refused(jsm.streams.purge(NAMES.stream), `$JS.API.STREAM.PURGE.${NAMES.stream}`);
+    await refused(jsm.streams.info(`KV_${BUCKET}`), `$JS.API.STREAM.INFO.KV_${BUCKET}`);
+    await refused(jsm.direct.getMessage(`KV_${BUCKET}`, { last_by_subj: `$KV.${BUCKET}.x` }), `$JS.API.DIRECT.GET.KV_${BUCKET}.$KV.${BUCKET}.x`);
+    await refused(js.publish(`$KV.${BUCKET}.dedupe.x`, "{}"), `$KV.${BUCKET}.dedupe.x`);
+    // and what it may do still works on the same connection
+    expect((await js.publish(NAMES.minioSubject, "{}")).stream).toBe(NAMES.stream);
+  });
+
+  it("gateway: uses the streams, consumer and KV bucket, but cannot delete, purge, create or change them", async () => {
+    const nc = await as("gateway");
+    const js = jetstream(nc);
+    const jsm = await jetstreamManager(nc);
+    // its job: publish a webhook event, read the consumer, use the KV bucket
+    expect((await js.publish("framegate.hooks.motion-alerts", "{}")).stream).toBe(NAMES.stream);
+    expect((await jsm.consumers.info(NAMES.stream, NAMES.consumer)).name).toBe(NAMES.consumer);
+    const state = await KvStateStore.open(nc, BUCKET, DAY_MS, undefined, { create: false });
+    expect(await state.create("dedupe.auth.x", { at: 1 })).toBeGreaterThan(0);
+    expect((await state.get<{ at: number }>("dedupe.auth.x"))?.value).toEqual({ at: 1 });
+
+    await refused(jsm.streams.delete(NAMES.stream), `$JS.API.STREAM.DELETE.${NAMES.stream}`);
+    await refused(jsm.streams.purge(NAMES.stream), `$JS.API.STREAM.PURGE.${NAMES.stream}`);
+    await refused(jsm.streams.purge(NAMES.dlqStream), `$JS.API.STREAM.PURGE.${NAMES.dlqStream}`);
+    await refused(jsm.streams.delete(`KV_${BUCKET}`), `$JS.API.STREAM.DELETE.KV_${BUCKET}`);
+    await refused(jsm.streams.add({ name: "EXFIL", subjects: ["exfil.>"] }), "$JS.API.STREAM.CREATE.EXFIL");
+    await refused(jsm.streams.update(NAMES.stream, { max_age: 1 }), `$JS.API.STREAM.UPDATE.${NAMES.stream}`);
+    await refused(jsm.consumers.add(NAMES.stream, { durable_name: "copy", ack_policy: AckPolicy.Explicit }), `$JS.API.CONSUMER.CREATE.${NAMES.stream}.copy`);
+    await refused(jsm.consumers.delete(NAMES.stream, NAMES.consumer), `$JS.API.CONSUMER.DELETE.${NAMES.stream}.${NAMES.consumer}`);
+    // a missing bucket is not created behind setup's back: the gateway says what to run
+    await expect(KvStateStore.open(nc, "other-state", DAY_MS, undefined, { create: false })).rejects.toThrow(/run `framegate setup`|Permissions Violation/);
+  });
+
+  it("setup: creates and updates the streams, consumer and KV bucket, and replays, but cannot delete or purge", async () => {
+    const nc = await as("setup");
+    const done = await ensureIntake(nc, NAMES, { ackWaitMs: 20_000 });
+    expect(done.map((l) => l.split(" (")[0])).toEqual([
+      `stream ${NAMES.stream} updated`,
+      `consumer ${NAMES.stream}/${NAMES.consumer} updated`,
+      `stream ${NAMES.stream}_HISTORY updated`,
+      `stream ${NAMES.dlqStream} updated`,
+    ]);
+    const jsm = await jetstreamManager(nc);
+    expect((await jsm.consumers.info(NAMES.stream, NAMES.consumer)).config.ack_wait).toBe(20_000 * 1_000_000);
+    await new Kvm(nc).create(BUCKET, { ttl: DAY_MS, history: 1 }); // opening an existing bucket again
+    const r = await replay(nc, NAMES, { from: "range", dryRun: true });
+    expect(r.scanned).toBeGreaterThan(0);
+
+    await refused(jsm.streams.delete(NAMES.stream), `$JS.API.STREAM.DELETE.${NAMES.stream}`);
+    await refused(jsm.streams.purge(NAMES.stream), `$JS.API.STREAM.PURGE.${NAMES.stream}`);
+    await refused(jsm.consumers.delete(NAMES.stream, NAMES.consumer), `$JS.API.CONSUMER.DELETE.${NAMES.stream}.${NAMES.consumer}`);
+    await refused(jsm.streams.add({ name: "OTHER", subjects: ["other.>"] }), "$JS.API.STREAM.CREATE.OTHER");
+    await refused(jsm.streams.getMessage(NAMES.stream, { seq: 1 }), `$JS.API.STREAM.MSG.GET.${NAMES.stream}`);
+  });
+
+  it("migrate: may delete the old intake (framegate setup --migrate), but not purge, nor delete the dead letters or the KV bucket", async () => {
+    const jsm = await jetstreamManager(await as("migrate"));
+    await refused(jsm.streams.purge(NAMES.stream), `$JS.API.STREAM.PURGE.${NAMES.stream}`);
+    await refused(jsm.streams.delete(NAMES.dlqStream), `$JS.API.STREAM.DELETE.${NAMES.dlqStream}`);
+    await refused(jsm.streams.delete(`${NAMES.stream}_HISTORY`), `$JS.API.STREAM.DELETE.${NAMES.stream}_HISTORY`);
+    await refused(jsm.streams.delete(`KV_${BUCKET}`), `$JS.API.STREAM.DELETE.KV_${BUCKET}`);
+    // its own staging stream is what it may make and remove (the deletion of FRAMEGATE is src/triggers/intake-migration.int.test.ts)
+    await jsm.streams.add({ name: `${NAMES.stream}_MIGRATION`, subjects: [`framegate.migration.${NAMES.stream}`] });
+    expect(await jsm.streams.delete(`${NAMES.stream}_MIGRATION`)).toBe(true);
+  });
+});
+
+function queued(dir: string): number {
+  let n = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) if (e.isFile()) n += 1;
+  return n;
+}
