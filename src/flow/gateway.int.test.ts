@@ -349,6 +349,41 @@ describe("framegate serve with real NATS", () => {
     }
   });
 
+  it("drops malformed status reports (counted), so /api/events?pipeline= keeps answering with the valid ones", async () => {
+    const e = await setup();
+    // another gateway replica (the only user that may publish status reports), of another version or with a bug
+    const replica = await nats.connectAs("gateway");
+    try {
+      const gw = await startIn(e);
+      const subject = `framegate.status.${e.stream}`;
+      replica.publish(subject, "{not json");
+      replica.publish(subject, JSON.stringify({ id: "x", source: "minio", receivedAt: "now", matches: "people-detect" }));
+      replica.publish(subject, JSON.stringify({ id: "y", source: "minio", receivedAt: "now", matches: [{ pipeline: 42 }] }));
+      await replica.flush();
+      await publishMinio(e, "gate-31/2026/11/28/1.jpg", "etag-status");
+      await waitFor(
+        "the valid report",
+        async () => {
+          const r = await fetch(`http://127.0.0.1:${gw.port}/api/events?pipeline=people-detect&limit=100`);
+          expect(r.status).toBe(200);
+          return ((await r.json()) as { events: unknown[] }).events.length === 1;
+        },
+        20_000,
+        { pollMs: 50 },
+      );
+      const body = (await (await fetch(`http://127.0.0.1:${gw.port}/api/events?pipeline=people-detect&limit=100`)).json()) as { events: { id: string }[] };
+      expect(body.events.map((x) => x.id)).toEqual(["raw/gate-31/2026/11/28/1.jpg@etag-status"]);
+      const all = (await (await fetch(`http://127.0.0.1:${gw.port}/api/events?limit=100`)).json()) as { events: { id: string }[] };
+      expect(all.events.map((x) => x.id), "no malformed report in the ring").toEqual(["raw/gate-31/2026/11/28/1.jpg@etag-status"]);
+      const metrics = await (await fetch(`http://127.0.0.1:${gw.port}/metrics`)).text();
+      expect(metrics).toMatch(/^framegate_status_reports_dropped_total\{reason="json"\} 1$/m);
+      expect(metrics).toMatch(/^framegate_status_reports_dropped_total\{reason="schema"\} 2$/m);
+    } finally {
+      await replica.close();
+      await teardown(e);
+    }
+  });
+
   it("accepts a signed webhook, answers 202 after JetStream stored it, and submits its Workflow", async () => {
     const e = await setup();
     try {

@@ -31,6 +31,7 @@ function defineMetrics(opts: { defaultMetrics?: boolean }) {
     workflowFailures: new Counter({ name: "framegate_workflow_failures_total", help: "Failed Workflow submissions by pipeline and reason", labelNames: ["pipeline", "reason"], registers: r }),
     deadLettered: new Counter({ name: "framegate_dead_lettered_total", help: "Messages terminated and copied to the dead-letter subject, by reason", labelNames: ["reason"], registers: r }),
     redelivered: new Counter({ name: "framegate_messages_naked_total", help: "Messages handed back to JetStream for a later retry, by reason", labelNames: ["reason"], registers: r }),
+    statusReportsDropped: new Counter({ name: "framegate_status_reports_dropped_total", help: "Status bus reports dropped because they were not JSON or not a valid report, by reason (json, schema)", labelNames: ["reason"], registers: r }),
     inFlight: new Gauge({ name: "framegate_messages_in_flight", help: "Messages being processed now", registers: r }),
     latency: new Histogram({
       name: "framegate_event_to_workflow_seconds",

@@ -2,33 +2,53 @@
  * @module status/status-bus — shares what each replica's processor did with every replica, over core
  * NATS (`framegate.status.<stream>`, `statusSubject` of triggers/wire.ts; no stream stores it). Replicas
  * split the messages of one durable consumer between them; without this, `/api/events`, `/api/cameras`
- * and the dashboard would show only the events the answering replica happened to process.
+ * and the dashboard would show only the events the answering replica happened to process. A report is
+ * parsed with its schema before anyone reads it: a malformed one (another version, a bug, a stray
+ * publisher) is dropped, counted and logged, and never reaches the recent-events ring or the camera registry.
  */
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import type { Logger } from "pino";
+import type { z } from "zod";
+
+/** At most one warning per this interval for dropped reports; the counter has every one. */
+const WARN_EVERY_MS = 10_000;
+
+export interface StatusBusOptions<T> {
+  log: Logger;
+  /** `statusSubject(stream)` of triggers/wire.ts in `serve` */
+  subject: string;
+  /** what a report must satisfy; its output is what subscribers get */
+  schema: z.ZodType<T>;
+  /** called for every dropped report (the metric `framegate_status_reports_dropped_total`) */
+  onDropped?: (reason: "json" | "schema") => void;
+}
 
 export class StatusBus<T> {
   #sub?: Subscription;
   readonly #enc = new TextEncoder();
   readonly #dec = new TextDecoder();
+  #lastWarn = 0;
+  #droppedSinceWarn = 0;
 
   constructor(
     private readonly nc: NatsConnection,
-    private readonly log: Logger,
-    /** `statusSubject(stream)` of triggers/wire.ts in `serve` */
-    private readonly subject: string,
+    private readonly o: StatusBusOptions<T>,
   ) {}
 
-  /** Delivers every replica's reports (this one's included) to `onReport`. */
+  /** Delivers every replica's valid reports (this one's included) to `onReport`. */
   subscribe(onReport: (r: T) => void): void {
-    this.#sub = this.nc.subscribe(this.subject, {
+    this.#sub = this.nc.subscribe(this.o.subject, {
       callback: (err, msg) => {
-        if (err) return void this.log.warn({ err }, "status bus subscription error");
+        if (err) return void this.o.log.warn({ err, subject: this.o.subject }, "status bus subscription error");
+        let json: unknown;
         try {
-          onReport(JSON.parse(this.#dec.decode(msg.data)) as T);
+          json = JSON.parse(this.#dec.decode(msg.data));
         } catch (e) {
-          this.log.warn({ err: e }, "ignoring a malformed status report");
+          return this.#drop("json", e, msg.data.length);
         }
+        const r = this.o.schema.safeParse(json);
+        if (!r.success) return this.#drop("schema", r.error, msg.data.length);
+        onReport(r.data);
       },
     });
   }
@@ -36,13 +56,26 @@ export class StatusBus<T> {
   /** Best effort: a report lost during a NATS outage only thins the dashboard, never the processing. */
   publish(report: T): void {
     try {
-      this.nc.publish(this.subject, this.#enc.encode(JSON.stringify(report)));
-    } catch (e) {
-      this.log.debug({ err: e }, "status report not published");
+      this.nc.publish(this.o.subject, this.#enc.encode(JSON.stringify(report)));
+    } catch (err) {
+      this.o.log.debug({ err }, "status report not published");
     }
   }
 
   close(): void {
     this.#sub?.unsubscribe();
+  }
+
+  #drop(reason: "json" | "schema", err: unknown, bytes: number): void {
+    this.o.onDropped?.(reason);
+    this.#droppedSinceWarn += 1;
+    const now = Date.now();
+    if (now - this.#lastWarn < WARN_EVERY_MS) return;
+    this.o.log.warn(
+      { err, reason, bytes, subject: this.o.subject, dropped: this.#droppedSinceWarn },
+      "dropping a malformed status report (it does not reach /api/events or the camera registry)",
+    );
+    this.#lastWarn = now;
+    this.#droppedSinceWarn = 0;
   }
 }

@@ -40,7 +40,7 @@ import { connectNats } from "../nats-connect.js";
 import { RuleDrafts } from "../../gateway/rule-drafts.js";
 import { replay } from "../../triggers/replay.js";
 import { StatusBus } from "../../status/status-bus.js";
-import type { ProcessedEvent } from "../../status/processed-event.js";
+import { processedEventSchema, type ProcessedEvent } from "../../status/processed-event.js";
 import { parseEventInput } from "../../triggers/parse-input.js";
 import { MinioObjectLister } from "../../sweep/object-lister.js";
 import { Sweeper } from "../../sweep/sweeper.js";
@@ -198,7 +198,12 @@ async function openGateway(cfg: Config, log: Logger, overrides: { kubeConfig?: K
   cleanup.defer("stream usage timer", () => clearInterval(usageTimer));
   const recent = new RecentEvents();
   // every replica's reports reach every replica, so each one's /api and dashboard show the whole fleet
-  const bus = new StatusBus<ProcessedEvent>(nc, log, statusSubject(cfg.FRAMEGATE_STREAM));
+  const bus = new StatusBus<ProcessedEvent>(nc, {
+    log,
+    subject: statusSubject(cfg.FRAMEGATE_STREAM),
+    schema: processedEventSchema,
+    onDropped: (reason) => metrics.statusReportsDropped.inc({ reason }),
+  });
   cleanup.defer("status bus", () => bus.close());
   bus.subscribe((e) => {
     recent.push(e);
