@@ -3,12 +3,18 @@
  * nats-server running that file (the harness includes it as it is): nobody connects without credentials, and
  * each identity can do its job and is refused, by the server, what it does not need.
  */
-import { readdirSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { parseAllDocuments } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { jetstream, jetstreamManager, AckPolicy } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
-import { createIntakeStreams, startNats, type NatsIdentity, type NatsServer } from "../test/harness/nats.js";
+import { AUTHORIZATION_CONF, authorizationUsers, createIntakeStreams, startNats, type NatsIdentity, type NatsServer } from "../test/harness/nats.js";
+import { startKube } from "../test/harness/kube.js";
+import { REPO_ROOT, toolPath } from "../test/harness/util.js";
 import { setBucketNotification, startMinio, type MinioServer } from "../test/harness/minio.js";
 import { waitFor } from "../test/harness/wait.js";
 import { ensureIntake } from "../src/triggers/jetstream-setup.js";
@@ -144,6 +150,72 @@ describe("NATS authorization (k8s/base/nats/authorization.conf)", () => {
     await jsm.streams.add({ name: `${NAMES.stream}_MIGRATION`, subjects: [`framegate.migration.${NAMES.stream}`] });
     expect(await jsm.streams.delete(`${NAMES.stream}_MIGRATION`)).toBe(true);
   });
+});
+
+const run = promisify(execFile);
+type Obj = { kind: string; metadata: { name: string }; data?: Record<string, string>; spec?: any };
+type EnvVar = { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } };
+const OVERLAYS = readdirSync(join(REPO_ROOT, "k8s/overlays"), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+
+async function render(overlay: string): Promise<Obj[]> {
+  const { stdout } = await run(toolPath("KUBECTL"), ["kustomize", join(REPO_ROOT, "k8s/overlays", overlay)], { maxBuffer: 32 << 20 });
+  return parseAllDocuments(stdout).map((d) => d.toJS() as Obj).filter(Boolean);
+}
+const envOf = (objs: Obj[], kind: string, name: string): EnvVar[] => {
+  const o = objs.find((x) => x.kind === kind && x.metadata.name === name);
+  if (!o) throw new Error(`the build has no ${kind} ${name}`);
+  return o.spec.template.spec.containers[0].env as EnvVar[];
+};
+
+describe.each(OVERLAYS)("overlay %s runs nats-server with authorization.conf as it is", (overlay) => {
+  it("mounts the file beside nats.conf, which includes it, and gives every user its hash and every client its user", async () => {
+    const objs = await render(overlay);
+    const auth = objs.find((o) => o.kind === "ConfigMap" && /^nats-authorization-[a-z0-9]{10}$/.test(o.metadata.name));
+    expect(auth?.data?.["authorization.conf"], "the generated ConfigMap holds the file the harness includes").toBe(readFileSync(AUTHORIZATION_CONF, "utf8"));
+    const conf = objs.find((o) => o.kind === "ConfigMap" && o.metadata.name === "nats-config");
+    expect(conf?.data?.["nats.conf"]).toMatch(/^\s*include \.\/authorization\.conf$/m);
+    expect(conf?.data?.["nats.conf"]).not.toMatch(/no_auth_user|authorization\s*\{/);
+    const sts = objs.find((o) => o.kind === "StatefulSet" && o.metadata.name === "nats")!;
+    const vol = (sts.spec.template.spec.volumes as { name: string; projected?: { sources: { configMap: { name: string } }[] } }[]).find((v) => v.name === "config");
+    expect(vol?.projected?.sources.map((x) => x.configMap.name)).toEqual(["nats-config", auth!.metadata.name]);
+    const natsEnv = envOf(objs, "StatefulSet", "nats");
+    for (const [user, variable] of authorizationUsers()) {
+      expect(natsEnv.find((e) => e.name === variable)?.valueFrom?.secretKeyRef, `${variable} (user ${user})`).toEqual({ name: "framegate-nats-server", key: `${user}PasswordHash` });
+    }
+    const user = (env: EnvVar[], u: string, p: string) => [env.find((e) => e.name === u)?.value, env.find((e) => e.name === p)?.valueFrom?.secretKeyRef];
+    expect(user(envOf(objs, "Deployment", "framegate-gateway"), "FRAMEGATE_NATS_USER", "FRAMEGATE_NATS_PASSWORD")).toEqual(["gateway", { name: "framegate-nats", key: "gatewayPassword" }]);
+    expect(user(envOf(objs, "Job", "framegate-setup"), "FRAMEGATE_NATS_USER", "FRAMEGATE_NATS_PASSWORD")).toEqual(["setup", { name: "framegate-nats", key: "setupPassword" }]);
+    expect(user(envOf(objs, "Deployment", "minio"), "MINIO_NOTIFY_NATS_USERNAME_PRIMARY", "MINIO_NOTIFY_NATS_PASSWORD_PRIMARY")).toEqual(["minio", { name: "framegate-nats", key: "minioPassword" }]);
+  });
+});
+
+describe("k8s/create-secrets.sh", () => {
+  it("makes passwords and bcrypt hashes that nats-server accepts for each user", async () => {
+    await using kube = await startKube();
+    const env = { ...process.env, KUBECTL: toolPath("KUBECTL"), KUBECONFIG: kube.kubeconfigPath };
+    const out = await run("bash", [join(REPO_ROOT, "k8s/create-secrets.sh")], { env });
+    expect(out.stdout).toMatch(/secrets ready/);
+    const secret = async (name: string) => {
+      const { stdout } = await run(toolPath("KUBECTL"), ["-n", "framegate", "get", "secret", name, "-o", "json"], { env });
+      const data = (JSON.parse(stdout) as { data: Record<string, string> }).data;
+      return (key: string) => Buffer.from(data[key] ?? "", "base64").toString();
+    };
+    const plain = await secret("framegate-nats");
+    const hashed = await secret("framegate-nats-server");
+    const users = Object.fromEntries([...authorizationUsers().keys()].map((u) => [u, { pass: plain(`${u}Password`), hashValue: hashed(`${u}PasswordHash`) }]));
+    for (const u of Object.values(users)) {
+      expect(u.pass).toMatch(/^[0-9a-f]{48}$/);
+      expect(u.hashValue, "quoted, cost 11").toMatch(/^"\$2[aby]\$11\$.{53}"$/);
+    }
+    await using server = await startNats({ users });
+    for (const identity of ["minio", "gateway", "setup"] as const) {
+      const nc = await server.connectAs(identity);
+      expect(nc.info?.server_id).toBeTruthy();
+      await nc.close();
+    }
+    // the passwords are not interchangeable
+    await expect(connect({ servers: server.hostPort, user: "gateway", pass: users.setup!.pass, reconnect: false })).rejects.toThrow(/Authorization Violation/);
+  }, 120_000);
 });
 
 function queued(dir: string): number {

@@ -44,6 +44,11 @@ export interface NatsOptions {
   deadlineMs?: number;
   /** extra nats-server arguments, e.g. ["-DV"] */
   args?: string[];
+  /**
+   * passwords and their hash values as the Secret framegate-nats-server holds them (quoted), per user;
+   * default: fresh ones made here. For checking what k8s/create-secrets.sh generated.
+   */
+  users?: Record<string, { pass: string; hashValue: string }>;
 }
 
 /** User, password and inbox prefix of one identity on a harness server. */
@@ -102,9 +107,10 @@ export async function startNats(opts: NatsOptions = {}): Promise<NatsServer> {
   const creds = new Map<string, string>();
   const hashEnv: Record<string, string> = {};
   for (const [user, variable] of authorizationUsers()) {
-    const pass = randomBytes(18).toString("hex");
+    const given = opts.users?.[user];
+    const pass = given?.pass ?? randomBytes(18).toString("hex");
     creds.set(user, pass);
-    hashEnv[variable] = JSON.stringify(bcrypt.hashSync(pass, 4)); // quoted: nats-server parses the value as config
+    hashEnv[variable] = given?.hashValue ?? JSON.stringify(bcrypt.hashSync(pass, 4)); // quoted: nats-server parses the value as config
   }
   const deadlineMs = opts.deadlineMs ?? 20_000;
   let port = opts.port ?? -1;
