@@ -208,7 +208,7 @@ describe("k8s/create-secrets.sh", () => {
       expect(u.hashValue, "quoted, cost 11").toMatch(/^"\$2[aby]\$11\$.{53}"$/);
     }
     await using server = await startNats({ users });
-    for (const identity of ["minio", "gateway", "setup"] as const) {
+    for (const identity of ["minio", "gateway", "setup", "migrate"] as const) {
       const nc = await server.connectAs(identity);
       expect(nc.info?.server_id).toBeTruthy();
       await nc.close();

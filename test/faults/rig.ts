@@ -12,6 +12,7 @@ import { CustomObjectsApi } from "@kubernetes/client-node";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { DLQ_HEADERS } from "../../src/triggers/wire.js";
+import { historyStreamName } from "../../src/triggers/jetstream-config.js";
 import { installArgo, type ArgoInstall } from "../harness/argo.js";
 import { framegateEnv, runFramegate, setupEnv, startGatewayProcess, type GatewayProcess } from "../harness/framegate.js";
 import { parsePrometheusText, type Sample } from "../harness/prometheus-text.js";
@@ -67,6 +68,7 @@ export class FaultRig {
   /** output of gateways that were killed or stopped, for failure messages */
   readonly pastOutput: string[] = [];
   readonly #nc: Promise<NatsConnection>;
+  #minio?: Promise<NatsConnection>;
 
   private constructor(
     readonly fs: FaultStack,
@@ -178,21 +180,22 @@ export class FaultRig {
   }
 
   /**
-   * Publishes a copy of intake message `seq` on its subject, without a message id: what MinIO does when it
-   * sends an event again (a queue-dir replay). Returns false when there is no such message.
+   * Publishes a copy of replay-window message `seq` (the intake keeps none it has processed) on its subject,
+   * without a message id, as the `minio` user: what MinIO does when it sends an event again (a queue-dir
+   * replay). Returns false when there is no such message.
    */
   async republish(seq: number): Promise<boolean> {
-    const nc = await this.#nc;
-    const m = await (await jetstreamManager(nc)).streams.getMessage(this.env.FRAMEGATE_STREAM!, { seq }).catch(() => null);
+    const m = await (await jetstreamManager(await this.#nc)).streams.getMessage(historyStreamName(this.env.FRAMEGATE_STREAM!), { seq }).catch(() => null);
     if (!m) return false;
-    await jetstream(nc).publish(m.subject, m.data);
+    this.#minio ??= this.fs.stack.nats.connectAs("minio", { name: "fault-rig-minio", maxReconnectAttempts: -1, reconnectTimeWait: 500 });
+    await jetstream(await this.#minio).publish(m.subject, m.data);
     return true;
   }
 
-  /** Sequence of the last message in the intake stream. */
+  /** Sequence of the last message in the replay window (every intake message gets there). */
   async lastSeq(): Promise<number> {
     const jsm = await jetstreamManager(await this.#nc);
-    return (await jsm.streams.info(this.env.FRAMEGATE_STREAM!)).state.last_seq;
+    return (await jsm.streams.info(historyStreamName(this.env.FRAMEGATE_STREAM!))).state.last_seq;
   }
 
   /** A NATS connection of the test (reconnects across nats-server restarts). */
@@ -213,6 +216,7 @@ export class FaultRig {
       this.#retire(gw);
     }
     await (await this.#nc).close().catch(() => undefined);
+    await (await this.#minio)?.close().catch(() => undefined);
     rmSync(this.rulesDir, { recursive: true, force: true });
   }
 
