@@ -173,7 +173,7 @@ async function runOnce(stack: KubeStack, nc: NatsConnection, o: { cameras: numbe
   writeFileSync(join(rules.path, "bench.yaml"), rule(pipeline, bucket));
   const env = framegateEnv(stack, {
     rulesDir: rules.path,
-    consumer: `bench-${id}`,
+    // the default consumer: a work-queue intake takes one, and each run stops its gateway before the next
     kubeconfigPath: o.kubeconfigPath,
     extra: { FRAMEGATE_WATCH_RULES: "false" },
   });

@@ -100,7 +100,7 @@ describe("frames to Workflows on the real stack", () => {
     // setup derived the bucket's notification from the rule (no suffix: "**/*.jpg" is not a plain suffix filter)
     expect(t.setupOutput).toContain(`minio: bucket ${bucket} -> arn:minio:sqs::PRIMARY:nats`);
     expect(t.setupOutput).toContain(`pipelines: ${name}`);
-    expect(t.setupOutput).toMatch(/consumer \S+\/e2e-flow (created|updated)/);
+    expect(t.setupOutput).toMatch(/consumer FRAMEGATE\/framegate (created|updated)/);
 
     const fleet = new CameraFleet({ client: stack.minio.client, bucket, cameras: ["gate-01", "street-07"], fps: 2, framesPerCamera: 3 });
     fleet.start();

@@ -87,7 +87,7 @@ export class PipelineUnderTest {
     for (const [file, text] of Object.entries(o.rules)) writeFileSync(join(rulesDir, file), text);
     const env = framegateEnv(stack, {
       rulesDir,
-      consumer: `e2e-${o.id}`,
+      // the default consumer: a work-queue intake takes one, and each test stops its gateway before the next starts
       logLevel: "info",
       extra: { FRAMEGATE_WATCH_RULES: "false", FRAMEGATE_KUBE_TIMEOUT: "5s", ...o.extra },
     });
