@@ -15,6 +15,10 @@ describe("KvLease on JetStream KV", () => {
 
   beforeAll(async () => {
     nats = await startNats();
+    // the bucket framegate setup makes; replicas (the gateway's NATS user) may use it, not create it
+    const setup = await nats.connectAs("setup");
+    await KvStateStore.open(setup, "framegate-state", 3_600_000);
+    await setup.close();
   }, 60_000);
 
   afterAll(async () => {
@@ -24,9 +28,9 @@ describe("KvLease on JetStream KV", () => {
 
   /** A replica: its own connection and store on the shared bucket. */
   async function replica(holder: string, ttlMs: number): Promise<KvLease> {
-    const nc = await nats.connect();
+    const nc = await nats.connectAs("gateway");
     conns.push(nc);
-    return new KvLease(await KvStateStore.open(nc, "lease-test", 3_600_000), "sweep.lease", holder, ttlMs);
+    return new KvLease(await KvStateStore.open(nc, "framegate-state", 3_600_000, undefined, { create: false }), "sweep.lease", holder, ttlMs);
   }
 
   it("six replicas race for a free lease: one wins, the others see it held; it is taken over only after its claim ran out", async () => {

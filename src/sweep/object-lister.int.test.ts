@@ -39,9 +39,12 @@ describe("MinioObjectLister against MinIO", () => {
     await multipart.putObject("raw", keys[2]!, big, big.length, { "Content-Type": "image/jpeg", "X-Amz-Meta-Motion": "false" });
 
     const live = new Map<string, ObjectEvent>();
-    const nc = await nats.connect();
+    // setup makes the consumer, the gateway reads from it: neither NATS user may do both
+    const setup = await nats.connectAs("setup");
+    await (await jetstreamManager(setup)).consumers.add(streams.stream, { durable_name: "lister", ack_policy: AckPolicy.Explicit });
+    await setup.close();
+    const nc = await nats.connectAs("gateway");
     try {
-      await (await jetstreamManager(nc)).consumers.add(streams.stream, { durable_name: "lister", ack_policy: AckPolicy.Explicit });
       const consumer = await jetstream(nc).consumers.get(streams.stream, "lister");
       while (live.size < keys.length) {
         const m = await consumer.next({ expires: 15_000 });

@@ -3,7 +3,7 @@
  * trigger bucket of the rules for objects modified in a time range and publishes each one a rule wants into
  * the intake as MinIO would have notified it; the gateway's dedupe skips what was processed already.
  */
-import { connect } from "@nats-io/transport-node";
+import { connectNats } from "../nats-connect.js";
 import { loadConfig, type Config } from "../../config/env.js";
 import { ConfigError } from "../../lib/errors.js";
 import { DURATION_RE, durationMs } from "../../lib/duration.js";
@@ -31,7 +31,8 @@ Workflow names), so a range that is too wide costs listing and publishing, never
 
 Listing costs one request per 1,000 objects under each trigger prefix, at FRAMEGATE_SWEEP_PAGES_PER_SECOND;
 MinIO lists by key, not by time, so the whole prefix is read whatever the range. Needs FRAMEGATE_MINIO_ENDPOINT,
-FRAMEGATE_MINIO_ACCESS_KEY, FRAMEGATE_MINIO_SECRET_KEY (s3:ListBucket) and FRAMEGATE_NATS_URL. Prints a JSON
+FRAMEGATE_MINIO_ACCESS_KEY, FRAMEGATE_MINIO_SECRET_KEY (s3:ListBucket) and FRAMEGATE_NATS_URL with a NATS user
+that may publish MinIO's subject (FRAMEGATE_NATS_USER=setup, as for replay). Prints a JSON
 summary on stdout; exit 1 when a bucket could not be swept to the end.`;
 
 export const command: Command = { usage, run };
@@ -81,9 +82,9 @@ async function run(args: string[], io: CliIo): Promise<number> {
   let nc;
   if (!dryRun) {
     try {
-      nc = await connect({ servers: cfg.FRAMEGATE_NATS_URL.split(","), name: "framegate-sweep", timeout: 5000 });
+      nc = await connectNats(cfg, "framegate-sweep", { timeout: 5000 });
     } catch (e) {
-      throw new CliError(`cannot connect to NATS at ${cfg.FRAMEGATE_NATS_URL}: ${(e as Error).message}`);
+      throw new CliError((e as Error).message);
     }
   }
   const publisher: EventPublisher = nc ? new JetStreamPublisher(nc) : { publish: async () => ({ seq: 0, duplicate: false }) };
