@@ -16,6 +16,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { pino } from "pino";
 import { loadConfig } from "../../src/config/env.js";
 import { startGateway, type RunningGateway } from "../../src/cli/commands/serve.js";
+import { KvStateStore } from "../../src/flow/state-store.js";
 import { ensureIntake } from "../../src/triggers/jetstream-setup.js";
 import { historyStreamName, kvStreamName, type IntakeLimits } from "../../src/triggers/jetstream-config.js";
 import { FakeKubeApi } from "../fakes/kube-api.js";
@@ -45,11 +46,12 @@ const HOOK_PIPELINE = `${ID}-alerts`;
 
 beforeAll(async () => {
   stack = await startStack({ level: "minio" });
-  nc = await stack.nats.connect();
+  nc = await stack.nats.connectAs("setup"); // makes the streams and the KV bucket, reads their usage
   jsm = await jetstreamManager(nc);
   dir = makeTempDir("full-intake");
   const names = { stream: stack.streams.stream, dlqStream: stack.streams.dlqStream, consumer: "full", minioSubject: stack.streams.minioSubject };
   await ensureIntake(nc, names, { ackWaitMs: 30_000, limits: LIMITS });
+  await KvStateStore.open(nc, "framegate-state", 3_600_000, KV_MAX_BYTES); // as framegate setup does: the gateway's user may not
   await setBucketNotification(stack.minio.client, "raw", { suffix: ".jpg" });
   for (const [file, text] of Object.entries(rules)) writeFileSync(join(dir.path, file), text);
   writeFileSync(
@@ -72,12 +74,12 @@ spec:
   const kc = new KubeConfig();
   kc.loadFromString(kube.kubeconfig());
   const env = {
-    FRAMEGATE_NATS_URL: stack.nats.url,
+    ...stack.nats.clientEnv("gateway"),
     FRAMEGATE_STREAM: names.stream,
     FRAMEGATE_DLQ_STREAM: names.dlqStream,
     FRAMEGATE_CONSUMER: names.consumer,
     FRAMEGATE_MINIO_SUBJECT: names.minioSubject,
-    FRAMEGATE_KV_BUCKET: "full-state",
+    FRAMEGATE_KV_BUCKET: "framegate-state",
     FRAMEGATE_STREAM_MAX_BYTES: "2MiB",
     FRAMEGATE_HISTORY_MAX_BYTES: "1MiB",
     FRAMEGATE_DLQ_MAX_BYTES: "1MiB",
@@ -127,7 +129,7 @@ describe("a full intake", () => {
       { name: intake, limit: LIMITS.streamMaxBytes },
       { name: historyStreamName(intake), limit: LIMITS.historyMaxBytes },
       { name: stack.streams.dlqStream, limit: LIMITS.dlqMaxBytes },
-      { name: kvStreamName("full-state"), limit: KV_MAX_BYTES },
+      { name: kvStreamName("framegate-state"), limit: KV_MAX_BYTES },
     ]);
     let refusing = true;
     kube.faultFor = () => (refusing ? { kind: "status", code: 500, message: "etcdserver: request timed out" } : undefined);
@@ -223,13 +225,13 @@ describe("a full intake", () => {
     expect(ids.filter((id) => id !== undefined && refusedIds.includes(id))).toEqual([]); // nothing refused was processed
     expect([...ids].sort()).toEqual([...accepted].sort()); // each 202 exactly once
     for (const [name, peak] of usage.peak) {
-      const limit = name === kvStreamName("full-state") ? KV_MAX_BYTES : name === intake ? LIMITS.streamMaxBytes : name === stack.streams.dlqStream ? LIMITS.dlqMaxBytes : LIMITS.historyMaxBytes;
+      const limit = name === kvStreamName("framegate-state") ? KV_MAX_BYTES : name === intake ? LIMITS.streamMaxBytes : name === stack.streams.dlqStream ? LIMITS.dlqMaxBytes : LIMITS.historyMaxBytes;
       expect(peak, name).toBeLessThanOrEqual(limit);
     }
     expect(usage.peak.get(intake)!).toBeGreaterThan(LIMITS.streamMaxBytes - 20 * KiB); // it really was full
 
     const lost = verdicts.reduce((s, v) => s + v.report.missing.length, 0);
-    const kv = await jsm.streams.info(kvStreamName("full-state"));
+    const kv = await jsm.streams.info(kvStreamName("framegate-state"));
     console.log(
       [
         `full intake in miniature: ${bytesPerNotification} bytes per stored MinIO notification (${first.state.bytes} bytes / ${first.state.messages})`,
