@@ -21,7 +21,6 @@ import { historyStreamName, type IntakeNames } from "./jetstream-config.js";
 let nats: NatsServer;
 let nc: NatsConnection;
 let jsm: JetStreamManager;
-let k = 0;
 const KiB = 1024;
 
 // the intake and dead-letter streams own framegate.hooks.> and framegate.dlq.>: one server per test
@@ -37,8 +36,7 @@ afterEach(async () => {
 
 /** The production names (the NATS users' permissions name them); each test has its own server. */
 function names(): IntakeNames {
-  k += 1;
-  return { stream: "FRAMEGATE", dlqStream: "FRAMEGATE_DLQ", consumer: `gw${k}`, minioSubject: "minio.events" };
+  return { stream: "FRAMEGATE", dlqStream: "FRAMEGATE_DLQ", consumer: "gw", minioSubject: "minio.events" };
 }
 
 const limits = { streamMaxBytes: 64 * KiB, historyMaxBytes: 16 * KiB, dlqMaxBytes: 64 * KiB, historyMaxAgeMs: 3_600_000 };
@@ -186,7 +184,7 @@ describe("framegate setup --migrate", () => {
     await oldStyle(n);
     for (let i = 0; i < 5; i++) await publish(n.minioSubject, `cli-${i}`);
     const env = {
-      FRAMEGATE_NATS_URL: nats.url,
+      ...nats.clientEnv("setup"),
       FRAMEGATE_STREAM: n.stream,
       FRAMEGATE_DLQ_STREAM: n.dlqStream,
       FRAMEGATE_CONSUMER: n.consumer,
@@ -202,7 +200,8 @@ describe("framegate setup --migrate", () => {
     const plain = await runFramegate(["setup", "--skip-minio"], env);
     expect(plain.code).toBe(1);
     expect(plain.stderr).toMatch(new RegExp(`stream ${n.stream} has limits retention; .*run \`framegate setup --migrate\``));
-    const migrate = await runFramegate(["setup", "--skip-minio", "--migrate"], env);
+    // plain setup may not delete the old intake; the migration runs as the user that may
+    const migrate = await runFramegate(["setup", "--skip-minio", "--migrate"], { ...env, ...nats.clientEnv("migrate") });
     expect(migrate.code, migrate.stderr).toBe(0);
     expect(migrate.stdout).toMatch(/jetstream: moved 5 messages into .*migration done/);
     expect(migrate.stdout).toMatch(/key-value bucket framegate-state ready/);
