@@ -20,6 +20,8 @@ import { FakeKubeApi } from "../../test/fakes/kube-api.js";
 import { minioNotificationObject } from "../../test/fixtures/minio-notification.js";
 import { loadConfig } from "../config/env.js";
 import { ensureIntake } from "../triggers/jetstream-setup.js";
+import { KvStateStore } from "./state-store.js";
+import { KvCameraActivityStore } from "../status/camera-activity-kv.js";
 import { startGateway, type RunningGateway } from "../cli/commands/serve.js";
 import { runCli } from "../cli/run.js";
 import { memoryIo } from "../cli/io.js";
@@ -38,7 +40,7 @@ const KEY = "gate-01/2026/12/01/120000-1.jpg";
 
 beforeAll(async () => {
   nats = await startNats();
-  nc = await nats.connect();
+  nc = await nats.connectAs("setup"); // makes the streams and KV buckets, reads the intake's state
   minio = await startMinio();
   kube = await new FakeKubeApi().start();
   const dir = mkdtempSync(join(tmpdir(), "fg-run-"));
@@ -79,11 +81,11 @@ spec:
   const kcFile = join(dir, "kubeconfig.yaml");
   writeFileSync(kcFile, kube.kubeconfig());
   env = {
-    FRAMEGATE_NATS_URL: nats.url,
-    FRAMEGATE_STREAM: "FGRUN",
-    FRAMEGATE_DLQ_STREAM: "FGRUN_DLQ",
+    ...nats.clientEnv("gateway"), // serve, and `framegate run` (it publishes into the intake as the gateway does)
+    FRAMEGATE_STREAM: "FRAMEGATE",
+    FRAMEGATE_DLQ_STREAM: "FRAMEGATE_DLQ",
     FRAMEGATE_CONSUMER: "gw",
-    FRAMEGATE_MINIO_SUBJECT: "minio.events.run",
+    FRAMEGATE_MINIO_SUBJECT: "minio.events",
     FRAMEGATE_RULES_DIR: rulesDir,
     FRAMEGATE_SERVICES_DIR: join(REPO_ROOT, "services"),
     FRAMEGATE_HTTP_PORT: "0",
@@ -96,7 +98,10 @@ spec:
     KUBECONFIG: kcFile,
   };
   const cfg = loadConfig(env);
-  await ensureIntake(nc, { stream: "FGRUN", dlqStream: "FGRUN_DLQ", consumer: "gw", minioSubject: env.FRAMEGATE_MINIO_SUBJECT! }, { ackWaitMs: cfg.FRAMEGATE_ACK_WAIT });
+  await ensureIntake(nc, { stream: "FRAMEGATE", dlqStream: "FRAMEGATE_DLQ", consumer: "gw", minioSubject: env.FRAMEGATE_MINIO_SUBJECT! }, { ackWaitMs: cfg.FRAMEGATE_ACK_WAIT });
+  // as framegate setup does: the gateway's NATS user may not create them
+  await KvStateStore.open(nc, cfg.FRAMEGATE_KV_BUCKET, cfg.FRAMEGATE_STATE_TTL, cfg.FRAMEGATE_KV_MAX_BYTES);
+  await KvCameraActivityStore.open(nc, cfg.FRAMEGATE_CAMERA_BUCKET, cfg.FRAMEGATE_CAMERA_TTL, cfg.FRAMEGATE_CAMERA_MAX_BYTES, pino({ level: "silent" }));
   const kc = new KubeConfig();
   kc.loadFromString(kube.kubeconfig());
   gw = await startGateway(cfg, pino({ level: "silent" }), { kubeConfig: kc });
@@ -118,7 +123,7 @@ const workflows = (pipeline: string) => [...kube.workflows.values()].filter((w) 
 async function drained(): Promise<void> {
   const jsm = await jetstreamManager(nc);
   await waitFor("the intake drained", async () => {
-    const ci = await jsm.consumers.info("FGRUN", "gw");
+    const ci = await jsm.consumers.info("FRAMEGATE", "gw");
     return ci.num_pending === 0 && ci.num_ack_pending === 0;
   }, 10_000);
 }

@@ -19,6 +19,10 @@ describe("KvCameraActivityStore on JetStream KV", () => {
 
   beforeAll(async () => {
     nats = await startNats();
+    // the bucket framegate setup makes; replicas (the gateway's NATS user) open and watch it
+    const setup = await nats.connectAs("setup");
+    await KvCameraActivityStore.open(setup, "framegate-cameras", 3_600_000, 1 << 20, log);
+    await setup.close();
   }, 60_000);
 
   afterAll(async () => {
@@ -27,9 +31,9 @@ describe("KvCameraActivityStore on JetStream KV", () => {
   });
 
   async function replica(): Promise<CameraActivity> {
-    const nc = await nats.connect();
+    const nc = await nats.connectAs("gateway");
     conns.push(nc);
-    const store = await KvCameraActivityStore.open(nc, "cams-test", 3_600_000, 1 << 20, log);
+    const store = await KvCameraActivityStore.open(nc, "framegate-cameras", 3_600_000, 1 << 20, log);
     const a = new CameraActivity(store, createMetrics({ defaultMetrics: false }), log, { minSilenceMs: 60_000, writeEveryMs: 0 });
     await a.start();
     return a;

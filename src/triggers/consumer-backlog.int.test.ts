@@ -15,7 +15,11 @@ describe("ConsumerBacklogMonitor on a real JetStream consumer", () => {
 
   beforeAll(async () => {
     nats = await startNats();
-    nc = await nats.connect();
+    // one connection that makes the stream and consumer and also pulls from it: the migrate user (production names)
+    nc = await nats.connectAs("migrate");
+    const jsm = await jetstreamManager(nc);
+    await jsm.streams.add({ name: "FRAMEGATE", subjects: ["framegate.hooks.>"] });
+    await jsm.consumers.add("FRAMEGATE", { durable_name: "work", ack_policy: AckPolicy.Explicit, ack_wait: 60_000_000_000 });
   }, 60_000);
 
   afterAll(async () => {
@@ -24,16 +28,13 @@ describe("ConsumerBacklogMonitor on a real JetStream consumer", () => {
   });
 
   it("reports pending, ack-pending and redelivered as JetStream counts them", async () => {
-    const jsm = await jetstreamManager(nc);
-    await jsm.streams.add({ name: "BACKLOG", subjects: ["backlog.>"] });
-    await jsm.consumers.add("BACKLOG", { durable_name: "work", ack_policy: AckPolicy.Explicit, ack_wait: 60_000_000_000 });
     const js = jetstream(nc);
-    for (let i = 0; i < 5; i++) await js.publish(`backlog.${i}`, "x");
+    for (let i = 0; i < 5; i++) await js.publish(`framegate.hooks.${i}`, "x");
     const metrics = createMetrics({ defaultMetrics: false });
-    const monitor = new ConsumerBacklogMonitor(nc, "BACKLOG", "work", metrics);
+    const monitor = new ConsumerBacklogMonitor(nc, "FRAMEGATE", "work", metrics);
     expect(await monitor.read()).toEqual({ pending: 5, ackPending: 0, redelivered: 0 });
 
-    const c = await js.consumers.get("BACKLOG", "work");
+    const c = await js.consumers.get("FRAMEGATE", "work");
     const first = await c.next();
     const second = await c.next();
     expect(await monitor.read()).toEqual({ pending: 3, ackPending: 2, redelivered: 0 });
@@ -48,7 +49,7 @@ describe("ConsumerBacklogMonitor on a real JetStream consumer", () => {
   });
 
   it("a missing consumer is an error for the caller to log, not a zero", async () => {
-    const monitor = new ConsumerBacklogMonitor(nc, "BACKLOG", "nobody", createMetrics({ defaultMetrics: false }));
+    const monitor = new ConsumerBacklogMonitor(nc, "FRAMEGATE", "nobody", createMetrics({ defaultMetrics: false }));
     await expect(monitor.read()).rejects.toThrow(/consumer not found/i);
   });
 });

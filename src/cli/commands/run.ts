@@ -3,7 +3,7 @@
  * object that is already stored. Looks the object up and publishes the notification MinIO would have sent
  * into the intake (flow/run-object.ts), so the Workflow has the name, dedupe and limits an upload gets.
  */
-import { connect } from "@nats-io/transport-node";
+import { connectNats } from "../nats-connect.js";
 import { loadConfig, type Config } from "../../config/env.js";
 import { ConfigError } from "../../lib/errors.js";
 import { compileMatcher } from "../../rules/matcher.js";
@@ -70,9 +70,9 @@ async function run(args: string[], io: CliIo): Promise<number> {
   const lister = new MinioObjectLister({ endpoint: cfg.FRAMEGATE_MINIO_ENDPOINT, accessKey: cfg.FRAMEGATE_MINIO_ACCESS_KEY, secretKey: cfg.FRAMEGATE_MINIO_SECRET_KEY });
   let nc;
   try {
-    nc = await connect({ servers: cfg.FRAMEGATE_NATS_URL.split(","), name: "framegate-run", timeout: 5000 });
+    nc = await connectNats(cfg, "framegate-run", { timeout: 5000 });
   } catch (e) {
-    throw new CliError(`cannot connect to NATS at ${cfg.FRAMEGATE_NATS_URL}: ${(e as Error).message}`);
+    throw new CliError((e as Error).message);
   }
   try {
     const r = await runObject(
