@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { jetstreamManager } from "@nats-io/jetstream";
-import { startNats } from "../test/harness/nats.js";
+import { createStateBuckets, startNats } from "../test/harness/nats.js";
 import { FakeKubeApi } from "../test/fakes/kube-api.js";
 import { ensureIntake } from "../src/triggers/jetstream-setup.js";
 import { printTable } from "./table.js";
@@ -66,6 +66,7 @@ export async function run(argv: string[]): Promise<void> {
   writeFileSync(join(dir, "kubeconfig"), kube.kubeconfig());
   const names = { stream: "FRAMEGATE", dlqStream: "FRAMEGATE_DLQ", consumer: "framegate", minioSubject: "minio.events" };
   await ensureIntake(admin, names, { ackWaitMs: 30_000, maxAckPending: 10_000 });
+  await createStateBuckets(nats); // as framegate setup does
   const gw = startGatewayProcess({ ...nats.clientEnv("gateway"), FRAMEGATE_RULES_DIR: dir, FRAMEGATE_MAX_IN_FLIGHT: "256", KUBECONFIG: join(dir, "kubeconfig") });
   const count = () => {
     let batch = 0;

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { jetstream } from "@nats-io/jetstream";
-import { startNats } from "../test/harness/nats.js";
+import { createStateBuckets, startNats } from "../test/harness/nats.js";
 import { FakeKubeApi } from "../test/fakes/kube-api.js";
 import { ensureIntake } from "../src/triggers/jetstream-setup.js";
 import { pct, printTable } from "./table.js";
@@ -55,6 +55,7 @@ export async function run(argv: string[]): Promise<void> {
       const stream = "FRAMEGATE";
       const subject = "minio.events";
       await ensureIntake(admin, { stream, dlqStream: `${stream}_DLQ`, consumer: "gw", minioSubject: subject }, { ackWaitMs: 30_000 });
+      await createStateBuckets(nats); // as framegate setup does
       const kube = await new FakeKubeApi().start();
       const dir = mkdtempSync(join(tmpdir(), "fg-bench-"));
       writeFileSync(join(dir, "rule.yaml"), RULE);

@@ -12,13 +12,12 @@ import { KubeConfig } from "@kubernetes/client-node";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { pino } from "pino";
-import { startNats, type NatsServer } from "../../test/harness/nats.js";
+import { createStateBuckets, startNats, type NatsServer } from "../../test/harness/nats.js";
 import { REPO_ROOT, freePort } from "../../test/harness/util.js";
 import { FakeKubeApi } from "../../test/fakes/kube-api.js";
 import { loadConfig } from "../config/env.js";
 import { ensureIntake } from "../triggers/jetstream-setup.js";
 import { historyStreamName } from "../triggers/jetstream-config.js";
-import { KvStateStore } from "./state-store.js";
 import { startGateway, type RunningGateway } from "../cli/commands/serve.js";
 import { replay } from "../triggers/replay.js";
 import { minioNotificationObject } from "../../test/fixtures/minio-notification.js";
@@ -105,7 +104,7 @@ spec:
   };
   const cfg = loadConfig(env);
   await ensureIntake(nc, { stream, dlqStream: `${stream}_DLQ`, consumer: "gw", minioSubject: env.FRAMEGATE_MINIO_SUBJECT }, { ackWaitMs: cfg.FRAMEGATE_ACK_WAIT });
-  await KvStateStore.open(nc, cfg.FRAMEGATE_KV_BUCKET, cfg.FRAMEGATE_STATE_TTL); // as `framegate setup` does: the gateway may not create it
+  await createStateBuckets(nats, env); // as `framegate setup` does: the gateway may not create them
   return { stream, consumer: "gw", dlq: `${stream}_DLQ`, rulesDir, kube, env };
 }
 

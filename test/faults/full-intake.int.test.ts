@@ -16,7 +16,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { pino } from "pino";
 import { loadConfig } from "../../src/config/env.js";
 import { startGateway, type RunningGateway } from "../../src/cli/commands/serve.js";
-import { KvStateStore } from "../../src/flow/state-store.js";
+import { createStateBuckets } from "../harness/nats.js";
 import { ensureIntake } from "../../src/triggers/jetstream-setup.js";
 import { historyStreamName, kvStreamName, type IntakeLimits } from "../../src/triggers/jetstream-config.js";
 import { FakeKubeApi } from "../fakes/kube-api.js";
@@ -51,7 +51,8 @@ beforeAll(async () => {
   dir = makeTempDir("full-intake");
   const names = { stream: stack.streams.stream, dlqStream: stack.streams.dlqStream, consumer: "full", minioSubject: stack.streams.minioSubject };
   await ensureIntake(nc, names, { ackWaitMs: 30_000, limits: LIMITS });
-  await KvStateStore.open(nc, "framegate-state", 3_600_000, KV_MAX_BYTES); // as framegate setup does: the gateway's user may not
+  // as framegate setup does: the gateway's user may not create them
+  await createStateBuckets(stack.nats, { FRAMEGATE_STATE_TTL: "1h", FRAMEGATE_KV_MAX_BYTES: "4MiB" });
   await setBucketNotification(stack.minio.client, "raw", { suffix: ".jpg" });
   for (const [file, text] of Object.entries(rules)) writeFileSync(join(dir.path, file), text);
   writeFileSync(

@@ -12,6 +12,10 @@ import bcrypt from "bcryptjs";
 import { connect, type NatsConnection, type NodeConnectionOptions } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { dlqStreamConfig, streamConfig } from "../../src/triggers/jetstream-setup.js";
+import { pino } from "pino";
+import { loadConfig } from "../../src/config/env.js";
+import { KvStateStore } from "../../src/flow/state-store.js";
+import { KvCameraActivityStore } from "../../src/status/camera-activity-kv.js";
 import { DEFAULT_MINIO_SUBJECT } from "../../src/triggers/wire.js";
 import { HarnessError, ManagedProcess } from "./process.js";
 import { HOST, REPO_ROOT, httpStatus, makeTempDir, progress, since, toolPath } from "./util.js";
@@ -255,4 +259,20 @@ export async function createIntakeStreams(
     await own?.close();
   }
   return n;
+}
+
+/**
+ * Creates the KV buckets `framegate setup` makes (flow-control state and the cameras' last-frame times) with
+ * the settings of `env` (FRAMEGATE_* as the gateway will read them), as the `setup` user: the gateway's user
+ * may open them but not create them.
+ */
+export async function createStateBuckets(nats: NatsServer, env: Record<string, string | undefined> = {}): Promise<void> {
+  const cfg = loadConfig(env);
+  const nc = await nats.connectAs("setup");
+  try {
+    await KvStateStore.open(nc, cfg.FRAMEGATE_KV_BUCKET, cfg.FRAMEGATE_STATE_TTL, cfg.FRAMEGATE_KV_MAX_BYTES);
+    await KvCameraActivityStore.open(nc, cfg.FRAMEGATE_CAMERA_BUCKET, cfg.FRAMEGATE_CAMERA_TTL, cfg.FRAMEGATE_CAMERA_MAX_BYTES, pino({ level: "silent" }));
+  } finally {
+    await nc.close();
+  }
 }
