@@ -65,8 +65,10 @@ describe("loadConfig", () => {
     const overlay = readFileSync(join(import.meta.dirname, "../../k8s/overlays/k3s/kustomization.yaml"), "utf8");
     const store = parseBytes(/max_file_store:\s*(\S+)/.exec(overlay)![1]!);
     const reserved = c.FRAMEGATE_STREAM_MAX_BYTES + c.FRAMEGATE_HISTORY_MAX_BYTES + c.FRAMEGATE_DLQ_MAX_BYTES + c.FRAMEGATE_KV_MAX_BYTES;
-    expect(c.FRAMEGATE_STREAM_MAX_BYTES).toBe(1024 ** 3);
-    expect(c.FRAMEGATE_KV_MAX_BYTES).toBe(512 * 1024 ** 2);
+    expect(c.FRAMEGATE_STREAM_MAX_BYTES).toBe(768 * 1024 ** 2);
+    expect(c.FRAMEGATE_KV_MAX_BYTES).toBe(1536 * 1024 ** 2);
+    // the k3s sizing case (20 cameras x 2 frames/s, one pipeline, 341 B per mark) holds its marks for the whole TTL
+    expect(40 * 341 * (c.FRAMEGATE_STATE_TTL / 1000)).toBeLessThanOrEqual(c.FRAMEGATE_KV_MAX_BYTES);
     // nats-server reserves each max_bytes when a stream is created: together they must fit, with room to spare
     expect(reserved).toBeLessThanOrEqual(store * 0.75);
   });

@@ -41,12 +41,14 @@ export const envSchema = z.object({
    * overlay's max_file_store of 4GB; nats-server reserves each limit when the stream is created.
    * HISTORY is `<FRAMEGATE_STREAM>_HISTORY`, the replay window (processed messages, oldest dropped first).
    */
-  FRAMEGATE_STREAM_MAX_BYTES: bytes("1GiB"),
-  FRAMEGATE_HISTORY_MAX_BYTES: bytes("1GiB"),
+  FRAMEGATE_STREAM_MAX_BYTES: bytes("768MiB"),
+  FRAMEGATE_HISTORY_MAX_BYTES: bytes("256MiB"),
   FRAMEGATE_DLQ_MAX_BYTES: bytes("256MiB"),
-  FRAMEGATE_KV_MAX_BYTES: bytes("512MiB"),
+  // the KV bucket gets the largest share: when it is full, processing stops (marks are refused), while a full
+  // replay window only reaches back less far. 1.5 GiB holds one pipeline's marks at 40 frames/s for the 24 h TTL.
+  FRAMEGATE_KV_MAX_BYTES: bytes("1536MiB"),
   /** how long flow-control marks (dedupe, sample, batch membership) are kept: at least the longest dedupe window */
-  FRAMEGATE_STATE_TTL: dur("7d"),
+  FRAMEGATE_STATE_TTL: dur("24h"),
   /** cameras' last-frame times (KV bucket shared by replicas, kept across restarts): the camera-silent metrics and alert */
   FRAMEGATE_CAMERA_BUCKET: z.string().regex(/^[A-Za-z0-9_-]+$/, "must be a KV bucket name (letters, digits, '_', '-')").default("framegate-cameras"),
   FRAMEGATE_CAMERA_MAX_BYTES: bytes("16MiB"),
