@@ -61,7 +61,7 @@ describe("make demo", () => {
       expect(s.uploadErrors).toBe(0);
       expect(s.received).toBe(s.uploaded);
       expect(s.deadLettered).toBe(0);
-      expect(Object.keys(s.pipelines).sort()).toEqual(["gate-cameras", "lobby-image-processing", "motion-alerts", "people-detect"]);
+      expect(Object.keys(s.pipelines).sort()).toEqual(["gate-cameras", "lobby-image-processing", "masked-thumbnails", "motion-alerts", "people-detect", "privacy-detect"]);
       expect(s.pipelines["people-detect"]!.matched).toBe(s.uploaded);
       expect(s.pipelines["people-detect"]!.succeeded).toBeGreaterThan(0);
       expect(s.pipelines["lobby-image-processing"]!.succeeded, "the WorkflowTemplate pipeline ran").toBeGreaterThan(0);

@@ -1,6 +1,6 @@
 /**
  * @module test/e2e/real-steps.int.test — Workflow steps run for real: the stack's pod runner plays the
- * kubelet for the only node, so Argo's controller schedules resize and detect pods that run the
+ * kubelet for the only node, so Argo's controller schedules resize, detect and blur pods that run the
  * services' code against MinIO; Argo retries a step that exits 1 by the rendered retryStrategy and does
  * not retry one that exits 2. One stack, one gateway with three pipelines.
  */
@@ -40,10 +40,21 @@ ${steps}
 
 const RULES = {
   "people.yaml": pipeline("rs-people", "rs-people", `      - { name: resize, service: resize, params: { width: "640", height: "640" } }
-      - { name: detect, service: detect, after: [resize], params: { confidence: "0.3" } }`),
+      - { name: detect, service: detect, after: [resize], params: { confidence: "0.3" } }
+      - { name: blur, service: blur, after: [resize, detect], params: { labels: person } }`),
   "flaky.yaml": pipeline("rs-flaky", "rs-flaky", `      - { name: fail, service: exit-with, params: { code: "1" } }`),
   "bad.yaml": pipeline("rs-bad", "rs-bad", `      - { name: resize, service: resize }`),
 };
+
+/** The fields of an Argo node status the test reads. */
+interface ArgoNode {
+  type: string;
+  displayName: string;
+  phase: string;
+  startedAt: string;
+  hostNodeName?: string;
+  outputs?: { exitCode?: string };
+}
 
 interface Sidecar {
   image: { width: number; height: number };
@@ -61,7 +72,7 @@ describe("Workflow steps run for real by the pod runner", () => {
     bus = readFileSync(join(await detectVenv(), "fixtures/bus.jpg"));
     // the real catalog plus the test-only exit-with service
     servicesDir = mkdtempSync(join(tmpdir(), "framegate-real-steps-"));
-    for (const s of ["resize", "detect"]) {
+    for (const s of ["resize", "detect", "blur"]) {
       mkdirSync(join(servicesDir, s));
       copyFileSync(join(REPO_ROOT, "services", s, "service.yaml"), join(servicesDir, s, "service.yaml"));
     }
@@ -108,13 +119,16 @@ describe("Workflow steps run for real by the pod runner", () => {
   const mainExit = (p: V1Pod) => p.status?.containerStatuses?.find((c) => c.name === "main")?.state?.terminated?.exitCode;
   const describePods = (ps: V1Pod[]) => ps.map((p) => `${p.metadata!.name} ${p.status?.phase} exit ${mainExit(p)}\n${stack.runner!.logs(p.metadata!.name!)?.slice(-1500)}`).join("\n");
 
-  it("a photo with people: Argo runs resize then detect to Succeeded; processed/ has the resized and the annotated frame and a detections JSON with a person", async () => {
+  it("a photo with people: Argo runs resize, detect, blur to Succeeded; processed/ has the resized, the annotated and the masked frame and a detections JSON with a person", async () => {
     const wf = await finishedWorkflow("rs-people");
-    const ps = await pods(wf);
-    expect(wf.status?.phase, describePods(ps)).toBe("Succeeded");
-    expect(ps.map((p) => [p.metadata!.labels?.["framegate.io/step"], p.spec!.nodeName, p.status?.phase, mainExit(p)])).toEqual([
-      ["resize", "framegate-runner", "Succeeded", 0],
-      ["detect", "framegate-runner", "Succeeded", 0],
+    expect(wf.status?.phase, describePods(await pods(wf))).toBe("Succeeded");
+    // Argo deletes pods that succeeded (podGC OnPodSuccess): its node status keeps what the runner reported
+    const nodes = Object.values((wf.status as { nodes?: Record<string, ArgoNode> }).nodes ?? {}).filter((n) => n.type === "Pod");
+    nodes.sort((a, b) => +new Date(a.startedAt) - +new Date(b.startedAt));
+    expect(nodes.map((n) => [n.displayName, n.hostNodeName, n.phase, n.outputs?.exitCode])).toEqual([
+      ["resize(0)", "framegate-runner", "Succeeded", "0"], // (0): first attempt under the retry node
+      ["detect(0)", "framegate-runner", "Succeeded", "0"],
+      ["blur(0)", "framegate-runner", "Succeeded", "0"], // resize's image, blur's entrypoint; fan-in inputs
     ]);
 
     const [resized] = JSON.parse(stepEnv(wf, "resize", "FRAMEGATE_OUTPUT_KEYS")!) as string[];
@@ -128,6 +142,9 @@ describe("Workflow steps run for real by the pod runner", () => {
     const people = sidecar.detections.filter((d) => d.label === "person" && d.score >= 0.3);
     expect(people.length, JSON.stringify(sidecar)).toBeGreaterThan(0);
     for (const d of people) expect(d.box.x + d.box.width).toBeLessThanOrEqual(480);
+    const [masked] = JSON.parse(stepEnv(wf, "blur", "FRAMEGATE_OUTPUT_KEYS")!) as string[];
+    const blurred = await sharp(await readObject(stack.minio, "processed", masked!)).metadata();
+    expect([blurred.width, blurred.height]).toEqual([480, 640]);
     expect(stack.runner!.stats().peakRunning).toBeLessThanOrEqual(2);
   }, 150_000);
 

@@ -22,8 +22,8 @@ export interface PodRunnerOptions {
   maxProcesses?: number;
   /** a process running longer is killed (exit 137), default 120 s */
   timeoutMs?: number;
-  /** extra image repositories -> local commands (on top of services/) */
-  images?: Record<string, LocalImage>;
+  /** extra image repositories -> local commands (on top of services/); one image may have several entrypoints */
+  images?: Record<string, LocalImage | LocalImage[]>;
   /** bytes of output kept per pod, default 64 KiB; logs of the last 200 pods are kept */
   logBytes?: number;
   /** how often pods on the node are listed, default 200 ms */
