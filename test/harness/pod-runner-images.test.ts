@@ -24,11 +24,6 @@ describe("pod runner images", () => {
     expect(localCommand(c, images)).toEqual({ command: "/usr/bin/node", args: ["--import", "tsx", "main.ts", "-v"], cwd: "/repo" });
     expect(() => localCommand({ ...c, image: "ghcr.io/other/thing:1" }, images)).toThrow(/image ghcr.io\/other\/thing:1 has no local command in the pod runner \(known: ghcr.io\/framegate\/resize\)/);
     expect(() => localCommand({ ...c, command: ["node", "/other.js"] }, images)).toThrow(/mapped for the entrypoint \["node","\/app\/main.js"\]/);
-    // one image, several entrypoints (resize and blur share theirs): the container's argv picks one
-    const two = { "ghcr.io/framegate/resize": [images["ghcr.io/framegate/resize"]!, { entrypoint: ["node", "/app/blur/main.js"], command: "/usr/bin/node", args: ["blur.ts"], cwd: "/repo" }] };
-    expect(localCommand({ ...c, command: ["node", "/app/blur/main.js"] }, two)).toEqual({ command: "/usr/bin/node", args: ["blur.ts"], cwd: "/repo" });
-    expect(localCommand(c, two).args).toEqual(["--import", "tsx", "main.ts", "-v"]);
-    expect(() => localCommand({ ...c, command: ["node", "/x.js"] }, two)).toThrow(/\["node","\/app\/main.js"\] or \["node","\/app\/blur\/main.js"\]/);
   });
 
   it("picks the entrypoint an image with several runs (the resize image also runs blur)", () => {
