@@ -2,9 +2,8 @@
  * @module cli/commands/cameras — `framegate cameras add|remove|list`: one MinIO identity per camera, allowed
  * only to PUT objects under `<bucket>/<camera>/`. The secret key is printed once, at `add`.
  */
-import { loadConfig, type Config } from "../../config/env.js";
-import { ConfigError } from "../../lib/errors.js";
 import { addCamera, cameraIdProblem, cameraPolicyName, listCameras, removeCamera } from "../../storage/camera-identities.js";
+import { cliConfig } from "../cli-config.js";
 import { CliError, EXIT, parseFlags, type Command } from "../command.js";
 import type { CliIo } from "../io.js";
 import { minioAdminFromConfig } from "../storage-identities.js";
@@ -59,13 +58,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
   if (action === "add" && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(values.bucket as string)) {
     throw new CliError(`framegate cameras add: --bucket ${JSON.stringify(values.bucket)} is not an S3 bucket name (lowercase letters, digits, '.', '-', 3-63 characters)`, EXIT.usage);
   }
-  let cfg: Config;
-  try {
-    cfg = loadConfig(process.env);
-  } catch (e) {
-    if (e instanceof ConfigError) throw new CliError(e.message, EXIT.usage);
-    throw e;
-  }
+  const cfg = cliConfig();
   const admin = minioAdminFromConfig(cfg, "cameras");
 
   if (action === "add") {

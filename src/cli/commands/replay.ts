@@ -3,9 +3,8 @@
  * intake stream, through the current rules. Work that already succeeded is not repeated.
  */
 import { connectNats } from "../nats-connect.js";
-import { loadConfig } from "../../config/env.js";
-import { ConfigError } from "../../lib/errors.js";
 import { replay } from "../../triggers/replay.js";
+import { cliConfig } from "../cli-config.js";
 import { CliError, EXIT, parseFlags, type Command } from "../command.js";
 import type { CliIo } from "../io.js";
 
@@ -54,13 +53,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
   }
   const limit = values.limit === undefined ? undefined : Number(values.limit);
   if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new CliError("framegate replay: --limit must be a positive whole number", EXIT.usage);
-  let cfg;
-  try {
-    cfg = loadConfig(process.env);
-  } catch (e) {
-    if (e instanceof ConfigError) throw new CliError(e.message, EXIT.usage);
-    throw e;
-  }
+  const cfg = cliConfig();
   const from = values.from ? "range" : "dlq";
   const since = time(from === "range" ? "from" : "since", (values.from ?? values.since) as string | undefined);
   const until = time("to", values.to as string | undefined);

@@ -4,12 +4,10 @@
  * into the intake (flow/run-object.ts), so the Workflow has the name, dedupe and limits an upload gets.
  */
 import { connectNats } from "../nats-connect.js";
-import { loadConfig, type Config } from "../../config/env.js";
-import { ConfigError } from "../../lib/errors.js";
 import { compileMatcher } from "../../rules/matcher.js";
 import { RunError, runObject } from "../../flow/run-object.js";
 import { JetStreamPublisher } from "../../triggers/jetstream-publisher.js";
-import { MinioObjectLister } from "../../sweep/object-lister.js";
+import { cliConfig, minioLister } from "../cli-config.js";
 import { CliError, EXIT, parseFlags, type Command } from "../command.js";
 import { flagPath, loadRuleSet } from "../dry-run.js";
 import type { CliIo } from "../io.js";
@@ -56,18 +54,12 @@ async function run(args: string[], io: CliIo): Promise<number> {
   const bucket = values.bucket as string | undefined;
   const key = values.key as string | undefined;
   if (!bucket || !key) throw new CliError("framegate run: --bucket and --key are required: the stored object to run the pipeline on", EXIT.usage);
-  let cfg: Config;
-  try {
-    cfg = loadConfig(process.env);
-  } catch (e) {
-    if (e instanceof ConfigError) throw new CliError(e.message, EXIT.usage);
-    throw e;
-  }
-  if (!cfg.FRAMEGATE_MINIO_ENDPOINT || !cfg.FRAMEGATE_MINIO_ACCESS_KEY || !cfg.FRAMEGATE_MINIO_SECRET_KEY) {
+  const cfg = cliConfig();
+  const lister = minioLister(cfg);
+  if (!lister) {
     throw new CliError("framegate run: set FRAMEGATE_MINIO_ENDPOINT, FRAMEGATE_MINIO_ACCESS_KEY and FRAMEGATE_MINIO_SECRET_KEY (an identity that may list the bucket, like the sweep's)", EXIT.usage);
   }
   const ruleSet = await loadRuleSet(io, flagPath(io, (values.rules as string) || cfg.FRAMEGATE_RULES_DIR), flagPath(io, (values.services as string) || cfg.FRAMEGATE_SERVICES_DIR));
-  const lister = new MinioObjectLister({ endpoint: cfg.FRAMEGATE_MINIO_ENDPOINT, accessKey: cfg.FRAMEGATE_MINIO_ACCESS_KEY, secretKey: cfg.FRAMEGATE_MINIO_SECRET_KEY });
   let nc;
   try {
     nc = await connectNats(cfg, "framegate-run", { timeout: 5000 });

@@ -42,7 +42,7 @@ import { replay } from "../../triggers/replay.js";
 import { StatusBus } from "../../status/status-bus.js";
 import { processedEventSchema, type ProcessedEvent } from "../../status/processed-event.js";
 import { parseEventInput } from "../../triggers/parse-input.js";
-import { MinioObjectLister } from "../../sweep/object-lister.js";
+import { minioLister } from "../cli-config.js";
 import { Sweeper } from "../../sweep/sweeper.js";
 import type { EventPublisher } from "../../triggers/stream.js";
 import { runObject, type RunObjectDeps, type RunRequest, type RunResult } from "../../flow/run-object.js";
@@ -328,8 +328,8 @@ async function checkIntake(nc: NatsConnection, intake: IntakeSettings, log: Logg
 
 /** On-demand runs over the API, when the gateway has a MinIO identity to look objects up with (the sweep's). */
 function onDemandRuns(cfg: Config, publisher: EventPublisher, current: RunObjectDeps["rules"]): ((req: RunRequest) => Promise<RunResult>) | undefined {
-  if (!cfg.FRAMEGATE_MINIO_ENDPOINT || !cfg.FRAMEGATE_MINIO_ACCESS_KEY || !cfg.FRAMEGATE_MINIO_SECRET_KEY) return undefined;
-  const lister = new MinioObjectLister({ endpoint: cfg.FRAMEGATE_MINIO_ENDPOINT, accessKey: cfg.FRAMEGATE_MINIO_ACCESS_KEY, secretKey: cfg.FRAMEGATE_MINIO_SECRET_KEY });
+  const lister = minioLister(cfg);
+  if (!lister) return undefined;
   return (req) => runObject({ stat: (b, k) => lister.stat(b, k), publisher, minioSubject: cfg.FRAMEGATE_MINIO_SUBJECT, rules: current, origin: "api" }, req);
 }
 
@@ -339,13 +339,13 @@ function startSweeper(
   d: { publisher: JetStreamPublisher; state: KvStateStore; metrics: ReturnType<typeof createMetrics>; log: Logger; rules: () => ReturnType<RuleStore["current"]> },
 ): Sweeper | undefined {
   if (!cfg.FRAMEGATE_SWEEP) return undefined;
-  if (!cfg.FRAMEGATE_MINIO_ENDPOINT || !cfg.FRAMEGATE_MINIO_ACCESS_KEY || !cfg.FRAMEGATE_MINIO_SECRET_KEY) {
+  const lister = minioLister(cfg);
+  if (!lister) {
     d.log.warn(
       "sweep off: FRAMEGATE_MINIO_ENDPOINT, FRAMEGATE_MINIO_ACCESS_KEY and FRAMEGATE_MINIO_SECRET_KEY are needed to list the trigger buckets — objects MinIO fails to notify stay unseen; set them, or FRAMEGATE_SWEEP=false to silence this",
     );
     return undefined;
   }
-  const lister = new MinioObjectLister({ endpoint: cfg.FRAMEGATE_MINIO_ENDPOINT, accessKey: cfg.FRAMEGATE_MINIO_ACCESS_KEY, secretKey: cfg.FRAMEGATE_MINIO_SECRET_KEY });
   const sweeper = new Sweeper(
     { lister, publisher: d.publisher, minioSubject: cfg.FRAMEGATE_MINIO_SUBJECT, rules: d.rules, origin: "gateway" },
     {

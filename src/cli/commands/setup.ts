@@ -3,8 +3,7 @@
  * (idempotent), and sets MinIO bucket notifications with filters derived from the rules.
  */
 import { Client as MinioClient, NotificationConfig, QueueConfig } from "minio";
-import { loadConfig, type Config } from "../../config/env.js";
-import { ConfigError, FramegateError } from "../../lib/errors.js";
+import { FramegateError } from "../../lib/errors.js";
 import { formatDiff } from "../../triggers/intake-diff.js";
 import { migrateIntake } from "../../triggers/intake-migration.js";
 import { kvStreamName } from "../../triggers/jetstream-config.js";
@@ -14,6 +13,7 @@ import { KvStateStore } from "../../flow/state-store.js";
 import { KvCameraActivityStore } from "../../status/camera-activity-kv.js";
 import { pino } from "pino";
 import { notificationFilters } from "../../rules/notification-filters.js";
+import { cliConfig } from "../cli-config.js";
 import { CliError, EXIT, parseFlags, type Command } from "../command.js";
 import { flagPath, loadRuleSet } from "../dry-run.js";
 import { ensureServiceIdentities, minioAdminFromConfig } from "../storage-identities.js";
@@ -54,13 +54,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
     io.out(`${usage}\n`);
     return EXIT.ok;
   }
-  let cfg: Config;
-  try {
-    cfg = loadConfig(process.env);
-  } catch (e) {
-    if (e instanceof ConfigError) throw new CliError(e.message, EXIT.usage);
-    throw e;
-  }
+  const cfg = cliConfig();
   const rulesDir = flagPath(io, (values.rules as string) || cfg.FRAMEGATE_RULES_DIR);
   const servicesDir = flagPath(io, (values.services as string) || cfg.FRAMEGATE_SERVICES_DIR);
   const ruleSet = await loadRuleSet(io, rulesDir, servicesDir);

@@ -4,14 +4,12 @@
  * the intake as MinIO would have notified it; the gateway's dedupe skips what was processed already.
  */
 import { connectNats } from "../nats-connect.js";
-import { loadConfig, type Config } from "../../config/env.js";
-import { ConfigError } from "../../lib/errors.js";
 import { DURATION_RE, durationMs } from "../../lib/duration.js";
 import { compileMatcher } from "../../rules/matcher.js";
 import { JetStreamPublisher } from "../../triggers/jetstream-publisher.js";
 import type { EventPublisher } from "../../triggers/stream.js";
-import { MinioObjectLister } from "../../sweep/object-lister.js";
 import { sweepOnce } from "../../sweep/sweeper.js";
+import { cliConfig, minioLister } from "../cli-config.js";
 import { CliError, EXIT, parseFlags, type Command } from "../command.js";
 import { flagPath, loadRuleSet } from "../dry-run.js";
 import type { CliIo } from "../io.js";
@@ -66,18 +64,12 @@ async function run(args: string[], io: CliIo): Promise<number> {
   if (!Number.isInteger(maxPages) || maxPages < 1) throw new CliError("framegate sweep: --max-pages must be a positive whole number", EXIT.usage);
   const dryRun = values["dry-run"] as boolean;
 
-  let cfg: Config;
-  try {
-    cfg = loadConfig(process.env);
-  } catch (e) {
-    if (e instanceof ConfigError) throw new CliError(e.message, EXIT.usage);
-    throw e;
-  }
-  if (!cfg.FRAMEGATE_MINIO_ENDPOINT || !cfg.FRAMEGATE_MINIO_ACCESS_KEY || !cfg.FRAMEGATE_MINIO_SECRET_KEY) {
+  const cfg = cliConfig();
+  const lister = minioLister(cfg);
+  if (!lister) {
     throw new CliError("framegate sweep: set FRAMEGATE_MINIO_ENDPOINT, FRAMEGATE_MINIO_ACCESS_KEY and FRAMEGATE_MINIO_SECRET_KEY (an identity that may list the trigger buckets)", EXIT.usage);
   }
   const ruleSet = await loadRuleSet(io, flagPath(io, (values.rules as string) || cfg.FRAMEGATE_RULES_DIR), flagPath(io, (values.services as string) || cfg.FRAMEGATE_SERVICES_DIR));
-  const lister = new MinioObjectLister({ endpoint: cfg.FRAMEGATE_MINIO_ENDPOINT, accessKey: cfg.FRAMEGATE_MINIO_ACCESS_KEY, secretKey: cfg.FRAMEGATE_MINIO_SECRET_KEY });
 
   let nc;
   if (!dryRun) {
