@@ -3,7 +3,7 @@
  * image): reads the contract, the fan-in inputs and the parameters, masks every frame, and exits 0 (ok),
  * 2 (bad input, not retried) or 1.
  */
-import pino from "pino";
+import { runToExit, stepLogger } from "../entrypoint.js";
 import { BadInputError, readContract } from "../contract.js";
 import { InputLimitError } from "../limits.js";
 import { minioStore } from "../object-store.js";
@@ -12,17 +12,7 @@ import { pickSources } from "./inputs.js";
 import { maskObject } from "./mask.js";
 import { readBlurParams } from "./params.js";
 
-const base = {
-  service: "blur",
-  pipeline: process.env.FRAMEGATE_PIPELINE ?? "",
-  step: process.env.FRAMEGATE_STEP ?? "",
-  camera: process.env.FRAMEGATE_CAMERA ?? "",
-};
-// synchronous stdout: lines stay in order and none is lost at process.exit
-const log = pino(
-  { base, timestamp: pino.stdTimeFunctions.isoTime, formatters: { level: (label) => ({ level: label }) } },
-  pino.destination({ dest: 1, sync: true }),
-);
+const log = stepLogger("blur");
 
 async function main(): Promise<number> {
   let contract, params, sources;
@@ -68,15 +58,4 @@ async function main(): Promise<number> {
   return code;
 }
 
-main().then(
-  (code) => {
-    log.flush();
-    // exit explicitly: keep-alive sockets of the MinIO client must not hold the step open
-    process.exit(code);
-  },
-  (err: unknown) => {
-    log.fatal({ err }, `unexpected failure: ${err instanceof Error ? err.message : String(err)}`);
-    log.flush();
-    process.exit(ExitCode.retry);
-  },
-);
+runToExit(main, log);
