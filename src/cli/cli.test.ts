@@ -203,6 +203,20 @@ describe("framegate validate", () => {
     expect(r.stderr).toMatch(/^[^\n]*legacy-pipelines\/people-detect\.yaml:1:13: warning: apiVersion: "framegate\/v1" is the old form, .* set apiVersion: framegate\.io\/v1alpha1; quote the 1 number\/boolean value .*\n$/);
   });
 
+  it("names the suspended pipelines, and match leaves them out", async () => {
+    const held = join(dir, "suspended-pipelines");
+    write(join(held, "people-detect.yaml"), PEOPLE_DETECT.replace("spec:\n", "spec:\n  suspend: true\n"));
+    write(join(held, "gate-archive.yaml"), GATE_TEMPLATE);
+    const r = await cli(["validate", "--rules", held, "--services", services]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe("ok: 2 pipelines\nsuspended: people-detect (spec.suspend: true, they match nothing)\n");
+    const m = await cli(["match", "--event", "event.json", "--rules", held, "--services", services]);
+    expect(m.code).toBe(0);
+    const out = JSON.parse(m.stdout);
+    expect(out.matches.map((x: { pipeline: string }) => x.pipeline)).toEqual(["gate-archive"]);
+    expect(out.suspended).toEqual(["people-detect"]);
+  });
+
   it("rejects an unknown flag as usage (exit 2)", async () => {
     const r = await cli(["validate", "--rulez", rules]);
     expect(r.code).toBe(2);
@@ -216,7 +230,8 @@ describe("framegate match", () => {
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
-    expect(Object.keys(out)).toEqual(["events", "matches"]);
+    expect(Object.keys(out)).toEqual(["events", "matches", "suspended"]);
+    expect(out.suspended).toEqual([]);
     expect(out.events).toHaveLength(1);
     expect(out.events[0]).toMatchObject({ source: "minio", bucket: "raw", key: "gate-01/2024/05/01/120000-1.jpg", etag: "etag0" });
     expect(out.matches.map((m: { pipeline: string }) => m.pipeline).sort()).toEqual(["gate-archive", "people-detect"]);

@@ -85,6 +85,16 @@ describe("GET /api/pipelines", () => {
     expect(json.issues).toEqual([{ ...issue, text: 'pipelines/broken.yaml:4:9: spec.trigger.key: unclosed "{"' }]);
   });
 
+  it("marks a suspended pipeline with suspended: true, and only that one", async () => {
+    const held = { ...alerts, spec: { ...alerts.spec, suspend: true } };
+    const app = createGatewayApp(makeDeps({ rules: () => ({ ruleSet: { ...ruleSet, pipelines: [detect, held] }, issues: [], loadedAt: "2024-05-01T12:00:00.000Z" }) }));
+    const json = (await (await app.request("/api/pipelines")).json()) as { pipelines: Record<string, unknown>[] };
+    expect(json.pipelines.map((p) => [p.name, p.suspended])).toEqual([
+      ["people-detect", undefined],
+      ["motion-alerts", true],
+    ]);
+  });
+
   it("shows the issues and no pipelines when no rule set ever loaded", async () => {
     const app = createGatewayApp(makeDeps({ rules: () => ({ issues: [issue] }) }));
     const json = (await (await app.request("/api/pipelines")).json()) as Record<string, unknown>;

@@ -1,4 +1,5 @@
 /** @module gateway/pipeline-summary — what `GET /api/pipelines` shows of a compiled pipeline. */
+import { isSuspended } from "../rules/compile-pipeline.js";
 import type { Pipeline } from "../rules/schema.js";
 import type { CompiledPipeline } from "../rules/types.js";
 
@@ -7,6 +8,8 @@ export interface PipelineSummary {
   name: string;
   description?: string;
   file: string;
+  /** present (true) only while `spec.suspend` holds the pipeline: it matches nothing */
+  suspended?: true;
   trigger: Pipeline["spec"]["trigger"];
   /** `by` is the effective partition key, defaults applied */
   select: Pipeline["spec"]["select"] & { by: string };
@@ -30,5 +33,6 @@ export function summarizePipeline(p: CompiledPipeline): PipelineSummary {
   const summary: PipelineSummary = { name: p.name, file: p.file, trigger, select: { ...select, by: p.by }, limits, workflow };
   const description = p.pipeline.spec.description;
   if (description !== undefined) summary.description = description;
+  if (isSuspended(p)) summary.suspended = true;
   return summary;
 }

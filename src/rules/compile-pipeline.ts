@@ -34,6 +34,14 @@ export function selectDurations(select: Select): SelectDurations {
 }
 
 /**
+ * Whether `spec.suspend` holds the pipeline: it then matches nothing. Absent means false; this is the
+ * one place that default is applied (the CRD has none, so GitOps sees no drift).
+ */
+export function isSuspended(p: Pick<CompiledPipeline, "spec">): boolean {
+  return p.spec.suspend === true;
+}
+
+/**
  * Compiles one validated pipeline. `pattern` may be passed when the caller compiled it already;
  * otherwise it is compiled here and an invalid key pattern throws {@link PatternError}.
  * @example compilePipeline(pipelineSchema.parse(doc), "pipelines/people.yaml")

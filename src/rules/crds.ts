@@ -118,6 +118,7 @@ export function pipelineCrd(): Record<string, unknown> {
     columns: [
       { name: "Trigger", type: "string", jsonPath: ".status.trigger", description: "the trigger in one line" },
       { name: "Select", type: "string", jsonPath: ".status.select", description: "dedupe, sample and batch settings" },
+      { name: "Suspended", type: "boolean", jsonPath: ".spec.suspend", description: "true while spec.suspend holds it: the pipeline matches nothing" },
       { name: "Bucket", type: "string", jsonPath: ".spec.trigger.bucket", priority: 1, description: "MinIO bucket (minio triggers)" },
       { name: "Key", type: "string", jsonPath: ".spec.trigger.key", priority: 1, description: "key pattern (minio triggers)" },
       { name: "Hook", type: "string", jsonPath: ".spec.trigger.hook", priority: 1, description: "POST /hooks/<hook> (webhook triggers)" },

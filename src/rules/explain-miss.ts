@@ -4,6 +4,7 @@
  * that fails; it is only called after the real matcher said "no", so it never decides anything.
  */
 import type { NormalizedEvent } from "../triggers/event.js";
+import { isSuspended } from "./compile-pipeline.js";
 import { compileGlobList } from "./glob.js";
 import { compileTriggerPattern } from "./pattern.js";
 import type { CompiledPipeline } from "./types.js";
@@ -15,6 +16,7 @@ const list = (xs: readonly string[]) => xs.map((x) => JSON.stringify(x)).join(",
  * @example explainMiss(pipeline, event) // 'the bucket is "other", the trigger listens on "raw"'
  */
 export function explainMiss(p: CompiledPipeline, e: NormalizedEvent): string {
+  if (isSuspended(p)) return "the pipeline is suspended (spec.suspend: true): it matches nothing until spec.suspend is false or removed";
   const t = p.spec.trigger;
   if (t.source !== e.source) return `the event comes from ${e.source}, the trigger listens to ${t.source}`;
   if (t.source === "webhook" || e.source === "webhook") {

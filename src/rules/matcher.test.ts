@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { rng } from "../../test/fixtures/rng.js";
 import type { HookEvent, ObjectEvent } from "../triggers/event.js";
 import { compilePipeline } from "./compile-pipeline.js";
+import { explainMiss } from "./explain-miss.js";
 import { compileMatcher, compileNaiveMatcher } from "./matcher.js";
 import { pipelineSchema } from "./schema.js";
 import type { CompiledPipeline, Match } from "./types.js";
@@ -130,6 +131,23 @@ describe("matching object events", () => {
     const p = pipeline("p", { bucket: "raw", key: "{camera}/*.jpg" });
     delete p.pattern;
     expect(names(compileMatcher([p]).match(object("c/a.jpg")))).toEqual(["p"]);
+  });
+});
+
+describe("suspended pipelines (spec.suspend: true)", () => {
+  it("match nothing, whichever index would find them, and the miss says why", () => {
+    const held = (p: CompiledPipeline) => ({ ...p, spec: { ...p.spec, suspend: true } });
+    const prefix = held(pipeline("prefix", { bucket: "raw", key: "cam/*.jpg" }));
+    const suffix = held(pipeline("suffix", { bucket: "raw", suffix: ".jpg" }));
+    const hooked = held(pipeline("hooked", { source: "webhook", hook: "motion" }));
+    const running = pipeline("running", { bucket: "raw", key: "cam/*.jpg" });
+    const plain = pipeline("resumed", { bucket: "raw", suffix: ".jpg" });
+    const resumed = { ...plain, spec: { ...plain.spec, suspend: false } };
+    const match = both([prefix, suffix, hooked, running, resumed]);
+    expect(names(match(object("cam/a.jpg")))).toEqual(["running", "resumed"]);
+    expect(names(match(hook("motion", {})))).toEqual([]);
+    expect(explainMiss(prefix, object("cam/a.jpg"))).toBe("the pipeline is suspended (spec.suspend: true): it matches nothing until spec.suspend is false or removed");
+    expect(explainMiss(running, object("cam/a.png"))).toMatch(/^the key "cam\/a.png" does not match/);
   });
 });
 

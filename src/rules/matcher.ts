@@ -8,9 +8,10 @@
  * go in a suffix tree on their literal suffix (`suffix: .png`, `**` + "/thumb.jpg"), and only the
  * rest (no literal start or end at all) is tried for every event of the bucket. Webhook events are
  * indexed by hook. The candidates are then checked in full (event name, pattern, `where:`) by the
- * same code the naive matcher uses.
+ * same code the naive matcher uses. Suspended pipelines (`spec.suspend: true`) are left out of both.
  */
 import type { NormalizedEvent } from "../triggers/event.js";
+import { isSuspended } from "./compile-pipeline.js";
 import { CompiledRule, EventContext } from "./compiled-rule.js";
 import { globLiteralPrefix } from "./glob.js";
 import { PrefixIndex } from "./prefix-index.js";
@@ -48,7 +49,9 @@ class IndexedMatcher implements Matcher {
   readonly #hooks = new Map<string, CompiledRule[]>();
 
   constructor(pipelines: readonly CompiledPipeline[]) {
-    pipelines.forEach((p, i) => this.#add(new CompiledRule(p, i)));
+    pipelines.forEach((p, i) => {
+      if (!isSuspended(p)) this.#add(new CompiledRule(p, i));
+    });
   }
 
   #add(rule: CompiledRule): void {
@@ -116,7 +119,7 @@ export function compileMatcher(pipelines: readonly CompiledPipeline[]): Matcher 
  * indexed matcher is tested against. Same results, O(pipelines) per event.
  */
 export function compileNaiveMatcher(pipelines: readonly CompiledPipeline[]): Matcher {
-  const rules = pipelines.map((p, i) => new CompiledRule(p, i));
+  const rules = pipelines.flatMap((p, i) => (isSuspended(p) ? [] : [new CompiledRule(p, i)]));
   return {
     match(event) {
       const ctx = new EventContext(event);

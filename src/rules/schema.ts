@@ -168,6 +168,11 @@ export const workflowSchema = z
 export const pipelineSpecSchema = z.strictObject({
   /** what the pipeline is for, shown by the dashboard */
   description: z.string().max(1024).optional(),
+  /**
+   * true: the pipeline matches nothing until it is resumed (absent means false; the gateway applies
+   * that default, not the CRD). Its waiting work is settled as for a deleted pipeline (flow/release.ts).
+   */
+  suspend: z.boolean().optional().meta({ description: "true: the pipeline matches nothing until set back to false or removed; a filling batch is submitted, events waiting for limits are released as skipped" }),
   trigger: triggerSchema,
   select: selectSchema.default({}),
   limits: limitsSchema.default({}),

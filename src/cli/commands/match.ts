@@ -4,6 +4,7 @@
 import { EXIT, parseFlags, type Command } from "../command.js";
 import { dryRun } from "../../workflows/dry-run.js";
 import { loadRuleSet, readEvents } from "../dry-run.js";
+import { isSuspended } from "../../rules/compile-pipeline.js";
 
 export const command: Command = {
   usage: `usage: framegate match --event FILE|- [--rules DIR] [--services DIR]
@@ -16,7 +17,8 @@ match would submit. Nothing is submitted; select (dedupe, sample, batch, limits)
   --rules DIR      pipeline rule files            default: pipelines
   --services DIR   service catalog                default: services
 
-stdout (JSON): {"events": [normalized...], "matches": [{"pipeline", "event" (index), "params", "workflow"}]}
+stdout (JSON): {"events": [normalized...], "matches": [{"pipeline", "event" (index), "params", "workflow"}],
+               "suspended": [names of pipelines spec.suspend holds: they match nothing]}
 exit 0  whether or not anything matched
 exit 1  invalid rules or services (one FILE:LINE:COL: path: message line each, on stderr)
 exit 2  the input is not an event, or bad flags (one line on stderr)`,
@@ -29,7 +31,8 @@ exit 2  the input is not an event, or bad flags (one line on stderr)`,
     const events = await readEvents(io, "match", values.event as string | undefined);
     const ruleSet = await loadRuleSet(io, values.rules as string, values.services as string);
     const matches = dryRun(events, ruleSet);
-    io.out(`${JSON.stringify({ events, matches }, null, 2)}\n`);
+    const suspended = ruleSet.pipelines.filter(isSuspended).map((p) => p.name);
+    io.out(`${JSON.stringify({ events, matches, suspended }, null, 2)}\n`);
     return EXIT.ok;
   },
 };
