@@ -172,3 +172,22 @@ describe.each(OVERLAYS)("network policies of overlay %s", (overlay) => {
     expect(flows.filter((f) => f.includes(" -> elsewhere:")), "the API server rule opens that one address only").toEqual([]);
   });
 });
+
+describe("network policies with component minio-ingress", () => {
+  it("add the ingress controller's namespace to MinIO's S3 port, and nothing else", async () => {
+    const dir = mkdtempSync(join(work, "minio-ingress-"));
+    writeFileSync(
+      join(dir, "kustomization.yaml"),
+      stringify({
+        apiVersion: "kustomize.config.k8s.io/v1beta1",
+        kind: "Kustomization",
+        resources: [relative(dir, join(K8S, "overlays", "k3s"))],
+        components: [relative(dir, join(K8S, "components", "minio-ingress"))],
+      }),
+    );
+    const flows = matrix((await kustomize(dir)).objects);
+    const added = flows.filter((f) => !EXPECTED.includes(f));
+    expect(added).toEqual(["ingress-controller -> minio:9000/TCP"]);
+    expect(EXPECTED.filter((f) => !flows.includes(f))).toEqual([]);
+  });
+});
