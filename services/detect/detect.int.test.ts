@@ -1,6 +1,6 @@
 /**
  * @module services/detect/detect.int.test — the detect service as a local process (`python -m detect` in the
- * venv from setup-venv.sh) against the harness's real MinIO: HOG on a real photograph, the ONNX path on tiny
+ * venv from setup-venv.sh) against the harness's real MinIO: HOG on a real photograph, the ONNX Runtime path (CPU) on tiny
  * generated models, the sidecar's shape, exit codes; and the service's pytest suite.
  */
 import { execFile } from "node:child_process";
@@ -39,7 +39,7 @@ beforeAll(async () => {
   minio = await startMinio();
   modelsDir = mkdtempSync(join(tmpdir(), "framegate-detect-models-"));
   await run(python, ["-m", "tests.models", modelsDir], { cwd: DETECT_DIR });
-  for (const name of ["yolov5", "yolov8", "ssd"]) {
+  for (const name of ["yolov5", "yolov8", "yolo11", "ssd"]) {
     await minio.client.fPutObject("models", `${prefix}/${name}.onnx`, join(modelsDir, `${name}.onnx`));
   }
 }, 20 * 60_000);
@@ -56,7 +56,7 @@ interface Sidecar {
   input: { bucket: string; key: string };
   output: { bucket: string; key: string };
   image: { width: number; height: number };
-  model: { name: string; kind: string; layout: string | null; etag?: string; sha256?: string };
+  model: { name: string; kind: string; layout: string | null; etag?: string; sha256?: string; provider?: string };
   params: { confidence: number; classes: string[]; inputSize: number | null };
   count: number;
   detections: Array<{ label: string; classId: number; score: number; box: { x: number; y: number; width: number; height: number } }>;
@@ -72,7 +72,7 @@ async function put(key: string, body: Buffer): Promise<string> {
 }
 
 describe("detect service", () => {
-  it("passes its pytest suite (decoders, HOG on a real photo, ONNX through cv2.dnn, doctests)", async () => {
+  it("passes its pytest suite (decoders, HOG on a real photo, ONNX Runtime and its CPU fallback, doctests)", async () => {
     const r = await run(python, ["-m", "pytest", "-p", "no:cacheprovider"], { cwd: DETECT_DIR, timeout: 300_000 }).catch(
       (e: { stdout?: string; stderr?: string; code?: number }) => e,
     );
@@ -124,23 +124,31 @@ describe("detect service", () => {
     expect((await minio.client.statObject("processed", `${outs[1]}.json`)).metaData["content-type"]).toBe("application/json");
   }, 120_000);
 
-  it.each(["yolov5", "yolov8", "ssd"])("runs an ONNX model (%s layout) from the models bucket through cv2.dnn", async (layout) => {
+  it.each([
+    ["yolov5", "yolov5"],
+    ["yolov8", "yolov8"],
+    ["yolo11", "yolov8"],
+    ["ssd", "ssd"],
+  ])("runs an ONNX model (%s, %s layout) from the models bucket in ONNX Runtime on the CPU, and logs the provider", async (model, layout) => {
     const key = await put(
-      `${prefix}/gate-2/${layout}.jpg`,
+      `${prefix}/gate-2/${model}.jpg`,
       await sharp({ create: { width: 640, height: 480, channels: 3, background: "#808080" } }).jpeg().toBuffer(),
     );
     const out = `p/detect/${key}`;
     const r = await detect({
       inputKeys: [key],
       outputKeys: [out],
-      params: { model: `${prefix}/${layout}.onnx`, confidence: "0.5", classes: "person", inputsize: "64" },
+      params: { model: `${prefix}/${model}.onnx`, confidence: "0.5", classes: "person", inputsize: "64" },
     });
     expect(r.code, describeRun(r)).toBe(0);
     const s = await sidecar(out);
-    expect(s.model.name).toBe(`models/${prefix}/${layout}.onnx`);
-    expect([s.model.kind, s.model.layout]).toEqual(["onnx", layout]);
+    expect(s.model.name).toBe(`models/${prefix}/${model}.onnx`);
+    expect([s.model.kind, s.model.layout, s.model.provider]).toEqual(["onnx", layout, "CPUExecutionProvider"]);
+    const providerLines = r.logs.filter((l) => l.msg === "onnx runtime provider");
+    expect(providerLines).toHaveLength(1);
+    expect(providerLines[0]).toMatchObject({ level: "info", provider: "CPUExecutionProvider", requested: ["CPUExecutionProvider"], fallback: false });
     expect(s.model.etag).toMatch(/^[0-9a-f]{32}$/);
-    expect(s.model.sha256).toBe(createHash("sha256").update(readFileSync(join(modelsDir, `${layout}.onnx`))).digest("hex"));
+    expect(s.model.sha256).toBe(createHash("sha256").update(readFileSync(join(modelsDir, `${model}.onnx`))).digest("hex"));
     expect(s.params).toEqual({ confidence: 0.5, classes: ["person"], inputSize: 64 });
     // the generated models hold fixed boxes (services/detect/tests/models.py); below 0.5 and non-persons are dropped
     const expected = layout === "ssd" ? { x: 160, y: 120, width: 320, height: 240 } : { x: 240, y: 120, width: 160, height: 240 };
@@ -214,7 +222,7 @@ describe("detect service", () => {
     await minio.client.putObject("models", `${prefix}/garbage.onnx`, Buffer.from("not a model"));
     const garbage = await detect({ inputKeys: [key], outputKeys: ["p/x.jpg"], params: { model: `${prefix}/garbage.onnx` } });
     expect(garbage.code, describeRun(garbage)).toBe(2);
-    expect(garbage.logs.find((l) => l.level === "error")?.msg).toMatch(/is not an ONNX model OpenCV can load/);
+    expect(garbage.logs.find((l) => l.level === "error")?.msg).toMatch(/is not an ONNX model ONNX Runtime [\d.]+ can load/);
   }, 60_000);
 
   it("exits 2 for bad parameters and 1 (retried) when MinIO cannot be reached", async () => {

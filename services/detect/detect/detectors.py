@@ -1,13 +1,12 @@
-"""The detectors: OpenCV's HOG people detector, and ONNX models run through ``cv2.dnn``.
+"""The detectors' shared parts: OpenCV's HOG people detector, the decoders of ONNX model outputs and
+non-maximum suppression. The ONNX models themselves run in ONNX Runtime (``onnx_runtime.py``).
 
-ONNX models are read with ``cv2.dnn.readNetFromONNX``. The input is the frame resized to
-``INPUTSIZE`` x ``INPUTSIZE`` (no letterbox), RGB, scaled to [0, 1], NCHW; a model that needs other
-normalisation must carry it in its graph. The single output is recognised by its shape:
+An ONNX model's first output is recognised by its shape:
 
 * YOLOv5-style ``[1, N, 5 + C]``: rows of ``cx, cy, w, h, objectness, C class scores``; score = objectness x class score.
-* YOLOv8-style ``[1, 4 + C, N]``: columns of ``cx, cy, w, h, C class scores`` (no objectness).
-  A 3-D output is read as YOLOv8 when its second dimension is the smaller one (real models have far
-  more candidate boxes than attributes).
+* YOLOv8-style ``[1, 4 + C, N]``: columns of ``cx, cy, w, h, C class scores`` (no objectness). YOLO11
+  exports the same layout (``[1, 84, 8400]`` at 640). A 3-D output is read as YOLOv8 when its second
+  dimension is the smaller one (real models have far more candidate boxes than attributes).
 * SSD-style ``[1, 1, N, 7]`` (OpenCV's DetectionOutput layout): ``image_id, label, score, x1, y1, x2, y2``
   with corners in [0, 1]; ``label`` counts from 1 (0 is background), so class id = label - 1.
 
@@ -71,15 +70,43 @@ def _clip_box(x: float, y: float, w: float, h: float, width: int, height: int) -
     return x1, y1, max(0, x2 - x1), max(0, y2 - y1)
 
 
+def nms(boxes: list[list[float]], scores: list[float], class_ids: list[int], confidence: float, overlap: float) -> list[int]:
+    """Greedy non-maximum suppression per class: indices of the kept boxes (``[x, y, w, h]``), best first.
+    A box is dropped when its score is below ``confidence`` or its IoU with a kept box of its class is
+    above ``overlap`` (the rule of OpenCV's ``NMSBoxesBatched``, which the service used before).
+
+    >>> nms([[0, 0, 10, 10], [1, 1, 10, 10], [0, 0, 10, 10]], [0.9, 0.8, 0.7], [0, 0, 1], 0.5, 0.45)
+    [0, 2]
+    """
+    b = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
+    s = np.asarray(scores, dtype=np.float64)
+    c = np.asarray(class_ids)
+    x1, y1, x2, y2 = b[:, 0], b[:, 1], b[:, 0] + b[:, 2], b[:, 1] + b[:, 3]
+    area = np.clip(b[:, 2], 0, None) * np.clip(b[:, 3], 0, None)
+    order = [i for i in np.argsort(-s, kind="stable").tolist() if s[i] >= confidence]
+    keep: list[int] = []
+    suppressed = np.zeros(len(s), dtype=bool)
+    for i in order:
+        if suppressed[i]:
+            continue
+        keep.append(i)
+        iw = np.clip(np.minimum(x2[i], x2) - np.maximum(x1[i], x1), 0, None)
+        ih = np.clip(np.minimum(y2[i], y2) - np.maximum(y1[i], y1), 0, None)
+        inter = iw * ih
+        union = area[i] + area - inter
+        iou = np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
+        suppressed |= (c == c[i]) & (iou > overlap)
+    return keep
+
+
 def _finish(
     boxes: list[list[float]], scores: list[float], class_ids: list[int], params: Params, width: int, height: int
 ) -> list[Detection]:
     """Non-maximum suppression per class, then boxes clipped to the image, best first."""
     if not boxes:
         return []
-    keep = cv2.dnn.NMSBoxesBatched(boxes, scores, class_ids, params.confidence, params.nms)
     found = []
-    for i in np.array(keep).flatten().tolist():
+    for i in nms(boxes, scores, class_ids, params.confidence, params.nms):
         x, y, w, h = _clip_box(*boxes[i], width, height)
         if w > 0 and h > 0:
             found.append(Detection(class_ids[i], class_name(class_ids[i]), float(scores[i]), x, y, w, h))
@@ -166,40 +193,3 @@ def decode_ssd(out: np.ndarray, params: Params, width: int, height: int) -> list
         scores.append(float(score))
         ids.append(cid)
     return _finish(boxes, scores, ids, params, width, height)
-
-
-class OnnxDetector:
-    """An ONNX model run by OpenCV's DNN module (CPU)."""
-
-    kind = "onnx"
-
-    def __init__(self, path: str, name: str, params: Params) -> None:
-        self.name = name
-        self.layout: str | None = None
-        self._params = params
-        try:
-            self._net = cv2.dnn.readNetFromONNX(path)
-        except cv2.error as e:
-            raise BadInput(f"model {name} is not an ONNX model OpenCV can load ({_first_line(e)}): check the file, or export it with a lower opset") from e
-        self._outputs = self._net.getUnconnectedOutLayersNames()
-
-    def detect(self, image: np.ndarray) -> list[Detection]:
-        height, width = image.shape[:2]
-        size = self._params.input_size
-        blob = cv2.dnn.blobFromImage(image, scalefactor=1 / 255.0, size=(size, size), swapRB=True, crop=False)
-        try:
-            self._net.setInput(blob)
-            out = self._net.forward(self._outputs[0])
-        except cv2.error as e:
-            raise BadInput(
-                f"model {self.name} failed on a {size}x{size} input ({_first_line(e)}): set the param inputSize to the model's input size"
-            ) from e
-        self.layout = output_layout(tuple(out.shape))
-        if self.layout == "ssd":
-            return decode_ssd(out, self._params, width, height)
-        return decode_yolo(out, self.layout, self._params, width, height)
-
-
-def _first_line(e: Exception) -> str:
-    text = str(e).strip()
-    return next((line.strip() for line in text.splitlines() if "error:" in line), text.splitlines()[-1] if text else type(e).__name__)

@@ -10,10 +10,11 @@ import time
 
 from .annotate import decode, draw, encode
 from .contract import Contract
-from .detectors import Detector, HogDetector, OnnxDetector
+from .detectors import Detector, HogDetector
 from .errors import EXIT_BAD_INPUT, EXIT_OK, EXIT_RETRY, BadInput
 from .limits import InputLimit, check_bytes, check_pixels
 from .log import Logger
+from .onnx_runtime import OnnxDetector
 from .params import Params
 from .store import Store
 
@@ -34,7 +35,8 @@ def load_detector(store: Store, params: Params, workdir: str) -> tuple[Detector,
             expected=params.model_sha256,
             actual=digest,
         )
-    return OnnxDetector(path, f"{params.models_bucket}/{params.model}", params), {"etag": etag, "sha256": digest}
+    detector = OnnxDetector(path, f"{params.models_bucket}/{params.model}", params)
+    return detector, {"etag": etag, "sha256": digest, "provider": detector.provider}
 
 
 class ModelMismatch(BadInput):
@@ -94,6 +96,9 @@ def run(store: Store, contract: Contract, params: Params, log: Logger) -> int:
         except Exception as e:  # noqa: BLE001 - everything else is worth a retry
             log.error(f"loading model {params.model!r} failed: {e} (a retry may fix this)", retriable=True)
             return EXIT_RETRY
+        if isinstance(detector, OnnxDetector):
+            # one line per run that says where the model runs: CUDA, or the CPU (and whether CUDA was tried)
+            log.info("onnx runtime provider", model=detector.name, **detector.provider_log())
         bad = failed = 0
         for i, key in enumerate(contract.input_keys):
             started = time.monotonic()

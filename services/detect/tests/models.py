@@ -1,9 +1,9 @@
 """Tiny ONNX models with fixed detections, built with the ``onnx`` package, so tests run the real
-``cv2.dnn`` path without downloading weights.
+ONNX Runtime path without downloading weights.
 
 Each model takes ``images`` ``[1, 3, S, S]`` and outputs a constant detection tensor plus 0 x the input's
 mean (so the output depends on the input and no importer can drop it). ``python -m tests.models DIR``
-writes ``yolov5.onnx``, ``yolov8.onnx`` and ``ssd.onnx`` with :data:`YOLO_BOXES` / :data:`SSD_BOXES`.
+writes ``yolov5.onnx``, ``yolov8.onnx``, ``yolo11.onnx`` and ``ssd.onnx`` with :data:`YOLO_BOXES` / :data:`SSD_BOXES`.
 """
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ NUM_CLASSES = 80
 #: candidate rows in the YOLO outputs: real models have thousands; it must exceed 5 + classes so the
 #: output's shape says which layout it is
 CANDIDATES = 128
+#: candidates of a YOLO11 (and YOLOv8) export at input 640
+YOLO11_CANDIDATES = 80 * 80 + 40 * 40 + 20 * 20
 
 
 def _model(output: np.ndarray, input_size: int) -> onnx.ModelProto:
@@ -75,6 +77,16 @@ def yolov8(input_size: int = 64) -> onnx.ModelProto:
     return _model(v8.T[None], input_size)
 
 
+def yolo11(input_size: int = 64) -> onnx.ModelProto:
+    """Output ``[1, 84, 8400]``, the shape of an Ultralytics YOLO11 export at 640 (three strides: 80² + 40² + 20²
+    candidates): YOLO11 kept YOLOv8's head layout. The same boxes as :func:`yolov8` in the first rows."""
+    rows = np.zeros((YOLO11_CANDIDATES, 4 + NUM_CLASSES), dtype=np.float32)
+    v5 = yolo_rows()
+    rows[: len(v5), :4] = v5[:, :4]
+    rows[: len(v5), 4:] = v5[:, 5:]
+    return _model(rows.T[None], input_size)
+
+
 def ssd(input_size: int = 64) -> onnx.ModelProto:
     """Output ``[1, 1, 3, 7]`` in OpenCV's DetectionOutput layout (label = class id + 1)."""
     out = np.array([[0, cls + 1, score, x1, y1, x2, y2] for cls, score, x1, y1, x2, y2 in SSD_BOXES], dtype=np.float32)
@@ -82,11 +94,11 @@ def ssd(input_size: int = 64) -> onnx.ModelProto:
 
 
 def write_all(directory: str | Path) -> list[Path]:
-    """Writes the three models into ``directory``; returns their paths."""
+    """Writes the four models into ``directory``; returns their paths."""
     d = Path(directory)
     d.mkdir(parents=True, exist_ok=True)
     paths = []
-    for name, build in (("yolov5", yolov5), ("yolov8", yolov8), ("ssd", ssd)):
+    for name, build in (("yolov5", yolov5), ("yolov8", yolov8), ("yolo11", yolo11), ("ssd", ssd)):
         path = d / f"{name}.onnx"
         onnx.save(build(), path)
         paths.append(path)

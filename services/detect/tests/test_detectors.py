@@ -1,4 +1,4 @@
-"""The detectors on real inputs: HOG on a real photograph, the ONNX decoders through cv2.dnn."""
+"""The detectors on real inputs: HOG on a real photograph, the ONNX decoders through ONNX Runtime."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from detect.annotate import decode, draw, encode
-from detect.detectors import HogDetector, OnnxDetector, decode_yolo, output_layout
+from detect.detectors import HogDetector, decode_yolo, nms, output_layout
+from detect.onnx_runtime import OnnxDetector
 from detect.errors import BadInput
 from detect.params import read_params
 
@@ -37,10 +38,10 @@ def test_hog_skips_when_person_is_not_wanted(bus_jpg):
     assert HogDetector(read_params({"FRAMEGATE_PARAM_CLASSES": "car", "FRAMEGATE_PARAM_CONFIDENCE": "0"})).detect(image) == []
 
 
-@pytest.mark.parametrize("layout", ["yolov5", "yolov8"])
-def test_onnx_yolo_boxes_are_scaled_to_the_image(model_dir, layout):
+@pytest.mark.parametrize(("model", "layout"), [("yolov5", "yolov5"), ("yolov8", "yolov8"), ("yolo11", "yolov8")])
+def test_onnx_yolo_boxes_are_scaled_to_the_image(model_dir, model, layout):
     params = read_params({"FRAMEGATE_PARAM_INPUTSIZE": "64"})
-    det = OnnxDetector(str(model_dir / f"{layout}.onnx"), f"models/{layout}.onnx", params)
+    det = OnnxDetector(str(model_dir / f"{model}.onnx"), f"models/{model}.onnx", params)
     found = det.detect(np.zeros((480, 640, 3), np.uint8))
     assert det.layout == layout
     # the person at (32, 32) 16x32 in a 64x64 input, scaled by 10 x 7.5; the car is filtered out by
@@ -71,7 +72,7 @@ def test_onnx_ssd_uses_normalised_corners_and_background_offset(model_dir):
 def test_a_file_that_is_not_onnx_is_bad_input(tmp_path):
     bad = tmp_path / "model.onnx"
     bad.write_bytes(b"definitely not protobuf")
-    with pytest.raises(BadInput, match="is not an ONNX model OpenCV can load"):
+    with pytest.raises(BadInput, match="is not an ONNX model ONNX Runtime .* can load"):
         OnnxDetector(str(bad), "models/bad.onnx", read_params({}))
 
 
@@ -100,3 +101,17 @@ def test_annotated_image_keeps_size_and_changes_pixels(bus_jpg):
 def test_bytes_that_are_not_an_image_are_bad_input():
     with pytest.raises(BadInput, match="raw/x.jpg is not an image OpenCV can decode"):
         decode(b"hello", "raw/x.jpg")
+
+
+def test_nms_keeps_what_opencvs_batched_nms_keeps():
+    # the service used cv2.dnn.NMSBoxesBatched before ONNX Runtime; its own NMS must keep the same boxes
+    rng = np.random.default_rng(7)
+    for _ in range(50):
+        n = int(rng.integers(1, 40))
+        xy = rng.uniform(0, 100, (n, 2))
+        wh = rng.uniform(1, 40, (n, 2))
+        boxes = np.concatenate([xy, wh], axis=1).tolist()
+        scores = rng.uniform(0, 1, n).tolist()
+        ids = rng.integers(0, 3, n).tolist()
+        expected = np.array(cv2.dnn.NMSBoxesBatched(boxes, scores, ids, 0.3, 0.45)).flatten().tolist()
+        assert sorted(nms(boxes, scores, ids, 0.3, 0.45)) == sorted(expected)
