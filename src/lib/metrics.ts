@@ -58,7 +58,7 @@ function defineMetrics(opts: { defaultMetrics?: boolean }) {
     cameraWrites: new Counter({ name: "framegate_camera_activity_writes_total", help: "Writes of cameras' last-frame times into the camera-activity bucket, by result (ok, failed)", labelNames: ["result"], registers: r }),
     rulesLoaded: new Gauge({ name: "framegate_rules_pipelines", help: "Pipelines in the active rule set", registers: r }),
     rulesReloads: new Counter({ name: "framegate_rules_reloads_total", help: "Rule reloads by result (ok, invalid)", labelNames: ["result"], registers: r }),
-    rulesValid: new Gauge({ name: "framegate_rules_last_reload_valid", help: "1 when the last rule change on disk was valid, 0 when it was refused", registers: r }),
+    rulesValid: new Gauge({ name: "framegate_rules_last_reload_valid", help: "1 when the rules are valid in full, 0 while a change is refused: a rule file change on disk (the last good rules keep running), or with FRAMEGATE_RULES_SOURCE=kubernetes any Pipeline or ProcessingService refused", registers: r }),
     ruleResources: new Gauge({ name: "framegate_rule_resources", help: "Pipeline and ProcessingService resources read from the API server (FRAMEGATE_RULES_SOURCE=kubernetes), by kind and whether they are accepted", labelNames: ["kind", "accepted"], registers: r }),
     sweepListed: new Counter({ name: "framegate_sweep_objects_listed_total", help: "Objects the reconciliation sweep listed, by bucket", labelNames: ["bucket"], registers: r }),
     sweepPublished: new Counter({ name: "framegate_sweep_objects_published_total", help: "Objects the sweep published into the intake (modified in its window and wanted by a rule), by bucket", labelNames: ["bucket"], registers: r }),

@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startKube, type KubeCluster } from "../../test/harness/kube.js";
 import { waitFor } from "../../test/harness/wait.js";
 import { REPO_ROOT, toolPath } from "../../test/harness/util.js";
+import { createMetrics, type Metrics } from "../lib/metrics.js";
 import { KubeRuleSource } from "./kube-rule-source.js";
 import type { ResourceStatus, RuleResource } from "./resource-rules.js";
 import { StatusLease } from "./status-lease.js";
@@ -32,6 +33,7 @@ let admin: CustomObjectsApi;
 interface Replica {
   source: KubeRuleSource;
   lease: StatusLease;
+  metrics: Metrics;
   ruleSet?: RuleSet;
 }
 const replicas: Replica[] = [];
@@ -55,13 +57,15 @@ async function get(plural: string, name: string): Promise<RuleResource> {
 }
 
 const accepted = (s: ResourceStatus | undefined) => s?.conditions?.find((c) => c.type === "Accepted");
+/** framegate_rules_last_reload_valid of a replica (alert FramegateRuleReloadRefused fires on 0) */
+const rulesValid = async (r: Replica) => (await r.metrics.rulesValid.get()).values[0]?.value;
 const names = (r: Replica) => (r.ruleSet?.pipelines.map((p) => p.name) ?? []).sort();
 
 async function startReplica(identity: string, token: string): Promise<Replica> {
   const kc = kube.kubeConfig(token, NS);
-  const replica = {} as Replica;
+  const replica = { metrics: createMetrics() } as Replica;
   replica.lease = new StatusLease({ kc, namespace: NS, identity, log, durationSeconds: 10, onLeader: () => replica.source?.resync() });
-  replica.source = new KubeRuleSource({ kc, namespace: NS, log, lease: replica.lease, onChange: (j) => (replica.ruleSet = j.ruleSet) });
+  replica.source = new KubeRuleSource({ kc, namespace: NS, log, lease: replica.lease, metrics: replica.metrics, onChange: (j) => (replica.ruleSet = j.ruleSet) });
   await replica.lease.start();
   await replica.source.start();
   expect(await replica.source.whenSynced(10_000)).toBe(true);
@@ -98,6 +102,7 @@ describe("rules from the API server (FRAMEGATE_RULES_SOURCE=kubernetes)", () => 
   it("accepts the examples on every replica; one replica writes each status, once", async () => {
     for (const r of replicas) expect(names(r)).toEqual(["gate-cameras", "lobby-image-processing", "masked-thumbnails", "motion-alerts", "people-detect", "privacy-detect"]);
     expect(replicas.filter((r) => r.lease.leader)).toHaveLength(1);
+    for (const r of replicas) expect(await rulesValid(r)).toBe(1);
     await waitFor("every example Accepted=True", async () => (await Promise.all(["gate-cameras", "people-detect", "motion-alerts", "lobby-image-processing", "privacy-detect", "masked-thumbnails"].map((n) => get("pipelines", n)))).every((p) => accepted(p.status)?.status === "True"), 30_000);
     const people = await get("pipelines", "people-detect");
     expect(people.status).toMatchObject({ observedGeneration: 1, trigger: "minio raw {camera}/**/*.jpg", select: "sample 5s, dedupe 24h" });
@@ -127,6 +132,10 @@ describe("rules from the API server (FRAMEGATE_RULES_SOURCE=kubernetes)", () => 
     expect(accepted((await get("pipelines", "looped")).status)!.message).toContain("spec.workflow.steps[1].after[0]: steps wait for each other in a cycle: a -> b -> a");
     for (const r of replicas) expect(names(r)).toEqual(["gate-cameras", "lobby-image-processing", "masked-thumbnails", "motion-alerts", "people-detect", "privacy-detect"]);
     expect(await kubectl("get", "pipelines", "-n", NS, "-o", "wide")).toMatch(/^looped\s.*\sFalse\s+InvalidSpec\s/m);
+    for (const r of replicas) {
+      expect(await rulesValid(r), "a refused Pipeline sets the rule-reload gauge to 0").toBe(0);
+      expect((await r.metrics.rulesReloads.get()).values.find((v) => v.labels.result === "invalid")?.value).toBe(1);
+    }
   });
 
   it("runs a pipeline as soon as the catalog entry it needs is applied, without a restart", async () => {
@@ -134,6 +143,9 @@ describe("rules from the API server (FRAMEGATE_RULES_SOURCE=kubernetes)", () => 
     await waitFor("redact-faces on both replicas", async () => replicas.every((r) => names(r).includes("redact-faces")), 30_000);
     await waitFor("redact-faces Accepted=True", async () => accepted((await get("pipelines", "redact-faces")).status)?.status === "True", 30_000);
     expect(replicas.every((r) => !names(r).includes("looped"))).toBe(true);
+    expect(await rulesValid(replicas[0]!), "looped is still refused").toBe(0);
+    await kubectl("delete", "pipeline", "-n", NS, "looped");
+    await waitFor("the gauge back at 1 on both replicas once nothing is refused", async () => (await Promise.all(replicas.map(rulesValid))).every((v) => v === 1), 10_000);
   });
 
   it("applies a kubectl patch on every replica within seconds", async () => {
@@ -158,5 +170,6 @@ describe("rules from the API server (FRAMEGATE_RULES_SOURCE=kubernetes)", () => 
       return p.status?.observedGeneration === 2 && accepted(p.status)?.status === "False";
     }, 30_000);
     expect(names(other)).not.toContain("people-detect");
+    expect(await rulesValid(other)).toBe(0);
   });
 });

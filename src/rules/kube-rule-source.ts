@@ -156,6 +156,13 @@ export class KubeRuleSource {
       gauge.reset();
       for (const v of judgement.verdicts) gauge.inc({ kind: v.kind, accepted: String(v.accepted) });
     }
+    // the same gauge as a refused file change (alert FramegateRuleReloadRefused): 0 while any resource is refused
+    const refused = judgement.verdicts.filter((v) => !v.accepted);
+    this.#o.metrics?.rulesValid.set(refused.length === 0 ? 1 : 0);
+    if (refused.length > 0 && hash !== this.#hash) {
+      this.#o.metrics?.rulesReloads.inc({ result: "invalid" });
+      this.#log.warn({ refused: refused.map((v) => `${v.kind}/${v.name}`) }, "resources refused; they do not run (kubectl get pipelines,processingservices shows why)");
+    }
     const first = this.#last === undefined;
     this.#last = judgement;
     if (hash !== this.#hash) {

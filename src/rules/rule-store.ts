@@ -48,7 +48,6 @@ export class RuleStore {
     this.#active = active;
     this.#o = o;
     o.metrics?.rulesLoaded.set(active.ruleSet.pipelines.length);
-    o.metrics?.rulesValid.set(1);
   }
 
   /**
@@ -74,6 +73,7 @@ export class RuleStore {
   static async open(o: RuleStoreOptions): Promise<RuleStore> {
     const r = await loadActive(o.rulesDir, o.servicesDir);
     if (!r.ok) throw new RuleError(r.issues);
+    o.metrics?.rulesValid.set(1); // in kubernetes mode the rule source sets it (kube-rule-source.ts)
     return new RuleStore(r.active, o);
   }
 
