@@ -14,13 +14,14 @@ export function procStat(pid: number): { cpuS: number; rssMb: number } {
 /**
  * Starts `framegate serve` with the given FRAMEGATE_* settings (plus KUBECONFIG), from the build in
  * `dist/` as production runs it (`make bench` builds first; tsx's on-the-fly transpiling and source-mapped
- * stacks would be measured otherwise).
+ * stacks would be measured otherwise). `cpuProfDir`: write a V8 CPU profile there when it exits.
  */
-export function startGatewayProcess(env: Record<string, string>): ChildProcess {
+export function startGatewayProcess(env: Record<string, string>, opts: { cpuProfDir?: string } = {}): ChildProcess {
   const built = join(REPO_ROOT, "dist/cli/main.js");
   if (!existsSync(built)) throw new Error(`${built} is missing: run \`npm run build\` (make bench does) before benchmarking the gateway`);
   // the heap cap the Deployment sets (k8s/base/gateway/deployment.yaml NODE_OPTIONS)
-  return spawn(process.execPath, ["--max-old-space-size=192", built, "serve"], {
+  const prof = opts.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${opts.cpuProfDir}`] : [];
+  return spawn(process.execPath, ["--max-old-space-size=192", ...prof, built, "serve"], {
     cwd: REPO_ROOT,
     env: { ...process.env, FRAMEGATE_HTTP_PORT: "0", FRAMEGATE_LOG_LEVEL: "warn", FRAMEGATE_WATCH_RULES: "false", FRAMEGATE_SERVICES_DIR: join(REPO_ROOT, "services"), ...env },
     stdio: ["ignore", "ignore", "inherit"],

@@ -1,17 +1,28 @@
 /**
- * @module bench/gateway — events/s and event-to-create latency through real NATS JetStream into a
- * Kubernetes API stand-in that answers at once, at 1, 10 and 100 messages in flight.
- * The gateway runs as its own process (as in production); the publisher and the API stand-in share
- * this one. Argo Events' sensor is the comparison: ~45 events/s, held to 5 Kubernetes requests/s.
+ * @module bench/gateway — events/s and event-to-create latency through real NATS JetStream into the
+ * Kubernetes API, with the gateway's CPU-seconds per event next to every figure. The gateway runs as its
+ * own process (as in production); the publisher (and the API stand-in) share this one. Runs, in one go:
  *
- *   npm run bench -- gateway [--events 20000] [--rate 1000] [--seconds 10]
+ * - into the API stand-in (test/fakes/kube-api.ts, answers at once) with 1 gateway process, then 2
+ *   on the same durable consumer (on 2 cores the second mostly shows contention: compare CPU per event);
+ * - into the harness's real kube-apiserver (TLS, the gateway ServiceAccount's token, Argo's CRDs, no
+ *   controller): CPU per created Workflow, including the informer reading each Workflow's watch event.
+ *
+ * Drain: a backlog of `--events` notifications, drained by freshly started gateways (timed from the first
+ * create). Steady: `--rate` events/s for `--seconds`, latency publish -> create (stand-in only: it sees
+ * each create as it arrives). Argo Events' sensor is the quoted comparison: ~45 events/s.
+ *
+ *   npm run bench -- gateway [--events 20000] [--rate 1000] [--seconds 10] [--in-flight 64]
+ *     [--runs stand-in:1,stand-in:2,kube:1] [--cpu-prof DIR]
  */
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { jetstream } from "@nats-io/jetstream";
+import type { ChildProcess } from "node:child_process";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { createStateBuckets, startNats } from "../test/harness/nats.js";
+import { installArgo, startKube, type KubeCluster } from "../test/harness/index.js";
 import { FakeKubeApi } from "../test/fakes/kube-api.js";
 import { ensureIntake } from "../src/triggers/jetstream-setup.js";
 import { pct, printTable } from "./table.js";
@@ -20,6 +31,8 @@ import { procStat, startGatewayProcess, stopProcess } from "./gateway-process.js
 import { waitFor } from "../test/harness/wait.js";
 
 const ARGO_EVENTS_EVENTS_PER_S = 45;
+const STREAM = "FRAMEGATE";
+const SUBJECT = "minio.events";
 
 const RULE = `apiVersion: framegate.io/v1alpha1
 kind: Pipeline
@@ -33,102 +46,163 @@ spec:
     parameters: { camera: "{camera}", key: "{key}" }
 `;
 
-function notification(key: string, etag: string): string {
-  return minioNotificationText(key, { etag });
+interface Target {
+  kubeconfig: string;
+  /** Workflows created so far (the stand-in counts them; for the real API server: messages acked) */
+  created(): Promise<number>;
+  /** publish time -> create latencies, when the target can see each create */
+  latencies?: number[];
+  stop(): Promise<void>;
 }
 
+const cpuOf = (ps: ChildProcess[]) => ps.reduce((s, p) => s + procStat(p.pid!).cpuS, 0);
+const rssOf = (ps: ChildProcess[]) => ps.reduce((s, p) => s + procStat(p.pid!).rssMb, 0);
+const msPerEvent = (cpuS: number, n: number) => ((cpuS * 1000) / n).toFixed(2);
 
 export async function run(argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { events: { type: "string", default: "20000" }, rate: { type: "string", default: "1000" }, seconds: { type: "string", default: "10" }, "in-flight": { type: "string", default: "1,10,100" } } });
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      events: { type: "string", default: "20000" },
+      rate: { type: "string", default: "1000" },
+      seconds: { type: "string", default: "10" },
+      "in-flight": { type: "string", default: "64" },
+      runs: { type: "string", default: "stand-in:1,stand-in:2,kube:1" },
+      "cpu-prof": { type: "string" },
+    },
+  });
   const total = Number(values.events);
   const rate = Number(values.rate);
   const seconds = Number(values.seconds);
+  const inFlight = Number(values["in-flight"]);
+  const runs = values.runs.split(",").map((r) => {
+    const [target, n] = r.split(":");
+    if ((target !== "stand-in" && target !== "kube") || !(Number(n) >= 1)) throw new Error(`--runs: "${r}" is not <stand-in|kube>:<gateways> (e.g. stand-in:2)`);
+    return { target, gateways: Number(n) } as const;
+  });
   const rows: string[][] = [];
-  const levels = (values["in-flight"] as string).split(",").map(Number);
-  for (const inFlight of levels) {
-    // a fresh server per level: the streams have their production names, which the NATS users' permissions name
-    const nats = await startNats();
-    const admin = await nats.connectAs("setup");
-    const nc = await nats.connectAs("minio"); // publishes notifications, as MinIO does
-    const js = jetstream(nc);
-    try {
-      const stream = "FRAMEGATE";
-      const subject = "minio.events";
-      await ensureIntake(admin, { stream, dlqStream: `${stream}_DLQ`, consumer: "gw", minioSubject: subject }, { ackWaitMs: 30_000 });
-      await createStateBuckets(nats); // as framegate setup does
-      const kube = await new FakeKubeApi().start();
-      const dir = mkdtempSync(join(tmpdir(), "fg-bench-"));
-      writeFileSync(join(dir, "rule.yaml"), RULE);
-      writeFileSync(join(dir, "kubeconfig"), kube.kubeconfig());
-      const published = new Map<string, number>();
-      const latencies: number[] = [];
-      let measuring = false;
-      kube.onCreate = (wf) => {
-        const key = wf.body.metadata.annotations?.["framegate.io/key"];
-        const t0 = key ? published.get(key) : undefined;
-        if (measuring && t0 !== undefined) latencies.push(performance.now() - t0);
-      };
+  let kube: KubeCluster | undefined;
+  try {
+    for (const { target: kind, gateways } of runs) {
+      // a fresh NATS per run: the streams have their production names, which the NATS users' permissions name
+      const nats = await startNats();
+      const admin = await nats.connectAs("setup");
+      const nc = await nats.connectAs("minio"); // publishes notifications, as MinIO does
+      const js = jetstream(nc);
+      const jsm = await jetstreamManager(admin);
+      const procs: ChildProcess[] = [];
+      let target: Target | undefined;
+      try {
+        await ensureIntake(admin, { stream: STREAM, dlqStream: `${STREAM}_DLQ`, consumer: "gw", minioSubject: SUBJECT }, { ackWaitMs: 30_000 });
+        await createStateBuckets(nats); // as framegate setup does
+        const dir = mkdtempSync(join(tmpdir(), "fg-bench-"));
+        writeFileSync(join(dir, "rule.yaml"), RULE);
+        const published = new Map<string, number>();
+        let measuring = false;
+        let stored = 0; // notifications JetStream has confirmed
 
-      // 1) throughput: a backlog of `total` events, drained by a freshly started gateway
-      const pubs: Promise<unknown>[] = [];
-      for (let i = 0; i < total; i++) {
-        pubs.push(js.publish(subject, notification(`cam-${i % 1000}/2026/11/28/${i}.jpg`, `e${i}`)));
-        if (pubs.length >= 2000) await Promise.all(pubs.splice(0));
-      }
-      await Promise.all(pubs);
-      const gw = startGatewayProcess({
-        ...nats.clientEnv("gateway"),
-        FRAMEGATE_STREAM: stream,
-        FRAMEGATE_DLQ_STREAM: `${stream}_DLQ`,
-        FRAMEGATE_CONSUMER: "gw",
-        FRAMEGATE_MINIO_SUBJECT: subject,
-        FRAMEGATE_RULES_DIR: dir,
-        FRAMEGATE_MAX_IN_FLIGHT: String(inFlight),
-        KUBECONFIG: join(dir, "kubeconfig"),
-      });
-      // time from the first create, so process start-up is not counted
-      await waitFor("bench", () => kube.workflows.size >= 1, 60_000, { state: () => "gateway start", pollMs: 20, progressEveryMs: 5_000 });
-      const t0 = performance.now();
-      const cpu0 = procStat(gw.pid!);
-      await waitFor("bench", () => kube.workflows.size >= total, 300_000, { state: () => `drain: ${kube.workflows.size}/${total} created`, pollMs: 20, progressEveryMs: 5_000 });
-      const drainS = (performance.now() - t0) / 1000;
-      const drainCpu = procStat(gw.pid!).cpuS - cpu0.cpuS;
-      const drainRate = total / drainS;
+        if (kind === "stand-in") {
+          const api = await new FakeKubeApi().start();
+          const latencies: number[] = [];
+          api.onCreate = (wf) => {
+            const key = wf.body.metadata.annotations?.["framegate.io/key"];
+            const t0 = key ? published.get(key) : undefined;
+            if (measuring && t0 !== undefined) latencies.push(performance.now() - t0);
+          };
+          writeFileSync(join(dir, "kubeconfig"), api.kubeconfig());
+          target = { kubeconfig: join(dir, "kubeconfig"), created: async () => api.workflows.size, latencies, stop: () => api.stop() };
+        } else {
+          kube ??= await startKube();
+          const argo = await installArgo(kube);
+          // a work queue: a message leaves the intake when it is acked, i.e. when its Workflow exists
+          target = {
+            kubeconfig: argo.gatewayKubeconfigPath,
+            created: async () => stored - Number((await jsm.streams.info(STREAM)).state.messages),
+            stop: async () => undefined,
+          };
+        }
 
-      // 2) latency at a steady `rate` events/s
-      measuring = true;
-      const n = rate * seconds;
-      const start = performance.now();
-      for (let i = 0; i < n; i++) {
-        const due = start + (i * 1000) / rate;
-        const wait = due - performance.now();
-        if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-        const key = `lat-${i % 500}/2026/11/28/${i}.jpg`;
-        published.set(key, performance.now());
-        void js.publish(subject, notification(key, `l${i}`));
+        // 1) throughput: a backlog of `total` events, drained by freshly started gateways
+        const pubs: Promise<unknown>[] = [];
+        for (let i = 0; i < total; i++) {
+          pubs.push(js.publish(SUBJECT, minioNotificationText(`cam-${kind}-${i % 1000}/2026/11/28/${i}.jpg`, { etag: `e${i}` })).then(() => stored++));
+          if (pubs.length >= 2000) await Promise.all(pubs.splice(0));
+        }
+        await Promise.all(pubs);
+        for (let g = 0; g < gateways; g++) {
+          procs.push(
+            startGatewayProcess(
+              {
+                ...nats.clientEnv("gateway"),
+                FRAMEGATE_STREAM: STREAM,
+                FRAMEGATE_DLQ_STREAM: `${STREAM}_DLQ`,
+                FRAMEGATE_CONSUMER: "gw",
+                FRAMEGATE_MINIO_SUBJECT: SUBJECT,
+                FRAMEGATE_RULES_DIR: dir,
+                FRAMEGATE_MAX_IN_FLIGHT: String(inFlight),
+                KUBECONFIG: target.kubeconfig,
+              },
+              { cpuProfDir: values["cpu-prof"] },
+            ),
+          );
+        }
+        const poll = kind === "kube" ? 100 : 20;
+        // time from the first create, so process start-up is not counted
+        await waitFor("bench", async () => (await target!.created()) >= 1, 120_000, { state: () => "gateway start", pollMs: poll, progressEveryMs: 5_000 });
+        const n0 = await target.created();
+        const t0 = performance.now();
+        const cpu0 = cpuOf(procs);
+        let last = n0;
+        await waitFor("bench", async () => (last = await target!.created()) >= total, 600_000, { state: () => `drain: ${last}/${total} created`, pollMs: poll, progressEveryMs: 5_000 });
+        const drainS = (performance.now() - t0) / 1000;
+        const drainCpu = cpuOf(procs) - cpu0;
+        const drained = total - n0;
+        const drainRate = drained / drainS;
+
+        // 2) a steady `rate` events/s
+        const n = rate * seconds;
+        const cpu1 = cpuOf(procs);
+        measuring = true;
+        const start = performance.now();
+        for (let i = 0; i < n; i++) {
+          const due = start + (i * 1000) / rate;
+          const wait = due - performance.now();
+          if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+          const key = `lat-${kind}${gateways}-${i % 500}/2026/11/28/${i}.jpg`;
+          published.set(key, performance.now());
+          void js.publish(SUBJECT, minioNotificationText(key, { etag: `l${i}` })).then(() => stored++);
+        }
+        await waitFor("bench", async () => (last = await target!.created()) >= total + n, 180_000, { state: () => `steady run: ${last - total}/${n}`, pollMs: poll, progressEveryMs: 5_000 });
+        const steadyCpu = cpuOf(procs) - cpu1;
+        const lat = (target.latencies ?? []).sort((a, b) => a - b);
+        const rss = rssOf(procs);
+        rows.push([
+          kind === "kube" ? "kube-apiserver" : "stand-in",
+          String(gateways),
+          drainRate.toFixed(0),
+          `${(drainRate / ARGO_EVENTS_EVENTS_PER_S).toFixed(0)}x`,
+          msPerEvent(drainCpu, drained),
+          `${((drainCpu / drainS) * 100).toFixed(0)}%`,
+          String(rate),
+          msPerEvent(steadyCpu, n),
+          lat.length ? pct(lat, 50).toFixed(1) : "–",
+          lat.length ? pct(lat, 99).toFixed(1) : "–",
+          rss.toFixed(0),
+        ]);
+        process.stderr.write(`${kind} x${gateways}: ${drainRate.toFixed(0)} events/s at ${msPerEvent(drainCpu, drained)} CPU-ms/event\n`);
+      } finally {
+        for (const p of procs) await stopProcess(p);
+        await target?.stop();
+        await nc.close();
+        await admin.close();
+        await nats.stop();
       }
-      await waitFor("bench", () => latencies.length >= n, 120_000, { state: () => `latency run: ${latencies.length}/${n}`, pollMs: 20, progressEveryMs: 5_000 });
-      const st = procStat(gw.pid!);
-      latencies.sort((a, b) => a - b);
-      rows.push([
-        String(inFlight),
-        drainRate.toFixed(0),
-        `${(drainRate / ARGO_EVENTS_EVENTS_PER_S).toFixed(0)}x`,
-        `${((drainCpu / drainS) * 100).toFixed(0)}%`,
-        String(rate),
-        pct(latencies, 50).toFixed(1),
-        pct(latencies, 99).toFixed(1),
-        st.rssMb.toFixed(0),
-      ]);
-      process.stderr.write(`in-flight ${inFlight}: ${drainRate.toFixed(0)} events/s, p99 ${pct(latencies, 99).toFixed(1)} ms\n`);
-      await stopProcess(gw);
-      await kube.stop();
-    } finally {
-      await nc.close();
-      await admin.close();
-      await nats.stop();
     }
+  } finally {
+    await kube?.stop();
   }
-  const head = ["in-flight", "drain events/s", "vs Argo Events (45/s)", "gateway CPU", "steady rate/s", "p50 ms", "p99 ms", "RSS MB"];
-  printTable(head, rows);
+  printTable(
+    ["into", "gateways", "drain events/s", "vs Argo Events (45/s)", "CPU ms/event (drain)", "gateway CPU", "steady rate/s", "CPU ms/event (steady)", "p50 ms", "p99 ms", "RSS MB"],
+    rows,
+  );
 }

@@ -23,6 +23,8 @@ export interface StateStore {
   putUnacked<T>(key: string, value: T): void;
 }
 
+import { turnBatchOf } from "../lib/turn-batch.js";
+
 const enc = new TextEncoder();
 
 /** JetStream KV; a failure to reach it is retryable (the message waits in the stream). */
@@ -54,7 +56,9 @@ export class KvStateStore implements StateStore {
 
   /** A KV bucket is a stream on `$KV.<bucket>.>`: a plain publish stores the value with no ack round trip. */
   putUnacked<T>(key: string, value: T): void {
-    this.nc.publish(`$KV.${this.bucket}.${key}`, enc.encode(JSON.stringify(value)));
+    const data = enc.encode(JSON.stringify(value));
+    // with the message's ack, in the turn's one write; lost with the connection, as the ack is (the redelivery writes it again)
+    turnBatchOf(this.nc).run(() => this.nc.publish(`$KV.${this.bucket}.${key}`, data));
   }
 
   async get<T>(key: string): Promise<StateEntry<T> | null> {

@@ -9,6 +9,7 @@
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import type { z } from "zod";
+import { turnBatchOf } from "../lib/turn-batch.js";
 
 /** At most one warning per this interval for dropped reports; the counter has every one. */
 const WARN_EVERY_MS = 10_000;
@@ -55,11 +56,12 @@ export class StatusBus<T> {
 
   /** Best effort: a report lost during a NATS outage only thins the dashboard, never the processing. */
   publish(report: T): void {
-    try {
-      this.nc.publish(this.o.subject, this.#enc.encode(JSON.stringify(report)));
-    } catch (err) {
-      this.o.log.debug({ err }, "status report not published");
-    }
+    const data = this.#enc.encode(JSON.stringify(report));
+    // sent with the turn's acks in one socket write (lib/turn-batch.ts)
+    turnBatchOf(this.nc).run(
+      () => this.nc.publish(this.o.subject, data),
+      (err) => this.o.log.debug({ err }, "status report not published"),
+    );
   }
 
   close(): void {

@@ -9,6 +9,7 @@ import type { Logger } from "pino";
 import type { Metrics } from "../lib/metrics.js";
 import type { Decision, InboundMessage } from "./decision.js";
 import { decodeMessage, type DecodedMessage } from "./wire.js";
+import { turnBatchOf } from "../lib/turn-batch.js";
 
 export interface ConsumerOptions {
   stream: string;
@@ -141,20 +142,15 @@ export class StreamConsumer {
     };
   }
 
-  /** The only place a Decision becomes a JetStream acknowledgement. */
+  /**
+   * The only place a Decision becomes a JetStream acknowledgement. Sent at the end of the event-loop
+   * turn, with every other ack, mark and report of that turn, in one socket write (lib/turn-batch.ts).
+   */
   private settle(m: JsMsg, d: Decision): void {
-    switch (d.kind) {
-      case "ack":
-        m.ack();
-        break;
-      case "nak":
-        m.nak(d.delayMs);
-        break;
-      case "term":
-        // nats-server 2.9 ignores a term reason; the reason lives in the dead-letter copy.
-        m.term();
-        break;
-    }
+    turnBatchOf(this.#nc).run(
+      () => acknowledge(m, d),
+      (err) => this.#o.log.warn({ seq: m.seq, err, decision: d.kind }, "could not acknowledge; JetStream redelivers the message after ack_wait"),
+    );
   }
 
   /**
@@ -168,9 +164,27 @@ export class StreamConsumer {
     const deadline = Date.now() + timeoutMs;
     while (this.#inFlight.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     for (const m of this.#inFlight.values()) m.nak();
+    // the acks of messages that finished are still queued for the end of this turn: send them now
+    turnBatchOf(this.#nc).flush();
     await this.#loop?.catch(() => undefined);
     clearInterval(this.#heartbeat);
     this.#bound = false;
     this.#o.metrics.consumerBound.set(0);
+  }
+}
+
+/** A Decision as JetStream's acknowledgement of `m`. */
+function acknowledge(m: JsMsg, d: Decision): void {
+  switch (d.kind) {
+    case "ack":
+      m.ack();
+      break;
+    case "nak":
+      m.nak(d.delayMs);
+      break;
+    case "term":
+      // nats-server 2.9 ignores a term reason; the reason lives in the dead-letter copy.
+      m.term();
+      break;
   }
 }

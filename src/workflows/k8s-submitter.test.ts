@@ -9,24 +9,27 @@ import { setupServer } from "msw/node";
 import { KubeConfig } from "@kubernetes/client-node";
 import { NonRetriableError, RetryAfterError } from "../lib/errors.js";
 import { KubeWorkflowSubmitter } from "./k8s-submitter.js";
+import { METADATA_ONLY_ACCEPT } from "./kube-post.js";
 import type { Workflow } from "./types.js";
 
 const API = "http://kube.test:6443";
 const PATH = `${API}/apis/argoproj.io/v1alpha1/namespaces/argo/workflows`;
 const server = setupServer();
 let seenAuth: (string | null)[] = [];
+let seenAccept: (string | null)[] = [];
 
 beforeAll(() => server.listen({ onUnhandledRequest: "error" }));
 afterEach(() => {
   server.resetHandlers();
   seenAuth = [];
+  seenAccept = [];
 });
 afterAll(() => server.close());
 
-function kubeConfig(): KubeConfig {
+function kubeConfig(server = API): KubeConfig {
   const kc = new KubeConfig();
   kc.loadFromOptions({
-    clusters: [{ name: "c", server: API, skipTLSVerify: true }],
+    clusters: [{ name: "c", server, skipTLSVerify: true }],
     users: [{ name: "gw", token: "gateway-token" }],
     contexts: [{ name: "ctx", cluster: "c", user: "gw" }],
     currentContext: "ctx",
@@ -40,22 +43,35 @@ function wf(name: string, namespace = "argo"): Workflow {
 
 const status = (code: number, reason: string, message: string) => ({ kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", code, reason, message });
 
-async function submitter(timeoutMs = 2000) {
-  return KubeWorkflowSubmitter.create(kubeConfig(), { timeoutMs, allowedNamespaces: ["argo"] });
+async function submitter(timeoutMs = 2000, server = API) {
+  return KubeWorkflowSubmitter.create(kubeConfig(server), { timeoutMs, allowedNamespaces: ["argo"] });
 }
 
 describe("KubeWorkflowSubmitter", () => {
-  it("creates with the kubeconfig's bearer token", async () => {
+  it("creates with the kubeconfig's bearer token, sending the Workflow as it is and asking for its metadata only", async () => {
+    const bodies: unknown[] = [];
     server.use(
       http.post(PATH, async ({ request }) => {
         seenAuth.push(request.headers.get("authorization"));
-        return HttpResponse.json(await request.json(), { status: 201 });
+        seenAccept.push(request.headers.get("accept"));
+        const body = (await request.json()) as Workflow;
+        bodies.push(body);
+        return HttpResponse.json({ kind: "PartialObjectMetadata", apiVersion: "meta.k8s.io/v1", metadata: body.metadata }, { status: 201 });
       }),
     );
     const s = await submitter();
     expect(await s.create(wf("a"))).toBe("created");
     expect(await s.create(wf("b"))).toBe("created");
     expect(seenAuth).toEqual(["Bearer gateway-token", "Bearer gateway-token"]);
+    expect(seenAccept).toEqual([METADATA_ONLY_ACCEPT, METADATA_ONLY_ACCEPT]);
+    expect(bodies).toEqual([wf("a"), wf("b")]);
+    s.close();
+  });
+
+  it("keeps the path prefix of the kubeconfig's server (an API server behind a proxy)", async () => {
+    server.use(http.post(`${API}/k8s/clusters/c-1/apis/argoproj.io/v1alpha1/namespaces/argo/workflows`, () => HttpResponse.json({}, { status: 201 })));
+    const s = await submitter(2000, `${API}/k8s/clusters/c-1/`);
+    expect(await s.create(wf("a"))).toBe("created");
     s.close();
   });
 

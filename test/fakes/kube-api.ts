@@ -97,7 +97,10 @@ export class FakeKubeApi {
       return;
     }
     this.requests.push({ name, status: 201, at: Date.now() });
-    json(res, 201, { ...body, metadata: { ...body.metadata, namespace: ns, uid: `uid-${this.workflows.size}`, resourceVersion: String(this.workflows.size) } });
+    const metadata = { ...body.metadata, namespace: ns, uid: `uid-${this.workflows.size}`, resourceVersion: String(this.workflows.size) };
+    // as kube-apiserver does: the created object's metadata only, when the client asks for it
+    if (/as=PartialObjectMetadata/.test(req.headers.accept ?? "")) return json(res, 201, { kind: "PartialObjectMetadata", apiVersion: "meta.k8s.io/v1", metadata });
+    json(res, 201, { ...body, metadata });
   }
 
   async stop(): Promise<void> {
