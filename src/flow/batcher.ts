@@ -43,8 +43,11 @@ export interface BatcherDeps {
   log: Logger;
   /** the deterministic name of a batch of these frames */
   nameOf(matches: Match[]): string;
-  /** creates the Workflow for the frames under `name` (limits, render, submit) */
-  create(matches: Match[], name: string): Promise<{ workflow: string; outcome: "created" | "exists" }>;
+  /**
+   * creates the Workflow for the frames under `name` (limits, render, submit); `unlimited`: the batch of a
+   * pipeline that was suspended or deleted, submitted at once without waiting for its limits
+   */
+  create(matches: Match[], name: string, opts?: { unlimited?: boolean }): Promise<{ workflow: string; outcome: "created" | "exists" }>;
   /** rebuilds a Match for a stored frame with the current rules; undefined if the pipeline is gone */
   rematch(pipeline: string, frame: StoredFrame): Match | undefined;
   /** called with the number of frames now waiting in open batches, per pipeline */
@@ -126,6 +129,17 @@ export class Batcher {
     await Promise.all([...this.#open.keys()].map((k) => this.flush(k)));
   }
 
+  /**
+   * Submits every open batch of `pipeline` now, without waiting for its window or its limits (the
+   * pipeline was suspended or deleted). Returns the number of batches and frames it submits.
+   */
+  flushPipeline(pipeline: string): { batches: number; frames: number } {
+    const keys = [...this.#open].filter(([, o]) => o.pipeline === pipeline);
+    const frames = keys.reduce((n, [, o]) => n + o.frames.length, 0);
+    for (const [k] of keys) void this.flush(k, { unlimited: true });
+    return { batches: keys.length, frames };
+  }
+
   /** Fails every open batch so its frames are handed back to JetStream (shutdown without flushing). */
   abandonAll(reason: Error): void {
     for (const [k, o] of this.#open) {
@@ -136,7 +150,7 @@ export class Batcher {
     }
   }
 
-  private async flush(k: string): Promise<void> {
+  private async flush(k: string, opts: { unlimited?: boolean } = {}): Promise<void> {
     const o = this.#open.get(k);
     if (!o) return;
     this.#open.delete(k);
@@ -166,6 +180,7 @@ export class Batcher {
       const r = await this.d.create(
         mine.map((f) => f.match),
         name,
+        opts,
       );
       settle(mine, { kind: "done", ...r });
     } catch (e) {

@@ -3,7 +3,9 @@
  * plus the ones this gateway created that the informer has not reported yet) and `ratePerSecond`
  * (a token bucket: smooth, bursts of at most a tenth of a second's worth). Waiting is in-process: the message
  * stays unacked in JetStream and its ack deadline is extended, so nothing is lost or redelivered early.
+ * A pipeline's waits end early with a {@link ReleasedError} when it is suspended or deleted ({@link Limits.release}).
  */
+import { WaitingAdmissions, type ReleaseReason } from "./release.js";
 
 /** What the limiter needs from the Workflow informer. */
 export interface UnfinishedCounter {
@@ -34,6 +36,7 @@ export class Limits {
   readonly #pending = new Map<string, PendingSet>();
   readonly #buckets = new Map<string, { tokens: number; at: number }>();
   readonly #waiters = new Set<() => void>();
+  readonly #admissions = new WaitingAdmissions();
   #timer?: NodeJS.Timeout;
 
   constructor(private readonly status?: UnfinishedCounter, private readonly reservationTtlMs = 30_000) {}
@@ -41,6 +44,19 @@ export class Limits {
   /** Unfinished Workflows of the pipeline as this gateway counts them. */
   inFlight(pipeline: string): number {
     return (this.status?.unfinished(pipeline) ?? 0) + (this.#pending.get(pipeline)?.size ?? 0);
+  }
+
+  /** Admissions waiting now (for a slot or a token), all pipelines. */
+  get waiting(): number {
+    return this.#admissions.size;
+  }
+
+  /**
+   * Ends every admission of `pipeline` that waits now: each {@link admit} rejects with a ReleasedError
+   * (the pipeline was suspended or deleted). Returns how many were released.
+   */
+  release(pipeline: string, reason: ReleaseReason): number {
+    return this.#admissions.release(pipeline, reason);
   }
 
   /** Waits until the pipeline is under `max` unfinished Workflows, then reserves one slot. */
@@ -54,6 +70,7 @@ export class Limits {
    * has a `maxInFlight`, reserves the slot for `workflow` (give it back with {@link unreserve} when the
    * create does not create). `onWait` is called as each wait starts and what it returns as the wait ends
    * (release the consumer's slot, count the waiters). Returns whether it reserved.
+   * @throws ReleasedError when {@link release} ends the wait (the pipeline was suspended or deleted)
    * @example
    * const reserved = await limits.admit("people", { maxInFlight: 20 }, { namespace, name });
    */
@@ -71,13 +88,15 @@ export class Limits {
     while (full() || !token) {
       const reason: WaitReason = full() ? "in-flight" : "rate";
       const done = onWait?.(reason);
+      const admission = this.#admissions.enter(pipeline);
       try {
-        if (reason === "in-flight") await this.acquireSlot(pipeline, maxInFlight);
+        if (reason === "in-flight") await this.acquireSlot(pipeline, maxInFlight, admission.signal);
         else {
-          await this.acquireToken(pipeline, ratePerSecond);
+          await this.acquireToken(pipeline, ratePerSecond, admission.signal);
           token = true;
         }
       } finally {
+        admission.leave();
         done?.();
       }
     }

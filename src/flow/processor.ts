@@ -23,6 +23,7 @@ import { Dedupe } from "./dedupe.js";
 import { bodyBucket, pipelineBuckets } from "../rules/webhook-buckets.js";
 import { runRecordTasks, type RecordTask } from "./record-pool.js";
 import { Limits } from "./limits.js";
+import { ReleasedError, withdrawnReason, type Withdrawal } from "./release.js";
 import { Sampler } from "./sampler.js";
 import { MemoryStateStore, type StateStore } from "./state-store.js";
 import type { Decision, InboundMessage } from "../triggers/decision.js";
@@ -73,13 +74,23 @@ export class Processor {
       store: state,
       log: deps.log,
       nameOf: (ms) => workflowName(ms[0]!.pipeline.name, ms.map((m) => m.event.id), ms[0]!.camera || ms[0]!.vars["camera"]),
-      create: (ms, name) => this.createWorkflow(ms, name),
+      create: (ms, name, opts) => this.createWorkflow(ms, name, undefined, opts),
       rematch: (pipeline, f) => {
         const p = this.#d.rules().matcher.match(f.event).find((m) => m.pipeline.name === pipeline);
         return p ?? undefined;
       },
       waiting: (pipeline, delta) => deps.metrics.eventsWaiting.inc({ pipeline, reason: "batch" }, delta),
     });
+  }
+
+  /**
+   * A rule change suspended or deleted a pipeline: its filling batches are submitted now, and its events
+   * waiting for limits are released (skipped with the reason, acked, counted, reported). See flow/release.ts.
+   */
+  withdraw(w: Withdrawal): void {
+    const flushed = this.#batcher.flushPipeline(w.pipeline);
+    const released = this.limits.release(w.pipeline, w.reason);
+    if (flushed.batches + released > 0) this.#d.log.info({ pipeline: w.pipeline, reason: w.reason, batches: flushed.batches, frames: flushed.frames, released }, "pipeline withdrawn: filling batches submitted, waiting events released");
   }
 
   /** Hands frames waiting in open batches back to JetStream (shutdown). */
@@ -168,6 +179,7 @@ export class Processor {
       if (dedupeMs !== undefined && sampleMs !== undefined && (await this.#dedupe.check(pipeline, m.event.id, dedupeMs)) === "duplicate") return duplicate();
       let r: { workflow: string; outcome: "created" | "exists" };
       if (sel.batch && batchWindowMs !== undefined) {
+        this.#checkRunning(pipeline);
         waiting();
         const b = await this.#batcher.add(m, partition, sel.batch.size, batchWindowMs, { checkClaim: msg.deliveryCount > 1, replay });
         if (b.kind === "failed") throw b.error;
@@ -187,6 +199,10 @@ export class Processor {
       return { pipeline, workflow: r.workflow, kind: r.outcome };
     } catch (e) {
       const err = e as Error;
+      if (err instanceof ReleasedError) {
+        metrics.eventsReleased.inc({ pipeline, reason: err.reason });
+        return { pipeline, kind: "skipped", reason: err.reason };
+      }
       if (err instanceof NonRetriableError) {
         metrics.workflowFailures.inc({ pipeline, reason: "rejected" });
         return { pipeline, kind: "rejected", error: err, reason: "rejected" };
@@ -200,9 +216,11 @@ export class Processor {
 
   /**
    * Waits for the pipeline's in-flight and rate limits (the message's slot is released while it
-   * waits), renders and creates the Workflow. `name` overrides the rendered name (batches).
+   * waits), renders and creates the Workflow. `name` overrides the rendered name (batches); `unlimited`
+   * skips the limits (the batch of a withdrawn pipeline).
+   * @throws ReleasedError when the pipeline no longer runs, now or while the event waits for its limits
    */
-  private async createWorkflow(matches: Match[], name?: string, waiting?: () => void): Promise<{ workflow: string; outcome: "created" | "exists" }> {
+  private async createWorkflow(matches: Match[], name?: string, waiting?: () => void, opts: { unlimited?: boolean } = {}): Promise<{ workflow: string; outcome: "created" | "exists" }> {
     const p = matches[0]!.pipeline;
     const pipeline = p.name;
     let wf: Workflow;
@@ -214,11 +232,15 @@ export class Processor {
     if (name) wf.metadata.name = name;
     const { namespace } = wf.metadata;
     const workflow = wf.metadata.name;
-    const counted = await this.limits.admit(pipeline, p.spec.limits, { namespace, name: workflow }, (reason) => {
-      waiting?.();
-      this.#d.metrics.eventsWaiting.inc({ pipeline, reason });
-      return () => this.#d.metrics.eventsWaiting.dec({ pipeline, reason });
-    });
+    // checked with no await before admit registers its wait, so a withdrawal cannot slip in between
+    if (!opts.unlimited) this.#checkRunning(pipeline);
+    const counted = opts.unlimited
+      ? false
+      : await this.limits.admit(pipeline, p.spec.limits, { namespace, name: workflow }, (reason) => {
+          waiting?.();
+          this.#d.metrics.eventsWaiting.inc({ pipeline, reason });
+          return () => this.#d.metrics.eventsWaiting.dec({ pipeline, reason });
+        });
     try {
       const outcome = await this.#d.submitter.create(wf);
       if (outcome === "exists" && counted) this.limits.unreserve(pipeline, namespace, workflow);
@@ -229,6 +251,13 @@ export class Processor {
       this.#d.metrics.workflows.inc({ pipeline, outcome: "failed" });
       throw e;
     }
+  }
+
+  /** Throws ReleasedError when the active rules no longer run `pipeline` (matched just before a change). */
+  #checkRunning(pipeline: string): void {
+    const pipelines = this.#d.rules().ruleSet?.pipelines;
+    const reason = pipelines && withdrawnReason(pipelines, pipeline);
+    if (reason) throw new ReleasedError(pipeline, reason);
   }
 
   /**

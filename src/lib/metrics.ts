@@ -25,6 +25,7 @@ function defineMetrics(opts: { defaultMetrics?: boolean }) {
     eventsMatched: new Counter({ name: "framegate_events_matched_total", help: "Events that matched a pipeline, by pipeline", labelNames: ["pipeline"], registers: r }),
     eventsUnmatched: new Counter({ name: "framegate_events_unmatched_total", help: "Events that matched no pipeline", registers: r }),
     eventsSkipped: new Counter({ name: "framegate_events_skipped_total", help: "Events intentionally not processed, by pipeline and reason (duplicate, sampled)", labelNames: ["pipeline", "reason"], registers: r }),
+    eventsReleased: new Counter({ name: "framegate_events_released_total", help: "Events that waited for a pipeline's maxInFlight or rate limit and were let go, skipped and acked, because the pipeline was suspended or deleted, by pipeline and reason (suspended, deleted)", labelNames: ["pipeline", "reason"], registers: r }),
     eventsWaiting: new Gauge({ name: "framegate_events_waiting", help: "Events held back (batch being filled, in-flight or rate limit), by pipeline and reason", labelNames: ["pipeline", "reason"], registers: r }),
     eventsBatched: new Counter({ name: "framegate_events_batched_total", help: "Events that went into a batch Workflow, by pipeline", labelNames: ["pipeline"], registers: r }),
     workflows: new Counter({ name: "framegate_workflows_total", help: "Workflow submissions by pipeline and outcome (created, exists, failed)", labelNames: ["pipeline", "outcome"], registers: r }),

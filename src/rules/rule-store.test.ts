@@ -103,4 +103,21 @@ describe("RuleStore", () => {
     expect((await store.reload()).changed).toBe(true);
     expect(store.current().catalog.get("resize")!.spec.image).toBe("registry.local/resize:9.9.9");
   });
+
+  it("tells its swap listeners the rule sets before and after each swap, from files and from replace()", async () => {
+    const d = tmp();
+    writeFileSync(join(d, "a.yaml"), PIPE("a"));
+    const store = await RuleStore.open({ rulesDir: d, servicesDir: "services", log: pino({ level: "silent" }) });
+    const seen: string[] = [];
+    store.onSwap(() => {
+      throw new Error("a failing listener does not stop the swap or the next listener");
+    });
+    store.onSwap((before, after) => seen.push(`${before.pipelines.map((p) => p.name)} -> ${after.pipelines.map((p) => p.name + (p.spec.suspend ? " (suspended)" : ""))}`));
+    writeFileSync(join(d, "a.yaml"), PIPE("a").replace("spec:\n", "spec:\n  suspend: true\n"));
+    expect((await store.reload()).changed).toBe(true);
+    expect(await store.reload()).toEqual({ changed: false, issues: [] });
+    store.replace({ ...store.current().ruleSet, pipelines: [] }, "other-hash");
+    expect(seen).toEqual(["a -> a (suspended)", "a -> "]);
+    expect(store.current().ruleSet.pipelines).toEqual([]);
+  });
 });

@@ -3,6 +3,7 @@
  * A change under the rules or services directory (including a mounted ConfigMap, which swaps a `..data`
  * symlink) is loaded and validated in full, then swapped in with one assignment; an invalid change is
  * refused and the last good rules keep running, with the issues kept for /readyz, /api and metrics.
+ * Listeners ({@link RuleStore.onSwap}) hear of every swap with the rule sets before and after it.
  */
 import { watch, type FSWatcher } from "node:fs";
 import { readdir, readFile, stat } from "node:fs/promises";
@@ -42,6 +43,7 @@ export class RuleStore {
   #debounce?: NodeJS.Timeout;
   #reloading?: Promise<unknown>;
   #external = false;
+  readonly #listeners: ((before: RuleSet, after: RuleSet) => void)[] = [];
   readonly #o: RuleStoreOptions;
 
   private constructor(active: ActiveRuleSet, o: RuleStoreOptions) {
@@ -63,7 +65,7 @@ export class RuleStore {
   /** Swaps in a rule set judged elsewhere, with one assignment (the processor reads one per message). */
   replace(ruleSet: RuleSet, hash: string): void {
     if (hash === this.#active.hash) return;
-    this.#active = activeOf(ruleSet, hash);
+    this.#swap(activeOf(ruleSet, hash));
     this.#o.metrics?.rulesLoaded.set(ruleSet.pipelines.length);
     this.#o.metrics?.rulesReloads.inc({ result: "ok" });
     this.#o.log.info({ pipelines: ruleSet.pipelines.map((p) => p.name) }, "rules replaced");
@@ -75,6 +77,26 @@ export class RuleStore {
     if (!r.ok) throw new RuleError(r.issues);
     o.metrics?.rulesValid.set(1); // in kubernetes mode the rule source sets it (kube-rule-source.ts)
     return new RuleStore(r.active, o);
+  }
+
+  /**
+   * Calls `listener` after every swap, with the rule sets before and after (the processor settles the
+   * waiting work of pipelines that stopped running). A listener that throws is logged, not propagated.
+   */
+  onSwap(listener: (before: RuleSet, after: RuleSet) => void): void {
+    this.#listeners.push(listener);
+  }
+
+  #swap(next: ActiveRuleSet): void {
+    const before = this.#active;
+    this.#active = next;
+    for (const l of this.#listeners) {
+      try {
+        l(before.ruleSet, next.ruleSet);
+      } catch (err) {
+        this.#o.log.error({ err }, "a rule swap listener failed");
+      }
+    }
   }
 
   current(): ActiveRuleSet {
@@ -109,7 +131,7 @@ export class RuleStore {
         metrics?.rulesValid.set(1);
         return { changed: false, issues: [] };
       }
-      this.#active = r.active;
+      this.#swap(r.active);
       this.#issues = [];
       metrics?.rulesValid.set(1);
       metrics?.rulesLoaded.set(r.active.ruleSet.pipelines.length);

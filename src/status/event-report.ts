@@ -11,7 +11,7 @@ import type { ProcessedEvent } from "./processed-event.js";
 /** What became of one event for one pipeline it matched. */
 export type PipelineOutcome =
   | { pipeline: string; workflow: string; kind: "created" | "exists" }
-  | { pipeline: string; workflow?: string; kind: "skipped"; reason: "duplicate" | "sampled" }
+  | { pipeline: string; workflow?: string; kind: "skipped"; reason: "duplicate" | "sampled" | "suspended" | "deleted" }
   | { pipeline: string; workflow?: string; kind: "rejected"; error: Error; reason: string }
   | { pipeline: string; workflow?: string; kind: "retry"; error: Error; reason: string; afterMs?: number };
 

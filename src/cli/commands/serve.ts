@@ -26,6 +26,7 @@ import { KubeWorkflowSubmitter } from "../../workflows/k8s-submitter.js";
 import { checkKubeConfig, kubeTarget, loadKubeConfig } from "../../workflows/kube-config.js";
 import { StreamDeadLetter } from "../../flow/dead-letter.js";
 import { Processor } from "../../flow/processor.js";
+import { withdrawnPipelines } from "../../flow/release.js";
 import { KvStateStore } from "../../flow/state-store.js";
 import { createStatus } from "../../status/live-status.js";
 import { Limits } from "../../flow/limits.js";
@@ -224,6 +225,8 @@ async function openGateway(cfg: Config, log: Logger, overrides: { kubeConfig?: K
     state,
     limits,
   });
+  // a pipeline suspended or deleted: its filling batches go now, its events waiting for limits are released
+  rules.onSwap((before, after) => withdrawnPipelines(before.pipelines, after.pipelines).forEach((w) => processor.withdraw(w)));
   const consumer = new StreamConsumer(nc, {
     stream: cfg.FRAMEGATE_STREAM,
     consumer: cfg.FRAMEGATE_CONSUMER,
