@@ -21,7 +21,7 @@ export const processedEventSchema = z.object({
   key: text.optional(),
   hook: text.optional(),
   camera: text.optional(),
-  /** per matched pipeline: the Workflow and the outcome (created, exists, duplicate, sampled, rejected, retrying); empty when none matched */
+  /** per matched pipeline: the Workflow and the outcome (created, exists, duplicate, sampled, suspended, deleted, rejected, retrying); empty when none matched */
   matches: z.array(z.object({ pipeline: text, workflow: text.optional(), outcome: text })).max(10_000),
   /** why the event could not be processed (bad event) */
   error: text.optional(),
