@@ -117,7 +117,7 @@ describe("the framegate.io CRDs on a real API server", () => {
     expect(listed.stdout).not.toMatch(/unknown|wrong-type|number-param|both|no-bucket|mixed|tol|a\.b/);
   });
 
-  it("let the gateway's ServiceAccount read them and patch their status, and nothing more (Role framegate-gateway)", async () => {
+  it("let the gateway's ServiceAccount read them, patch their status and write Pipelines (the composer), and nothing more (Role framegate-gateway)", async () => {
     expect((await kubectl("create", "namespace", "framegate")).code).toBe(0);
     const rbac = await kubectl("apply", "--validate=strict", "-n", "framegate", "-f", join(REPO_ROOT, "k8s", "base", "gateway", "rbac.yaml"));
     expect(rbac.code, rbac.stderr).toBe(0);
@@ -125,10 +125,14 @@ describe("the framegate.io CRDs on a real API server", () => {
       (await kubectl("auth", "can-i", "--as=system:serviceaccount:framegate:framegate-gateway", "-n", ns, verb, resource)).stdout.trim();
     for (const r of ["pipelines.framegate.io", "processingservices.framegate.io"]) {
       for (const verb of ["get", "list", "watch"]) expect(await can(verb, r), `${verb} ${r}`).toBe("yes");
-      for (const verb of ["create", "update", "patch", "delete"]) expect(await can(verb, r), `${verb} ${r}`).toBe("no");
     }
-    expect(await can("patch", "pipelines.framegate.io", "default")).toBe("no");
-    expect(await can("patch", "pipelines.framegate.io/people-detect", "framegate")).toBe("no");
+    // the composer writes Pipelines, one at a time; the catalog stays read-only
+    for (const verb of ["create", "update", "patch", "delete"]) expect(await can(verb, "pipelines.framegate.io"), `${verb} pipelines`).toBe("yes");
+    for (const verb of ["create", "update", "patch", "delete"]) expect(await can(verb, "processingservices.framegate.io"), `${verb} processingservices`).toBe("no");
+    expect(await can("deletecollection", "pipelines.framegate.io")).toBe("no");
+    expect(await can("escalate", "pipelines.framegate.io")).toBe("no");
+    for (const verb of ["create", "patch", "delete"]) expect(await can(verb, "pipelines.framegate.io", "default"), `${verb} pipelines in default`).toBe("no");
+    expect(await can("update", "customresourcedefinitions.apiextensions.k8s.io")).toBe("no");
     expect((await kubectl("auth", "can-i", "--as=system:serviceaccount:framegate:framegate-gateway", "-n", "framegate", "patch", "pipelines.framegate.io", "--subresource=status")).stdout.trim()).toBe("yes");
     expect((await kubectl("auth", "can-i", "--as=system:serviceaccount:framegate:framegate-gateway", "-n", "framegate", "update", "pipelines.framegate.io", "--subresource=status")).stdout.trim()).toBe("no");
     expect(await can("get", "leases.coordination.k8s.io/framegate-status-writer")).toBe("yes");

@@ -200,11 +200,12 @@ describe.each(OVERLAYS)("overlay %s", (overlay) => {
     expect(role.rules).toEqual([{ apiGroups: ["argoproj.io"], resources: ["workflows"], verbs: ["create", "get", "list", "watch"] }]);
     const binding = find(objects, "RoleBinding", "framegate-workflows");
     expect(binding.subjects).toEqual([{ kind: "ServiceAccount", name: "framegate-gateway", namespace: "framegate" }]);
-    // in its own namespace: read framegate's resources, patch only their status, hold one Lease
+    // in its own namespace: read framegate's resources, write Pipelines (the composer), patch only their status, hold one Lease
     const own = find(objects, "Role", "framegate-gateway");
     expect(own.metadata.namespace).toBe("framegate");
     expect(own.rules).toEqual([
       { apiGroups: ["framegate.io"], resources: ["pipelines", "processingservices"], verbs: ["get", "list", "watch"] },
+      { apiGroups: ["framegate.io"], resources: ["pipelines"], verbs: ["create", "update", "patch", "delete"] },
       { apiGroups: ["framegate.io"], resources: ["pipelines/status", "processingservices/status"], verbs: ["patch"] },
       { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["create"] },
       { apiGroups: ["coordination.k8s.io"], resources: ["leases"], resourceNames: ["framegate-status-writer"], verbs: ["get", "update"] },

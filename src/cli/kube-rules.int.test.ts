@@ -50,7 +50,7 @@ describe("serve's rules from the API server", () => {
     await kubectl("apply", "-n", "fg", "-f", join(REPO_ROOT, "pipelines"), "-f", join(REPO_ROOT, "services", "resize", "service.yaml"), "-f", join(REPO_ROOT, "services", "detect", "service.yaml"), "-f", join(REPO_ROOT, "services", "blur", "service.yaml"));
     const cfg = loadConfig({ FRAMEGATE_RULES_SOURCE: "kubernetes", FRAMEGATE_NAMESPACE: "fg", FRAMEGATE_POD_NAME: "gw-0" });
     const metrics = createMetrics({ defaultMetrics: false });
-    const store: RuleStore = await openKubeRules(cfg, kube.kubeConfig(), log, metrics, defer, 20_000);
+    const { store }: { store: RuleStore } = await openKubeRules(cfg, kube.kubeConfig(), log, metrics, defer, 20_000);
     expect(store.current().ruleSet.pipelines.map((p) => p.name).sort()).toEqual(["gate-cameras", "lobby-image-processing", "masked-thumbnails", "motion-alerts", "people-detect", "privacy-detect"]);
     const exported = await metrics.registry.metrics();
     expect(exported).toContain('framegate_rule_resources{kind="Pipeline",accepted="true"} 6');

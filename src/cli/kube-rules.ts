@@ -12,6 +12,9 @@ import { KubeRuleSource } from "../rules/kube-rule-source.js";
 import { RuleStore } from "../rules/rule-store.js";
 import { StatusLease } from "../rules/status-lease.js";
 import type { RuleSet } from "../rules/types.js";
+import { SERVICE_KIND } from "../rules/catalog-schema.js";
+import { asFile, resourceLabel, type RuleResource } from "../rules/resource-rules.js";
+import type { RuleDraftsOptions } from "../gateway/rule-drafts.js";
 
 /** How long start-up waits for the first list of both kinds, by default. */
 const SYNC_TIMEOUT_MS = 60_000;
@@ -24,7 +27,7 @@ export async function openKubeRules(
   metrics: Metrics | undefined,
   defer: (what: string, close: () => unknown) => void,
   syncTimeoutMs = SYNC_TIMEOUT_MS,
-): Promise<RuleStore> {
+): Promise<{ store: RuleStore; source: KubeRuleSource; namespace: string }> {
   const namespace = cfg.FRAMEGATE_NAMESPACE ?? kc.getContextObject(kc.getCurrentContext())?.namespace ?? "default";
   const identity = cfg.FRAMEGATE_POD_NAME ?? hostname();
   let store: RuleStore | undefined;
@@ -50,5 +53,25 @@ export async function openKubeRules(
     );
   }
   store = RuleStore.fromRuleSet(pending.ruleSet, metrics ? { log, metrics } : { log }, pending.hash);
-  return store;
+  return { store, source, namespace };
+}
+
+/**
+ * The composer's drafts judged as resources: against the accepted Pipelines and ProcessingServices the
+ * watch has (not the rules folder), each issue labelled `Pipeline <namespace>/<name>`.
+ */
+export function resourceDraftSources(k: { source: KubeRuleSource; namespace: string }): Pick<RuleDraftsOptions, "sources" | "fileFor"> {
+  return {
+    fileFor: (name) => resourceLabel("Pipeline", { metadata: { name, namespace: k.namespace } }),
+    sources: async () => {
+      const { pipelines, services } = k.source.resources();
+      const verdicts = k.source.judgement?.verdicts ?? [];
+      const accepted = (kind: string) => (r: RuleResource) => verdicts.some((v) => v.kind === kind && v.name === r.metadata.name && v.accepted);
+      return {
+        rules: pipelines.filter(accepted("Pipeline")).map((r) => asFile("Pipeline", r)),
+        services: services.filter(accepted(SERVICE_KIND)).map((r) => asFile(SERVICE_KIND, r)),
+        issues: [],
+      };
+    },
+  };
 }

@@ -46,14 +46,14 @@ describe("loadConfig", () => {
     expect(loadConfig({ ...open, FRAMEGATE_API_TOKEN: "x".repeat(32) }).FRAMEGATE_ALLOW_RULE_WRITES).toBe(true);
   });
 
-  it("reads rules from files unless told kubernetes, where the composer's file writes have no place", () => {
+  it("reads rules from files unless told kubernetes, where the composer writes the Pipeline resources", () => {
     expect(loadConfig({}).FRAMEGATE_RULES_SOURCE).toBe("files");
     expect(loadConfig({ FRAMEGATE_RULES_SOURCE: "kubernetes", FRAMEGATE_NAMESPACE: "framegate" })).toMatchObject({ FRAMEGATE_RULES_SOURCE: "kubernetes", FRAMEGATE_NAMESPACE: "framegate" });
     expect(() => loadConfig({ FRAMEGATE_RULES_SOURCE: "etcd" })).toThrow(/FRAMEGATE_RULES_SOURCE: /);
     expect(() => loadConfig({ FRAMEGATE_NAMESPACE: "Frame_Gate" })).toThrow(/FRAMEGATE_NAMESPACE: must be a namespace name/);
-    expect(() => loadConfig({ FRAMEGATE_RULES_SOURCE: "kubernetes", FRAMEGATE_ALLOW_RULE_WRITES: "true" })).toThrow(
-      /FRAMEGATE_ALLOW_RULE_WRITES: the composer saves rule files, which FRAMEGATE_RULES_SOURCE=kubernetes does not read/,
-    );
+    expect(loadConfig({ FRAMEGATE_RULES_SOURCE: "kubernetes", FRAMEGATE_ALLOW_RULE_WRITES: "true" }).FRAMEGATE_ALLOW_RULE_WRITES).toBe(true);
+    const exposed = { FRAMEGATE_RULES_SOURCE: "kubernetes", FRAMEGATE_HTTP_HOST: "0.0.0.0", FRAMEGATE_ALLOW_UNAUTHENTICATED_API: "true", FRAMEGATE_ALLOW_RULE_WRITES: "true" };
+    expect(() => loadConfig(exposed)).toThrow(/FRAMEGATE_ALLOW_RULE_WRITES: needs FRAMEGATE_API_TOKEN/);
   });
 
   it("rejects short secrets", () => {

@@ -92,7 +92,7 @@ export const envSchema = z.object({
   FRAMEGATE_ARGO_UI_URL: z.string().url("must be a URL such as https://argo.example.com").optional(),
   FRAMEGATE_LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
   FRAMEGATE_WATCH_RULES: bool(true),
-  /** lets the dashboard's composer save pipelines into FRAMEGATE_RULES_DIR (`PUT /api/pipelines/:name`) */
+  /** lets the dashboard's composer save pipelines: files into FRAMEGATE_RULES_DIR, or with FRAMEGATE_RULES_SOURCE=kubernetes the Pipeline resources (create, replace, delete, suspend) */
   FRAMEGATE_ALLOW_RULE_WRITES: bool(false),
   /** MinIO admin access for `framegate setup` (bucket notifications); the gateway itself never reads objects */
   FRAMEGATE_MINIO_ENDPOINT: z.string().url("must be a URL such as http://minio:9000").optional(),
@@ -142,14 +142,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       {
         name: "FRAMEGATE_API_TOKEN",
         message: `required when FRAMEGATE_HTTP_HOST (${cfg.FRAMEGATE_HTTP_HOST}) is not loopback: set a token, or FRAMEGATE_ALLOW_UNAUTHENTICATED_API=true to serve /api without one`,
-      },
-    ]);
-  }
-  if (cfg.FRAMEGATE_ALLOW_RULE_WRITES && cfg.FRAMEGATE_RULES_SOURCE === "kubernetes") {
-    throw new ConfigError([
-      {
-        name: "FRAMEGATE_ALLOW_RULE_WRITES",
-        message: "the composer saves rule files, which FRAMEGATE_RULES_SOURCE=kubernetes does not read: unset it, and change Pipelines with kubectl (or GitOps)",
       },
     ]);
   }

@@ -9,6 +9,7 @@ import { BadEventError, formatIssue } from "../lib/errors.js";
 import { requireBearer } from "./auth.js";
 import { bodyText, readBodyCapped } from "./body-limit.js";
 import { composeRoutes } from "./compose.js";
+import { livePipelineRoutes } from "./live-pipeline-routes.js";
 import { dashboardApiRoutes } from "./dashboard.js";
 import type { ResolvedGatewayDeps } from "./deps.js";
 import { HttpError } from "./http-error.js";
@@ -34,6 +35,9 @@ export function apiRoutes(deps: ResolvedGatewayDeps): Hono<GatewayEnv> {
       pipelines: (state.ruleSet?.pipelines ?? []).map(summarizePipeline),
       issues: state.issues.map((i) => ({ ...i, text: formatIssue(i) })),
       loadedAt: state.loadedAt ?? null,
+      source: deps.livePipelines ? "kubernetes" : "files",
+      // every Pipeline resource with its status, refused and suspended ones too
+      ...(deps.livePipelines ? { resources: deps.livePipelines.list() } : {}),
     });
   });
 
@@ -69,6 +73,8 @@ export function apiRoutes(deps: ResolvedGatewayDeps): Hono<GatewayEnv> {
   const replay = deps.replay;
   if (replay) app.route("/", replayRoutes({ ...deps, replay }));
   app.route("/", runRoutes(deps));
+  const livePipelines = deps.livePipelines;
+  if (livePipelines) app.route("/", livePipelineRoutes({ ...deps, livePipelines }));
   const drafts = deps.drafts;
   if (drafts) app.route("/", composeRoutes({ ...deps, drafts }));
 

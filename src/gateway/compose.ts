@@ -69,7 +69,8 @@ export function composeRoutes(deps: ResolvedGatewayDeps & { drafts: RuleDraftsAp
     return c.json(r);
   });
 
-  app.put("/pipelines/:name", async (c) => {
+  // with Pipeline resources, live-pipeline-routes.ts saves instead
+  if (!deps.livePipelines) app.put("/pipelines/:name", async (c) => {
     const name = c.req.param("name");
     const text = bodyText(await readBodyCapped(c.req.raw, deps.maxBodyBytes));
     const createOnly = c.req.header("if-none-match")?.trim() === "*";

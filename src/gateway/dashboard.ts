@@ -89,7 +89,9 @@ export function dashboardApiRoutes(deps: ResolvedGatewayDeps): Hono<GatewayEnv> 
     c.json({
       // Workflows link to `<argoUiUrl>/workflows/<namespace>/<name>` (FRAMEGATE_ARGO_UI_URL)
       argoUiUrl: deps.argoUiUrl?.replace(/\/+$/, "") ?? null,
-      ruleWrites: deps.drafts?.writable ?? false,
+      ruleWrites: deps.livePipelines?.writable ?? deps.drafts?.writable ?? false,
+      // "kubernetes": the composer edits the Pipeline resources (list, open, diff, save, clone, delete, suspend)
+      rulesSource: deps.livePipelines ? "kubernetes" : "files",
       composer: deps.drafts !== undefined,
       validate: deps.validateRules !== undefined,
     }),

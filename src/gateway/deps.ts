@@ -16,6 +16,7 @@ import type { WorkflowStatus } from "../workflows/workflow-status.js";
 import type { DashboardOptions } from "./dashboard.js";
 import type { RecentEvents } from "../status/recent-events.js";
 import type { RuleDraftsApi } from "./rule-drafts.js";
+import type { LivePipelines } from "./live-pipelines.js";
 
 /** How one integration proves it is itself: an HMAC-SHA256 signature of the body, or a bearer token. */
 export interface HookConfig {
@@ -89,6 +90,11 @@ export interface GatewayDeps {
   validateRules?(text: string): Issue[] | Promise<Issue[]>;
   /** the composer's drafts (dry run, save); `POST /api/match/draft`, `PUT /api/pipelines/:name` when set */
   drafts?: RuleDraftsApi;
+  /**
+   * FRAMEGATE_RULES_SOURCE=kubernetes: the Pipeline resources (list with status, open, diff, save, delete,
+   * suspend); `GET /api/pipelines` then lists them as `resources`, and `PUT /api/pipelines/:name` writes them
+   */
+  livePipelines?: LivePipelines;
   /** the web dashboard at `/`: where its bundle is (default dist/web of this package) */
   dashboard?: DashboardOptions;
   /** what the processor did with the latest events */

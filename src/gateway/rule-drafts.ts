@@ -60,6 +60,20 @@ export interface RuleDraftsOptions {
   dryRun(events: readonly NormalizedEvent[], ruleSet: RuleSet): DryRunMatch[];
   /** called after a file was written, e.g. the rule store's `reload()`, so the change is live at once */
   afterWrite?(): Promise<{ changed: boolean; issues: Issue[] } | void>;
+  /**
+   * Where the other pipelines and the catalog come from; default: the files of `rulesDir` and `servicesDir`.
+   * With FRAMEGATE_RULES_SOURCE=kubernetes: the accepted resources, so a draft is judged as the resource.
+   */
+  sources?(): Promise<DraftSources>;
+  /** the file label a draft named `name` is checked as; default `<rulesDir>/<name>.yaml` */
+  fileFor?(name: string): string;
+}
+
+/** The rule and catalog documents a draft is checked against, and the problems reading them. */
+export interface DraftSources {
+  rules: SourceFile[];
+  services: SourceFile[];
+  issues: Issue[];
 }
 
 /** The `metadata.name` of the first document when it is a DNS label, else undefined. */
@@ -87,9 +101,15 @@ export class RuleDrafts implements RuleDraftsApi {
     this.writable = o.allowWrites;
   }
 
-  /** Where a pipeline named `name` is saved. */
+  /** Where a pipeline named `name` is saved (the label its issues carry). */
   fileFor(name: string): string {
-    return join(this.#o.rulesDir, `${name}.yaml`);
+    return this.#o.fileFor?.(name) ?? join(this.#o.rulesDir, `${name}.yaml`);
+  }
+
+  /** Every issue of the draft saved as `name`: one document, named `name`, valid beside the others. */
+  async checkAs(name: string, text: string): Promise<Issue[]> {
+    const file = this.fileFor(name);
+    return [...nameIssues(file, name, text), ...(await this.#check(file, text))];
   }
 
   async validate(text: string): Promise<Issue[]> {
@@ -98,7 +118,7 @@ export class RuleDrafts implements RuleDraftsApi {
 
   async match(text: string, events: NormalizedEvent[]): Promise<DraftMatchResult> {
     const file = this.fileFor(draftName(text) ?? UNNAMED_DRAFT);
-    const services = await this.#services();
+    const services = await this.#sources().then((s) => ({ files: s.services, issues: s.issues }));
     const r = loadRulesFromText([{ path: file, text }], services.files);
     if (!r.ok) return { ok: false, issues: [...services.issues, ...r.issues] };
     const matches = this.#o.dryRun(events, r.ruleSet);
@@ -130,7 +150,7 @@ export class RuleDrafts implements RuleDraftsApi {
     }
     const file = this.fileFor(name);
     const body = text.endsWith("\n") ? text : `${text}\n`;
-    const issues = [...this.#nameIssues(file, name, body), ...(await this.#check(file, body))];
+    const issues = [...nameIssues(file, name, body), ...(await this.#check(file, body))];
     if (issues.length > 0) return { outcome: "invalid", file, issues };
     const exists = (await stat(file).catch(() => undefined)) !== undefined;
     if (exists && opts.createOnly) {
@@ -156,33 +176,35 @@ export class RuleDrafts implements RuleDraftsApi {
     return reload ? { outcome: "saved", file, created: !exists, reload } : { outcome: "saved", file, created: !exists };
   }
 
-  /** A saved file holds exactly one pipeline, named like the file. */
-  #nameIssues(file: string, name: string, text: string): Issue[] {
-    const { docs } = parseYamlDocuments(file, text);
-    if (docs.length > 1) {
-      const at = docs[1]!.start;
-      return [{ file, ...at, path: "", message: `the file holds ${docs.length} documents; a pipeline saved from the composer is one document — save the others under their own names` }];
-    }
-    const doc = docs[0];
-    const data = doc?.data as { metadata?: { name?: unknown } } | undefined;
-    const given = data?.metadata?.name;
-    if (doc && typeof given === "string" && given !== name) {
-      return [{ file, ...doc.pos(["metadata", "name"]), path: formatPath(["metadata", "name"]), message: `"${given}" differs from the name it is saved as ("${name}") — save it as ${given}, or rename it` }];
-    }
-    return [];
-  }
-
   /** The draft checked as `file` together with the other rule files and the catalog; only its own issues. */
   async #check(file: string, text: string): Promise<Issue[]> {
-    const [rules, services] = await Promise.all([readRuleFiles(this.#o.rulesDir), this.#services()]);
+    const sources = await this.#sources();
     // the draft goes last: a name clash is then reported on the draft, not on the file already there
-    const others: SourceFile[] = rules.files.filter((f) => f.path !== file);
-    const r = loadRulesFromText([...others, { path: file, text }], services.files);
+    const others: SourceFile[] = sources.rules.filter((f) => f.path !== file);
+    const r = loadRulesFromText([...others, { path: file, text }], sources.services);
     const issues = r.ok ? [] : r.issues.filter((i) => i.file === file || !others.some((f) => f.path === i.file));
-    return [...rules.issues, ...services.issues, ...issues];
+    return [...sources.issues, ...issues];
   }
 
-  #services() {
-    return readServiceFiles(this.#o.servicesDir);
+  async #sources(): Promise<DraftSources> {
+    if (this.#o.sources) return this.#o.sources();
+    const [rules, services] = await Promise.all([readRuleFiles(this.#o.rulesDir), readServiceFiles(this.#o.servicesDir)]);
+    return { rules: rules.files, services: services.files, issues: [...rules.issues, ...services.issues] };
   }
+}
+
+/** A saved file holds exactly one pipeline, named like the file. */
+export function nameIssues(file: string, name: string, text: string): Issue[] {
+  const { docs } = parseYamlDocuments(file, text);
+  if (docs.length > 1) {
+    const at = docs[1]!.start;
+    return [{ file, ...at, path: "", message: `the file holds ${docs.length} documents; a pipeline saved from the composer is one document — save the others under their own names` }];
+  }
+  const doc = docs[0];
+  const data = doc?.data as { metadata?: { name?: unknown } } | undefined;
+  const given = data?.metadata?.name;
+  if (doc && typeof given === "string" && given !== name) {
+    return [{ file, ...doc.pos(["metadata", "name"]), path: formatPath(["metadata", "name"]), message: `"${given}" differs from the name it is saved as ("${name}") — save it as ${given}, or rename it` }];
+  }
+  return [];
 }

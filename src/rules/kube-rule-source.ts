@@ -64,6 +64,15 @@ export class KubeRuleSource {
     return this.#last;
   }
 
+  /**
+   * The resources as the watches last saw them (with their stored status and resourceVersion); empty
+   * before the first list.
+   */
+  resources(): { pipelines: readonly RuleResource[]; services: readonly RuleResource[] } {
+    const [pipelines, services] = this.#watches.map((w) => w.informer.list());
+    return { pipelines: pipelines ?? [], services: services ?? [] };
+  }
+
   /** Status writes done by this replica. */
   get statusWrites(): number {
     return this.#writer.writes;

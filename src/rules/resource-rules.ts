@@ -17,7 +17,7 @@ import type { RuleSet } from "./types.js";
 export interface RuleResource {
   apiVersion?: string;
   kind?: string;
-  metadata: { name: string; namespace?: string; generation?: number; creationTimestamp?: Date; labels?: Record<string, string>; annotations?: Record<string, string> };
+  metadata: { name: string; namespace?: string; generation?: number; creationTimestamp?: Date; labels?: Record<string, string>; annotations?: Record<string, string>; resourceVersion?: string };
   spec?: unknown;
   status?: ResourceStatus;
 }
@@ -65,7 +65,7 @@ export function resourceLabel(kind: string, r: RuleResource): string {
 }
 
 /** The resource as the document a rule file would hold (server-owned metadata left out). */
-function asFile(kind: string, r: RuleResource): SourceFile {
+export function asFile(kind: string, r: RuleResource): SourceFile {
   const { name, labels, annotations } = r.metadata;
   const metadata = { name, ...(labels ? { labels } : {}), ...(annotations ? { annotations } : {}) };
   return { path: resourceLabel(kind, r), text: stringify({ apiVersion: API_VERSION, kind, metadata, spec: r.spec ?? {} }) };

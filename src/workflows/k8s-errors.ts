@@ -3,24 +3,9 @@
  * `ApiException.body` is the raw response text (a JSON `Status`); it is parsed here and nowhere else.
  */
 import { NonRetriableError, RetryAfterError } from "../lib/errors.js";
+import { parseStatus } from "../lib/kube-status.js";
 
-/** The parts of a Kubernetes `Status` framegate uses. */
-export interface KubeStatus {
-  code?: number;
-  reason?: string;
-  message?: string;
-}
-
-export function parseStatus(body: unknown): KubeStatus {
-  if (body && typeof body === "object") return body as KubeStatus;
-  if (typeof body !== "string" || body === "") return {};
-  try {
-    const v = JSON.parse(body) as unknown;
-    return v && typeof v === "object" ? (v as KubeStatus) : { message: body.slice(0, 500) };
-  } catch {
-    return { message: body.slice(0, 500) };
-  }
-}
+export { parseStatus, type KubeStatus } from "../lib/kube-status.js";
 
 /** `Retry-After` in seconds (or an HTTP date) to milliseconds. */
 export function retryAfterMs(value: string | undefined, now = Date.now()): number | undefined {

@@ -10,7 +10,9 @@ import { ConfigError, RuleError, FramegateError } from "../../lib/errors.js";
 import { createMetrics } from "../../lib/metrics.js";
 import { CleanupStack } from "../../lib/cleanup-stack.js";
 import { RuleStore } from "../../rules/rule-store.js";
-import { openKubeRules } from "../kube-rules.js";
+import { openKubeRules, resourceDraftSources } from "../kube-rules.js";
+import { LivePipelines } from "../../gateway/live-pipelines.js";
+import { KubePipelineClient } from "../../rules/pipeline-client.js";
 import { verifyIntake } from "../../triggers/jetstream-setup.js";
 import { historyStreamName, kvStreamName } from "../../triggers/jetstream-config.js";
 import { formatDiff } from "../../triggers/intake-diff.js";
@@ -127,10 +129,8 @@ async function openGateway(cfg: Config, log: Logger, overrides: { kubeConfig?: K
   const kube = kubeTarget(kc);
 
   const metrics = createMetrics();
-  const rules =
-    cfg.FRAMEGATE_RULES_SOURCE === "kubernetes"
-      ? await openKubeRules(cfg, kc, log, metrics, (what, close) => cleanup.defer(what, close))
-      : await RuleStore.open({ rulesDir: cfg.FRAMEGATE_RULES_DIR, servicesDir: cfg.FRAMEGATE_SERVICES_DIR, log, metrics });
+  const kubeRules = cfg.FRAMEGATE_RULES_SOURCE === "kubernetes" ? await openKubeRules(cfg, kc, log, metrics, (what, close) => cleanup.defer(what, close)) : undefined;
+  const rules = kubeRules?.store ?? (await RuleStore.open({ rulesDir: cfg.FRAMEGATE_RULES_DIR, servicesDir: cfg.FRAMEGATE_SERVICES_DIR, log, metrics }));
   cleanup.defer("rule watchers", () => rules.close());
   if (cfg.FRAMEGATE_WATCH_RULES) rules.watch();
   // the composer's drafts: validated by the same loader as `framegate validate`, saved only when allowed
@@ -140,7 +140,18 @@ async function openGateway(cfg: Config, log: Logger, overrides: { kubeConfig?: K
     allowWrites: cfg.FRAMEGATE_ALLOW_RULE_WRITES,
     dryRun: (events, ruleSet) => dryRun(events, ruleSet),
     afterWrite: () => rules.reload(),
+    ...(kubeRules ? resourceDraftSources(kubeRules) : {}),
   });
+  // with Pipeline resources the composer edits them (optimistic concurrency on resourceVersion)
+  const livePipelines = kubeRules
+    ? new LivePipelines({
+        client: new KubePipelineClient(kc, kubeRules.namespace),
+        namespace: kubeRules.namespace,
+        writable: cfg.FRAMEGATE_ALLOW_RULE_WRITES,
+        snapshot: () => ({ pipelines: kubeRules.source.resources().pipelines, verdicts: kubeRules.source.judgement?.verdicts ?? [] }),
+        check: (name, text) => drafts.checkAs(name, text),
+      })
+    : undefined;
   const hooks = parseHookSecrets(cfg.FRAMEGATE_HOOK_SECRETS ? readFileSync(cfg.FRAMEGATE_HOOK_SECRETS, "utf8") : "");
 
   log.info({ nats: cfg.FRAMEGATE_NATS_URL, user: cfg.FRAMEGATE_NATS_USER }, "start-up: connecting to NATS");
@@ -275,6 +286,7 @@ async function openGateway(cfg: Config, log: Logger, overrides: { kubeConfig?: K
     recentEvents: recent,
     validateRules: (text) => drafts.validate(text),
     drafts,
+    ...(livePipelines ? { livePipelines } : {}),
     workflows: status.workflows,
     cameras: status.cameras,
     status: status.feed,

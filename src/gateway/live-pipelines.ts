@@ -1,0 +1,318 @@
+/**
+ * @module gateway/live-pipelines — the composer's server side with FRAMEGATE_RULES_SOURCE=kubernetes: the
+ * Pipeline resources with their status, one opened for editing (spec, resourceVersion, YAML), the diff of
+ * a draft against the live version, and the writes. A save is checked first by the loader (every problem
+ * with its field path), then replaces the resource at the resourceVersion the editor opened: if anyone
+ * changed it since (kubectl, GitOps, another browser) the save is refused with their change, never
+ * written over. Create (new, clone), delete and suspend/resume work the same way. Each write records when
+ * and from where in annotations.
+ */
+import { parse } from "yaml";
+import type { Issue } from "../lib/errors.js";
+import { fieldChanges, lineDiff, type DiffLine, type FieldChange } from "../lib/spec-diff.js";
+import { PipelineApiError, type PipelineClient, type PipelineObject } from "../rules/pipeline-client.js";
+import { resourceLabel, selectSummary, triggerSummary, type Condition, type RuleResource, type Verdict } from "../rules/resource-rules.js";
+import { DNS_LABEL_RE } from "../rules/schema.js";
+import {
+  SAVED_AT_ANNOTATION,
+  SAVED_FROM_ANNOTATION,
+  canonical,
+  conflictReport,
+  documentYaml,
+  editableDocument,
+  ownAnnotations,
+  saveAnnotations,
+  type ConflictReport,
+  type PipelineDocument,
+} from "./pipeline-document.js";
+
+/** A Pipeline resource as `GET /api/pipelines` lists it (`resources`), refused ones included. */
+export interface PipelineResourceSummary {
+  name: string;
+  description?: string;
+  generation: number;
+  resourceVersion: string;
+  /** the generation the status was written for (null: no status yet) */
+  observedGeneration: number | null;
+  /** the stored `Accepted` condition (null: not judged yet) */
+  accepted: Pick<Condition, "status" | "reason" | "message"> | null;
+  /** this replica runs the resource's current generation */
+  running: boolean;
+  suspended: boolean;
+  trigger: string;
+  select: string;
+  savedAt?: string;
+  savedFrom?: string;
+  createdAt?: string;
+}
+
+/** A Pipeline opened for editing. */
+export interface OpenedPipeline {
+  name: string;
+  resourceVersion: string;
+  generation: number;
+  document: PipelineDocument;
+  yaml: string;
+  status: RuleResource["status"] | null;
+  savedAt?: string;
+  savedFrom?: string;
+}
+
+/** Who saved: the client's address and user agent. */
+export interface SaveOrigin {
+  address?: string;
+  userAgent?: string;
+}
+
+/** Every outcome of a write; only `saved` and `deleted` changed anything. */
+export type LiveWriteResult =
+  | { outcome: "saved"; created: boolean; pipeline: OpenedPipeline }
+  | { outcome: "deleted"; name: string }
+  | { outcome: "invalid"; issues: Issue[] }
+  | { outcome: "conflict"; message: string; current: OpenedPipeline; report: ConflictReport }
+  | { outcome: "disabled" | "bad-name" | "exists" | "not-found" | "precondition-required"; message: string };
+
+/** A draft against the live version. */
+export interface LiveDiff {
+  resourceVersion: string;
+  /** the live version is not the one the editor opened */
+  changedSinceOpened: boolean;
+  changes: FieldChange[];
+  lines: DiffLine[];
+  truncated: boolean;
+}
+
+export interface LivePipelinesOptions {
+  client: PipelineClient;
+  namespace: string;
+  /** `FRAMEGATE_ALLOW_RULE_WRITES` */
+  writable: boolean;
+  /** the resources as this replica's watch has them, and its verdicts */
+  snapshot(): { pipelines: readonly RuleResource[]; verdicts: readonly Verdict[] };
+  /** every issue of `text` saved as Pipeline `name` (the loader, against the other resources and the catalog) */
+  check(name: string, text: string): Promise<Issue[]>;
+  now?(): Date;
+}
+
+const DISABLED =
+  "changing Pipelines from the dashboard is off on this gateway: set FRAMEGATE_ALLOW_RULE_WRITES=true (with FRAMEGATE_API_TOKEN), or change them with kubectl or in Git";
+
+/** The composer's operations on Pipeline resources. */
+export class LivePipelines {
+  readonly #o: LivePipelinesOptions;
+
+  constructor(o: LivePipelinesOptions) {
+    this.#o = o;
+  }
+
+  get writable(): boolean {
+    return this.#o.writable;
+  }
+
+  /** Every Pipeline of the namespace, oldest first, with its status. */
+  list(): PipelineResourceSummary[] {
+    const { pipelines, verdicts } = this.#o.snapshot();
+    return [...pipelines]
+      .sort((a, b) => new Date(a.metadata.creationTimestamp ?? 0).getTime() - new Date(b.metadata.creationTimestamp ?? 0).getTime() || a.metadata.name.localeCompare(b.metadata.name))
+      .map((r) => {
+        const spec = (r.spec ?? {}) as { description?: unknown; suspend?: unknown };
+        const cond = r.status?.conditions?.find((c) => c.type === "Accepted");
+        const generation = r.metadata.generation ?? 0;
+        const v = verdicts.find((x) => x.kind === "Pipeline" && x.name === r.metadata.name);
+        const s: PipelineResourceSummary = {
+          name: r.metadata.name,
+          generation,
+          resourceVersion: r.metadata.resourceVersion ?? "",
+          observedGeneration: r.status?.observedGeneration ?? null,
+          accepted: cond ? { status: cond.status, reason: cond.reason, message: cond.message } : null,
+          running: v?.accepted === true && v.generation === generation,
+          suspended: spec.suspend === true,
+          trigger: triggerSummary(r.spec),
+          select: selectSummary(r.spec),
+        };
+        if (typeof spec.description === "string") s.description = spec.description;
+        const a = r.metadata.annotations ?? {};
+        if (a[SAVED_AT_ANNOTATION]) s.savedAt = a[SAVED_AT_ANNOTATION];
+        if (a[SAVED_FROM_ANNOTATION]) s.savedFrom = a[SAVED_FROM_ANNOTATION];
+        if (r.metadata.creationTimestamp) s.createdAt = new Date(r.metadata.creationTimestamp).toISOString();
+        return s;
+      });
+  }
+
+  /** One Pipeline, read from the API server (not the cache), ready to edit. */
+  async open(name: string): Promise<OpenedPipeline | undefined> {
+    try {
+      return opened(await this.#o.client.get(name));
+    } catch (e) {
+      if (e instanceof PipelineApiError && e.failure === "not-found") return undefined;
+      throw e;
+    }
+  }
+
+  /** The draft against the live version; `openedVersion` says whether the live one moved on since. */
+  async diff(name: string, text: string, openedVersion?: string): Promise<LiveDiff | { outcome: "not-found" | "invalid"; message: string }> {
+    const draft = parseDocument(text);
+    if (!draft) return { outcome: "invalid", message: "the draft is not a YAML mapping with metadata and spec" };
+    const live = await this.open(name);
+    if (!live) return { outcome: "not-found", message: `Pipeline ${name} does not exist (any more) in namespace ${this.#o.namespace}` };
+    const d = lineDiff(live.yaml, documentYaml(draft));
+    return {
+      resourceVersion: live.resourceVersion,
+      changedSinceOpened: openedVersion !== undefined && openedVersion !== live.resourceVersion,
+      changes: fieldChanges(canonical(live.document), canonical(draft)),
+      lines: d.lines,
+      truncated: d.truncated,
+    };
+  }
+
+  /**
+   * Saves a draft: checked by the loader first, then created (`create`) or replaced at `ifMatch`.
+   * `base` is the YAML the editor opened, for the report of a conflict.
+   */
+  async save(name: string, text: string, o: { ifMatch?: string; create?: boolean; base?: string; from: SaveOrigin }): Promise<LiveWriteResult> {
+    const refused = this.#refuse(name);
+    if (refused) return refused;
+    if (!o.create && o.ifMatch === undefined) {
+      return { outcome: "precondition-required", message: 'say which version you edit: send If-Match: "<resourceVersion>" (as GET /api/pipelines/<name> gave it), or If-None-Match: * to create a new Pipeline' };
+    }
+    const issues = await this.#o.check(name, text);
+    if (issues.length) return { outcome: "invalid", issues };
+    const draft = parseDocument(text)!;
+    const file = resourceLabel("Pipeline", { metadata: { name, namespace: this.#o.namespace } });
+    try {
+      if (o.create) {
+        const created = await this.#o.client.create(this.#body(name, draft, undefined, o.from));
+        return { outcome: "saved", created: true, pipeline: opened(created) };
+      }
+      const current = await this.#o.client.get(name);
+      if (current.metadata.resourceVersion !== o.ifMatch) return this.#conflict(current, o.base, draft);
+      const body = this.#body(name, draft, current, o.from);
+      body.metadata.resourceVersion = o.ifMatch;
+      return { outcome: "saved", created: false, pipeline: opened(await this.#o.client.replace(body)) };
+    } catch (e) {
+      if (!(e instanceof PipelineApiError)) throw e;
+      if (e.failure === "exists") return { outcome: "exists", message: `Pipeline ${name} already exists in namespace ${this.#o.namespace}: open it to edit it, or give the new one another name` };
+      if (e.failure === "not-found") return { outcome: "not-found", message: `Pipeline ${name} was deleted since you opened it: nothing was saved — save it as a new pipeline to bring it back` };
+      if (e.failure === "conflict") {
+        const current = await this.#o.client.get(name).catch((err: unknown) => (err instanceof PipelineApiError && err.failure === "not-found" ? undefined : Promise.reject(err)));
+        if (!current) return { outcome: "not-found", message: `Pipeline ${name} was deleted since you opened it: nothing was saved` };
+        return this.#conflict(current, o.base, draft);
+      }
+      if (e.failure === "invalid") {
+        return { outcome: "invalid", issues: (e.causes.length ? e.causes : [{ message: e.message }]).map((c) => ({ file, line: 1, col: 1, path: c.field ?? "", message: c.message ?? e.message })) };
+      }
+      throw e;
+    }
+  }
+
+  /** Deletes the Pipeline while it is still at `ifMatch`. */
+  async remove(name: string, ifMatch: string | undefined): Promise<LiveWriteResult> {
+    const refused = this.#refuse(name);
+    if (refused) return refused;
+    if (ifMatch === undefined) return { outcome: "precondition-required", message: 'say which version you delete: send If-Match: "<resourceVersion>" (as GET /api/pipelines/<name> gave it)' };
+    try {
+      await this.#o.client.delete(name, ifMatch);
+      return { outcome: "deleted", name };
+    } catch (e) {
+      if (!(e instanceof PipelineApiError)) throw e;
+      if (e.failure === "not-found") return { outcome: "not-found", message: `Pipeline ${name} does not exist (any more)` };
+      if (e.failure === "conflict") {
+        const current = await this.open(name);
+        if (!current) return { outcome: "not-found", message: `Pipeline ${name} does not exist (any more)` };
+        return { outcome: "conflict", message: `Pipeline ${name} changed since you opened it (resourceVersion ${ifMatch} -> ${current.resourceVersion}${who(current)}): not deleted — look at the current version, then delete it again if you still want to`, current, report: conflictReport(undefined, current.document, current.document) };
+      }
+      throw e;
+    }
+  }
+
+  /** Sets `spec.suspend` (removes it to resume) with a merge patch; with `ifMatch`, only at that version. */
+  async setSuspended(name: string, suspend: boolean, ifMatch: string | undefined, from: SaveOrigin): Promise<LiveWriteResult> {
+    const refused = this.#refuse(name);
+    if (refused) return refused;
+    const metadata = { annotations: saveAnnotations(this.#now(), from), ...(ifMatch !== undefined ? { resourceVersion: ifMatch } : {}) };
+    try {
+      const r = await this.#o.client.patch(name, { metadata, spec: { suspend: suspend ? true : null } });
+      return { outcome: "saved", created: false, pipeline: opened(r) };
+    } catch (e) {
+      if (!(e instanceof PipelineApiError)) throw e;
+      if (e.failure === "not-found") return { outcome: "not-found", message: `Pipeline ${name} does not exist (any more)` };
+      if (e.failure === "conflict") {
+        const current = await this.open(name);
+        if (!current) return { outcome: "not-found", message: `Pipeline ${name} does not exist (any more)` };
+        return { outcome: "conflict", message: `Pipeline ${name} changed since you opened it${who(current)}: not ${suspend ? "suspended" : "resumed"} — look at the current version first`, current, report: conflictReport(undefined, current.document, current.document) };
+      }
+      throw e;
+    }
+  }
+
+  #refuse(name: string): LiveWriteResult | undefined {
+    if (!this.#o.writable) return { outcome: "disabled", message: DISABLED };
+    if (!DNS_LABEL_RE.test(name)) return { outcome: "bad-name", message: `"${name.slice(0, 80)}" is not a pipeline name: use a DNS-1123 label (lowercase letters, digits and '-', at most 63 characters)` };
+    return undefined;
+  }
+
+  #now(): Date {
+    return this.#o.now?.() ?? new Date();
+  }
+
+  /** The resource to write: the draft's labels and annotations (the current ones where it has none), the save record, kubectl's own annotation kept. */
+  #body(name: string, draft: PipelineDocument, current: PipelineObject | undefined, from: SaveOrigin): PipelineObject {
+    const kept = current?.metadata.annotations?.["kubectl.kubernetes.io/last-applied-configuration"];
+    const annotations = {
+      ...ownAnnotations(draft.metadata.annotations ?? current?.metadata.annotations),
+      ...(kept !== undefined ? { "kubectl.kubernetes.io/last-applied-configuration": kept } : {}),
+      ...saveAnnotations(this.#now(), from),
+    };
+    const labels = draft.metadata.labels ?? current?.metadata.labels;
+    return {
+      apiVersion: draft.apiVersion,
+      kind: "Pipeline",
+      metadata: { name, namespace: this.#o.namespace, ...(labels ? { labels } : {}), annotations },
+      spec: draft.spec,
+    };
+  }
+
+  #conflict(current: PipelineObject, base: string | undefined, draft: PipelineDocument): LiveWriteResult {
+    const now = opened(current);
+    const before = base !== undefined ? parseDocument(base) : undefined;
+    return {
+      outcome: "conflict",
+      message: `Pipeline ${now.name} changed since you opened it (now at resourceVersion ${now.resourceVersion}${who(now)}): nothing was saved — their change is shown; open the current version and make your change again`,
+      current: now,
+      report: conflictReport(before, now.document, draft),
+    };
+  }
+}
+
+function who(p: OpenedPipeline): string {
+  return p.savedAt ? `, last saved from the dashboard at ${p.savedAt} (${p.savedFrom ?? "unknown"})` : ", by kubectl or GitOps";
+}
+
+function opened(r: PipelineObject): OpenedPipeline {
+  const document = editableDocument(r);
+  const a = r.metadata.annotations ?? {};
+  const o: OpenedPipeline = {
+    name: r.metadata.name,
+    resourceVersion: r.metadata.resourceVersion ?? "",
+    generation: r.metadata.generation ?? 0,
+    document,
+    yaml: documentYaml(document),
+    status: r.status ?? null,
+  };
+  if (a[SAVED_AT_ANNOTATION]) o.savedAt = a[SAVED_AT_ANNOTATION];
+  if (a[SAVED_FROM_ANNOTATION]) o.savedFrom = a[SAVED_FROM_ANNOTATION];
+  return o;
+}
+
+/** A YAML document with `metadata` and `spec`, else undefined (the loader's check says why). */
+export function parseDocument(text: string): PipelineDocument | undefined {
+  let v: unknown;
+  try {
+    v = parse(text);
+  } catch {
+    return undefined;
+  }
+  const d = v as Partial<PipelineDocument> | null;
+  if (!d || typeof d !== "object" || typeof d.metadata !== "object" || d.metadata === null || typeof d.spec !== "object" || d.spec === null) return undefined;
+  return { apiVersion: String(d.apiVersion ?? ""), kind: "Pipeline", metadata: d.metadata, spec: d.spec };
+}
