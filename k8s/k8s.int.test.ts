@@ -190,7 +190,7 @@ describe.each(OVERLAYS)("overlay %s", (overlay) => {
     expect((find(objects, "Service", "framegate").spec as { ports: unknown[] }).ports).toEqual([{ name: "http", port: 80, targetPort: "http" }]);
   });
 
-  it("gives the gateway only create/get/list/watch on Workflows in argo, read + status on its own resources, and never carries a Secret", async () => {
+  it("gives the gateway only create/get/list/watch on Workflows in argo, read + status on its own resources, writes Pipelines (the composer), and never carries a Secret", async () => {
     const { objects } = await build(dir);
     expect(objects.filter((o) => o.kind === "Secret"), "Secrets come from k8s/create-secrets.sh, never from the tree").toEqual([]);
     expect(objects.filter((o) => o.kind === "ClusterRole" || o.kind === "ClusterRoleBinding")).toEqual([]);

@@ -44,6 +44,6 @@ describe("the dashboard at /", () => {
     const app = createGatewayApp(makeDeps({ apiToken: "api-token-0123456789abcdef", dashboard: { assetsDir: dir }, argoUiUrl: "https://argo.example.com/" }));
     expect((await app.request("/api/dashboard")).status).toBe(401);
     const res = await app.request("/api/dashboard", { headers: { Authorization: "Bearer api-token-0123456789abcdef" } });
-    expect(await res.json()).toEqual({ argoUiUrl: "https://argo.example.com", ruleWrites: false, composer: false, validate: false });
+    expect(await res.json()).toEqual({ argoUiUrl: "https://argo.example.com", ruleWrites: false, rulesSource: "files", composer: false, validate: false });
   });
 });

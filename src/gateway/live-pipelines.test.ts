@@ -19,7 +19,7 @@ const auth = { Authorization: `Bearer ${TOKEN}` };
 const spec = (confidence: string) => ({
   trigger: { bucket: "raw", key: "{camera}/**/*.jpg" },
   select: { sample: "5s" },
-  workflow: { steps: [{ name: "resize", service: "resize" }, { name: "detect", service: "detect", after: ["resize"], params: { confidence } }] },
+  workflow: { steps: [{ name: "resize", service: "resize" }, { name: "detect", service: "detect", after: ["resize"], params: { confidence } }] as { name: string; service: string; after?: string[]; params?: Record<string, string> }[] },
 });
 const doc = (confidence: string, extra: Partial<PipelineDocument["metadata"]> = {}): PipelineDocument => ({ apiVersion: "framegate.io/v1alpha1", kind: "Pipeline", metadata: { name: "people-detect", ...extra }, spec: spec(confidence) });
 const yamlOf = (d: PipelineDocument) => JSON.stringify(d); // JSON is YAML
@@ -145,7 +145,7 @@ describe("editing Pipeline resources (optimistic concurrency)", () => {
     expect(res.status, await res.clone().text()).toBe(200);
     expect(res.headers.get("etag")).toBe('"102"');
     const stored = client.objects.get("people-detect")!;
-    expect((stored.spec as ReturnType<typeof spec>).workflow.steps[1]!.params.confidence).toBe("0.7");
+    expect((stored.spec as ReturnType<typeof spec>).workflow.steps[1]!.params!.confidence).toBe("0.7");
     expect(stored.metadata.labels).toEqual({ "argocd.argoproj.io/instance": "framegate" });
     expect(stored.metadata.annotations).toMatchObject({ team: "vision", "kubectl.kubernetes.io/last-applied-configuration": "{}", [SAVED_AT_ANNOTATION]: "2026-12-01T07:00:00.000Z" });
     expect(stored.metadata.annotations![SAVED_FROM_ANNOTATION]).toBe("address unknown for 203.0.113.9; agent test-browser/1.0");
@@ -174,7 +174,7 @@ describe("editing Pipeline resources (optimistic concurrency)", () => {
     const res = await put({ yaml: yamlOf({ ...p.document, spec: spec("0.7") }), base: p.yaml }, { "if-match": p.resourceVersion });
     expect(res.status).toBe(409);
     expect(((await res.json()) as { theirs: { after: unknown }[] }).theirs[0]!.after).toBe("0.9");
-    expect((client.objects.get("people-detect")!.spec as ReturnType<typeof spec>).workflow.steps[1]!.params.confidence).toBe("0.9");
+    expect((client.objects.get("people-detect")!.spec as ReturnType<typeof spec>).workflow.steps[1]!.params!.confidence).toBe("0.9");
   });
 
   it("checks with the loader first: 422 with the field path, nothing written", async () => {
@@ -219,7 +219,7 @@ describe("editing Pipeline resources (optimistic concurrency)", () => {
     const suspended = await app().request("/api/pipelines/people-detect/suspend", { method: "POST", headers: auth });
     expect(suspended.status).toBe(200);
     expect(client.patches.at(-1)).toMatchObject({ spec: { suspend: true }, metadata: { annotations: { [SAVED_AT_ANNOTATION]: "2026-12-01T07:00:00.000Z" } } });
-    expect(((await app().request("/api/pipelines", { headers: auth }).then((r) => r.json())) as { resources: { name: string; suspended: boolean }[] }).resources).toMatchObject([{ name: "people-detect", suspended: true }]);
+    expect(((await (await app().request("/api/pipelines", { headers: auth })).json()) as { resources: { name: string; suspended: boolean }[] }).resources).toMatchObject([{ name: "people-detect", suspended: true }]);
     await app().request("/api/pipelines/people-detect/resume", { method: "POST", headers: auth });
     expect(client.patches.at(-1)).toMatchObject({ spec: { suspend: null } });
     expect(client.objects.get("people-detect")!.spec).not.toHaveProperty("suspend");
