@@ -17,7 +17,8 @@ export function intakeSettings(cfg: Config): IntakeSettings {
       historyMaxBytes: cfg.FRAMEGATE_HISTORY_MAX_BYTES,
       dlqMaxBytes: cfg.FRAMEGATE_DLQ_MAX_BYTES,
       historyMaxAgeMs: cfg.FRAMEGATE_STATE_TTL,
+      replicas: cfg.FRAMEGATE_STREAM_REPLICAS,
     },
-    consumer: { ackWaitMs: cfg.FRAMEGATE_ACK_WAIT, maxAckPending: cfg.FRAMEGATE_MAX_ACK_PENDING },
+    consumer: { ackWaitMs: cfg.FRAMEGATE_ACK_WAIT, maxAckPending: cfg.FRAMEGATE_MAX_ACK_PENDING, replicas: cfg.FRAMEGATE_STREAM_REPLICAS },
   };
 }

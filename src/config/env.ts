@@ -37,6 +37,12 @@ export const envSchema = z.object({
   FRAMEGATE_CONSUMER: z.string().regex(/^[A-Za-z0-9_-]+$/, "must be a consumer name (letters, digits, '_', '-')").default("framegate"),
   FRAMEGATE_KV_BUCKET: z.string().regex(/^[A-Za-z0-9_-]+$/).default("framegate-state"),
   /**
+   * copies JetStream keeps of every stream and KV bucket framegate uses (and of the consumer): 1 on a single
+   * nats-server, 3 on the ha overlay's cluster (survives the loss of one server). `framegate setup` raises
+   * (or lowers) it on existing streams in place.
+   */
+  FRAMEGATE_STREAM_REPLICAS: int(1, 1, 5),
+  /**
    * Byte limits of what framegate keeps in JetStream. The defaults (2.75 GiB together) fit the k3s
    * overlay's max_file_store of 4GB; nats-server reserves each limit when the stream is created.
    * HISTORY is `<FRAMEGATE_STREAM>_HISTORY`, the replay window (processed messages, oldest dropped first).

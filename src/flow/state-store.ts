@@ -4,7 +4,7 @@
  */
 import { Kvm, type KV } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { jetstreamManager } from "@nats-io/jetstream";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { FramegateError, RetryAfterError } from "../lib/errors.js";
 
 export interface StateEntry<T> {
@@ -41,7 +41,7 @@ export class KvStateStore implements StateStore {
    * settings; `framegate setup` changes them. With `create: false` (the gateway, whose NATS user may not
    * create streams) a missing bucket is an error that says to run `framegate setup`.
    */
-  static async open(nc: NatsConnection, bucket: string, ttlMs: number, maxBytes?: number, o: { create?: boolean } = {}): Promise<KvStateStore> {
+  static async open(nc: NatsConnection, bucket: string, ttlMs: number, maxBytes?: number, o: { create?: boolean; replicas?: number } = {}): Promise<KvStateStore> {
     if (o.create === false) {
       const jsm = await jetstreamManager(nc);
       await jsm.streams.info(`KV_${bucket}`).catch((e: Error) => {
@@ -49,8 +49,10 @@ export class KvStateStore implements StateStore {
         throw new FramegateError(`JetStream is missing the key-value bucket ${bucket}: run \`framegate setup\` (same FRAMEGATE_* settings) to create it`, { cause: e });
       });
     }
-    const kvm = new Kvm(nc);
-    const kv = await kvm.create(bucket, { ttl: ttlMs, history: 1, ...(maxBytes ? { max_bytes: maxBytes } : {}) });
+    // creating (setup) waits for the cluster as long as setup does (SETUP_API_TIMEOUT_MS); serve keeps the 5 s default
+    const kvm = new Kvm(o.create === false ? nc : jetstream(nc, { timeout: 30_000 }));
+    // an existing bucket is opened as it is; `framegate setup` changes its limit and replicas afterwards
+    const kv = await kvm.create(bucket, { ttl: ttlMs, history: 1, replicas: o.replicas ?? 1, ...(maxBytes ? { max_bytes: maxBytes } : {}) });
     return new KvStateStore(kv, nc, bucket);
   }
 

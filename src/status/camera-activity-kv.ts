@@ -3,6 +3,7 @@
  * per camera (hashed: KV keys allow few characters), history 1, a TTL that forgets decommissioned cameras and a
  * byte limit (~100 bytes a camera: 10,000 cameras take about 1 MB).
  */
+import { jetstream } from "@nats-io/jetstream";
 import { Kvm, type KV } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
@@ -21,8 +22,10 @@ export class KvCameraActivityStore implements CameraActivityStore {
    * Opens (creating if missing) the bucket. `ttlMs`: a camera silent that long is forgotten (its alert has fired
    * long before); `maxBytes`: past it, writes are refused and counted as failed.
    */
-  static async open(nc: NatsConnection, bucket: string, ttlMs: number, maxBytes: number, log: Logger): Promise<KvCameraActivityStore> {
-    const kv = await new Kvm(nc).create(bucket, { ttl: ttlMs, history: 1, max_bytes: maxBytes });
+  static async open(nc: NatsConnection, bucket: string, ttlMs: number, maxBytes: number, log: Logger, setup?: { replicas: number }): Promise<KvCameraActivityStore> {
+    // `framegate setup` creates it with its replicas and waits for the cluster as long as setup does; serve keeps the 5 s default
+    const kvm = new Kvm(setup ? jetstream(nc, { timeout: 30_000 }) : nc);
+    const kv = await kvm.create(bucket, { ttl: ttlMs, history: 1, max_bytes: maxBytes, replicas: setup?.replicas ?? 1 });
     return new KvCameraActivityStore(kv, log);
   }
 

@@ -28,6 +28,24 @@ describe("diffIntake", () => {
     expect(formatDiff(d.find((x) => x.setting === "max_deliver")!)).toMatch(/max_deliver is 10, want -1 — .*never seen again/);
   });
 
+  it("calls fewer (or more) replicas than FRAMEGATE_STREAM_REPLICAS harmless, on every stream and the consumer: setup changes them in place", () => {
+    const three = { ...limits, replicas: 3 };
+    const d = diffIntake(asSetUp(), n, three, { ...consumer, replicas: 3 });
+    expect(d.map((x) => [x.object, x.setting, x.actual, x.wanted, x.severity])).toEqual([
+      ["stream FG", "num_replicas", "1", "3", "harmless"],
+      ["consumer FG/gw", "num_replicas", "1", "3", "harmless"],
+      ["stream FG_HISTORY", "num_replicas", "1", "3", "harmless"],
+      ["stream FG_DLQ", "num_replicas", "1", "3", "harmless"],
+    ]);
+    expect(formatDiff(d[0]!)).toMatch(/the loss of its one server stops it; setup changes it in place/);
+    // a consumer with num_replicas 0 has the stream's
+    const seen = asSetUp();
+    for (const k of ["stream", "history", "dlq"] as const) seen[k] = { ...seen[k], num_replicas: 3 };
+    seen.consumer = { ...seen.consumer, num_replicas: 0 };
+    expect(diffIntake(seen, n, three, { ...consumer, replicas: 3 })).toEqual([]);
+    expect(diffIntake(seen, n, limits, consumer).map((x) => x.why)).toEqual(Array(4).fill(expect.stringMatching(/^more copies than FRAMEGATE_STREAM_REPLICAS/)));
+  });
+
   it("breaks on discard old with a limit: a full intake would delete unprocessed messages", () => {
     const seen = asSetUp();
     seen.stream = { ...seen.stream, discard: "old" };

@@ -17,6 +17,7 @@ export interface StreamSettings {
   max_bytes: number;
   max_age: number;
   sources?: { name: string }[];
+  num_replicas?: number;
 }
 
 /** The parts of a consumer's config the comparison reads (nats.js ConsumerConfig satisfies it). */
@@ -28,6 +29,8 @@ export interface ConsumerSettingsSeen {
   backoff?: number[];
   filter_subject?: string;
   filter_subjects?: string[];
+  /** 0: as many as the stream */
+  num_replicas?: number;
 }
 
 /** What a server has; undefined where the object does not exist. */
@@ -63,6 +66,14 @@ export function diffIntake(seen: IntakeSeen, n: IntakeNames, limits: IntakeLimit
   const out: SettingDiff[] = [];
   const add = (object: string, setting: string, actual: unknown, wanted: unknown, severity: SettingDiff["severity"], why: string) =>
     out.push({ object, setting, actual: show(actual), wanted: show(wanted), severity, why });
+  // nats-server changes a stream's or consumer's replica count in place (it copies the data to new peers)
+  const wantReplicas = limits.replicas ?? 1;
+  const replicas = (object: string, actual: number | undefined) => {
+    const have = actual || 1;
+    if (have === wantReplicas) return;
+    const why = have < wantReplicas ? `fewer copies than FRAMEGATE_STREAM_REPLICAS: the loss of ${have === 1 ? "its one server" : `${Math.floor(have / 2) + 1} of its servers`} stops it` : "more copies than FRAMEGATE_STREAM_REPLICAS asks for";
+    add(object, "num_replicas", have, wantReplicas, "harmless", `${why}; setup changes it in place: ${SETUP}`);
+  };
 
   const s = seen.stream;
   const so = `stream ${n.stream}`;
@@ -75,6 +86,7 @@ export function diffIntake(seen: IntakeSeen, n: IntakeNames, limits: IntakeLimit
     if (s.max_bytes <= 0) add(so, "max_bytes", "unlimited", formatBytes(limits.streamMaxBytes), "harmless", `the intake can fill the server's store, starving the other streams: ${SETUP}`);
     else if (s.max_bytes !== limits.streamMaxBytes) add(so, "max_bytes", formatBytes(s.max_bytes), formatBytes(limits.streamMaxBytes), "harmless", `FRAMEGATE_STREAM_MAX_BYTES differs from the stream: ${SETUP}`);
     if (s.max_age > 0) add(so, "max_age", `${Math.round(s.max_age / NS_PER_MS / 1000)}s`, "0 (none)", "breaks", `messages older than that are deleted whether processed or not: ${SETUP}`);
+    replicas(so, s.num_replicas);
     const subjects = s.subjects ?? [];
     for (const want of intakeSubjects(n)) {
       if (!subjects.includes(want)) add(so, "subjects", subjects.join(",") || "none", intakeSubjects(n).join(","), "breaks", `events on ${want} are not stored: ${SETUP}`);
@@ -100,6 +112,7 @@ export function diffIntake(seen: IntakeSeen, n: IntakeNames, limits: IntakeLimit
       const short = backoff.some((b) => b < want.ack_wait);
       add(co, "backoff", backoff.map(ms).join(","), "none", short ? "breaks" : "harmless", `${short ? "a step shorter than FRAMEGATE_ACK_WAIT redelivers messages still being worked on" : "unacked messages come back on that schedule instead of after ack_wait"}; naks carry their own delay: ${SETUP}`);
     }
+    replicas(co, c.num_replicas || s?.num_replicas);
     const filters = [...(c.filter_subjects ?? []), ...(c.filter_subject ? [c.filter_subject] : [])];
     if (filters.length) {
       const covered = intakeSubjects(n).every((sub) => filters.includes(sub) || (sub.startsWith(HOOK_SUBJECT_PREFIX) && filters.includes(`${HOOK_SUBJECT_PREFIX}>`)));
@@ -112,13 +125,17 @@ export function diffIntake(seen: IntakeSeen, n: IntakeNames, limits: IntakeLimit
   if (!h) add(ho, "existence", "missing", "present", "harmless", `\`framegate replay --since\` has no window to read: ${SETUP}`);
   else {
     if (!(h.sources ?? []).some((x) => x.name === n.stream)) add(ho, "sources", (h.sources ?? []).map((x) => x.name).join(",") || "none", n.stream, "harmless", `the replay window does not fill: ${SETUP}`);
+    replicas(ho, h.num_replicas);
     if (h.max_bytes !== limits.historyMaxBytes) add(ho, "max_bytes", bytes(h.max_bytes), formatBytes(limits.historyMaxBytes), "harmless", `FRAMEGATE_HISTORY_MAX_BYTES differs from the stream: ${SETUP}`);
   }
 
   const d = seen.dlq;
   const dn = `stream ${n.dlqStream}`;
   if (!d) add(dn, "existence", "missing", "present", "breaks", `failed messages cannot be dead-lettered and are retried forever: ${SETUP}`);
-  else if (d.max_bytes !== limits.dlqMaxBytes) add(dn, "max_bytes", bytes(d.max_bytes), formatBytes(limits.dlqMaxBytes), "harmless", `FRAMEGATE_DLQ_MAX_BYTES differs from the stream: ${SETUP}`);
+  else {
+    replicas(dn, d.num_replicas);
+    if (d.max_bytes !== limits.dlqMaxBytes) add(dn, "max_bytes", bytes(d.max_bytes), formatBytes(limits.dlqMaxBytes), "harmless", `FRAMEGATE_DLQ_MAX_BYTES differs from the stream: ${SETUP}`);
+  }
   return out.sort((a, b) => (a.severity === b.severity ? 0 : a.severity === "breaks" ? -1 : 1));
 }
 

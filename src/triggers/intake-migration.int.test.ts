@@ -66,7 +66,7 @@ describe("bounded intake", () => {
   it("refuses input when full (never deleting), frees space as messages are acked, and keeps them in the replay window", async () => {
     const n = names();
     const done = await ensureIntake(nc, n, { ackWaitMs: 30_000, limits });
-    expect(done.join("\n")).toMatch(new RegExp(`stream ${n.stream} created \\(intake, .*work queue, limit 64 KiB\\)`));
+    expect(done.join("\n")).toMatch(new RegExp(`stream ${n.stream} created \\(intake, .*work queue, limit 64 KiB, 1 replica\\)`));
     let stored = 0;
     let refusal: Error | undefined;
     while (!refusal && stored < 10_000) {

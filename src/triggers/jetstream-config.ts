@@ -20,12 +20,16 @@ export interface IntakeLimits {
   dlqMaxBytes: number;
   /** how long the replay window keeps a message at most (FRAMEGATE_STATE_TTL: done marks live as long) */
   historyMaxAgeMs: number;
+  /** copies of each stream in a JetStream cluster (FRAMEGATE_STREAM_REPLICAS); default 1 */
+  replicas?: number;
 }
 
 /** The consumer settings the gateway relies on. */
 export interface ConsumerSettings {
   ackWaitMs: number;
   maxAckPending?: number;
+  /** copies of the consumer's state in a cluster: the intake's (FRAMEGATE_STREAM_REPLICAS); default 1 */
+  replicas?: number;
 }
 
 /** Defaults that fit the k3s overlay's `max_file_store: 4GB` (2.75 GiB reserved in all, KV included). */
@@ -72,6 +76,7 @@ export function streamConfig(n: Pick<IntakeNames, "stream" | "minioSubject">, li
     max_bytes: limits.streamMaxBytes,
     max_age: 0,
     duplicate_window: DUPLICATE_WINDOW_NS,
+    num_replicas: limits.replicas ?? 1,
   };
 }
 
@@ -89,6 +94,7 @@ export function historyStreamConfig(n: Pick<IntakeNames, "stream">, limits: Inta
     discard: DiscardPolicy.Old,
     max_bytes: limits.historyMaxBytes,
     max_age: limits.historyMaxAgeMs * NS_PER_MS,
+    num_replicas: limits.replicas ?? 1,
   };
 }
 
@@ -106,6 +112,7 @@ export function dlqStreamConfig(n: Pick<IntakeNames, "dlqStream">, limits: Intak
     max_bytes: limits.dlqMaxBytes,
     max_age: DLQ_MAX_AGE_NS,
     duplicate_window: DUPLICATE_WINDOW_NS,
+    num_replicas: limits.replicas ?? 1,
   };
 }
 
@@ -122,5 +129,6 @@ export function consumerConfig(n: Pick<IntakeNames, "consumer">, s: ConsumerSett
     ack_wait: s.ackWaitMs * NS_PER_MS,
     max_deliver: -1,
     max_ack_pending: s.maxAckPending ?? 10_000,
+    num_replicas: s.replicas ?? 1,
   };
 }

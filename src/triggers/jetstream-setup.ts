@@ -22,6 +22,13 @@ export class MigrationNeededError extends FramegateError {
   }
 }
 
+/**
+ * How long setup waits for one JetStream API answer. In a cluster, creating or re-replicating a stream
+ * waits for its RAFT group (placement, a leader election of 4-9 s after a peer change), which can take
+ * longer than nats.js's 5 s default.
+ */
+export const SETUP_API_TIMEOUT_MS = 30_000;
+
 /** Options of {@link ensureIntake}. */
 export interface EnsureOptions extends ConsumerSettings {
   /** default: {@link DEFAULT_INTAKE_LIMITS} */
@@ -34,7 +41,7 @@ export interface EnsureOptions extends ConsumerSettings {
  * @throws FramegateError when a new byte limit is below what a stream holds (updating would delete messages)
  */
 export async function ensureIntake(nc: NatsConnection, n: IntakeNames, opts: EnsureOptions): Promise<string[]> {
-  const jsm = await jetstreamManager(nc);
+  const jsm = await jetstreamManager(nc, { timeout: SETUP_API_TIMEOUT_MS });
   const done: string[] = [];
   const limits = opts.limits ?? DEFAULT_INTAKE_LIMITS;
   const intake = streamConfig(n, limits);
@@ -45,12 +52,18 @@ export async function ensureIntake(nc: NatsConnection, n: IntakeNames, opts: Ens
   const cc = consumerConfig(n, opts);
   try {
     await jsm.consumers.info(n.stream, n.consumer);
-    await jsm.consumers.update(n.stream, n.consumer, { ack_wait: cc.ack_wait, max_deliver: cc.max_deliver, max_ack_pending: cc.max_ack_pending, backoff: [] });
-    done.push(`consumer ${n.stream}/${n.consumer} updated (max_deliver -1: the gateway counts deliveries)`);
+    await jsm.consumers
+      .update(n.stream, n.consumer, { ack_wait: cc.ack_wait, max_deliver: cc.max_deliver, max_ack_pending: cc.max_ack_pending, backoff: [], num_replicas: cc.num_replicas })
+      .catch((e: unknown) => {
+        throw replicaError(`consumer ${n.stream}/${n.consumer}`, cc.num_replicas, e);
+      });
+    done.push(`consumer ${n.stream}/${n.consumer} updated (max_deliver -1: the gateway counts deliveries; ${replicasText(cc.num_replicas)})`);
   } catch (e) {
     if (!isNotFound(e)) throw e;
-    await jsm.consumers.add(n.stream, cc);
-    done.push(`consumer ${n.stream}/${n.consumer} created`);
+    await jsm.consumers.add(n.stream, cc).catch((err: unknown) => {
+      throw replicaError(`consumer ${n.stream}/${n.consumer}`, cc.num_replicas, err);
+    });
+    done.push(`consumer ${n.stream}/${n.consumer} created (${replicasText(cc.num_replicas)})`);
   }
   // After the consumer (a work queue refuses a second unfiltered consumer once the source's exists). Until
   // the source is active an ack removes a message it never copied: wait, so a first setup has no such gap
@@ -62,17 +75,46 @@ export async function ensureIntake(nc: NatsConnection, n: IntakeNames, opts: Ens
 }
 
 /**
- * Sets a stream's byte limit (the KV bucket's stream, `KV_<bucket>`), refusing to go below what it holds.
+ * Sets a stream's byte limit and replica count (the KV bucket's stream, `KV_<bucket>`), refusing to go
+ * below what it holds. A replica change is applied in place: JetStream copies the stream to the new peers.
  * @returns the line to print
  */
-export async function ensureStreamLimit(nc: NatsConnection, stream: string, maxBytes: number): Promise<string> {
-  const jsm = await jetstreamManager(nc);
+export async function ensureStreamLimit(nc: NatsConnection, stream: string, maxBytes: number, replicas = 1): Promise<string> {
+  const jsm = await jetstreamManager(nc, { timeout: SETUP_API_TIMEOUT_MS });
   const info = await streamInfo(jsm, stream);
   if (!info) throw new FramegateError(`stream ${stream} not found: run \`framegate setup\``);
-  if (info.config.max_bytes === maxBytes) return `stream ${stream} limit ${formatBytes(maxBytes)} (unchanged)`;
+  if (info.config.max_bytes === maxBytes && info.config.num_replicas === replicas) return `stream ${stream} limit ${formatBytes(maxBytes)}, ${replicasText(replicas)} (unchanged)`;
   checkNotBelowUsage(stream, info.state.bytes, maxBytes);
-  await jsm.streams.update(stream, { ...info.config, max_bytes: maxBytes });
-  return `stream ${stream} limit set to ${formatBytes(maxBytes)}`;
+  await jsm.streams.update(stream, { ...info.config, max_bytes: maxBytes, num_replicas: replicas }).catch((e: unknown) => {
+    throw replicaError(`stream ${stream}`, replicas, e);
+  });
+  const was = info.config.num_replicas !== replicas ? ` (was ${replicasText(info.config.num_replicas)})` : "";
+  return `stream ${stream} limit set to ${formatBytes(maxBytes)}, ${replicasText(replicas)}${was}`;
+}
+
+function replicasText(n: number): string {
+  return n === 1 ? "1 replica" : `${n} replicas`;
+}
+
+/**
+ * nats-server's answers to a replica count it cannot hold, said with the setting that fixes them. Other
+ * errors pass through unchanged.
+ */
+export function replicaError(what: string, replicas: number, e: unknown): unknown {
+  const msg = e instanceof Error ? e.message : String(e);
+  if (/replicas > 1 not supported in non-clustered mode/i.test(msg)) {
+    return new FramegateError(
+      `${what}: FRAMEGATE_STREAM_REPLICAS is ${replicas}, but the NATS server is a single server, not a JetStream cluster (${msg}): set FRAMEGATE_STREAM_REPLICAS=1, or run a 3-server cluster (the ha overlay, docs/deploy.md) and run setup again`,
+      { cause: e },
+    );
+  }
+  if (/insufficient resources|no suitable peers/i.test(msg)) {
+    return new FramegateError(
+      `${what}: the cluster cannot place ${replicas} replicas (${msg}): fewer JetStream servers are up than FRAMEGATE_STREAM_REPLICAS, or they lack storage; bring the servers back or lower FRAMEGATE_STREAM_REPLICAS`,
+      { cause: e },
+    );
+  }
+  return e;
 }
 
 /** Reads what the server has of the intake, its replay window, the dead letters and the consumer. */
@@ -100,13 +142,18 @@ export async function verifyIntake(nc: NatsConnection, n: IntakeNames, limits: I
 
 async function applyStream(jsm: JetStreamManager, cfg: Partial<StreamConfig> & { name: string; max_bytes: number }, what: string): Promise<string> {
   const info = await streamInfo(jsm, cfg.name);
+  const replicas = cfg.num_replicas ?? 1;
+  const fail = (e: unknown) => {
+    throw replicaError(`stream ${cfg.name}`, replicas, e);
+  };
   if (!info) {
-    await jsm.streams.add(cfg);
-    return `stream ${cfg.name} created (${what}, limit ${formatBytes(cfg.max_bytes)})`;
+    await jsm.streams.add(cfg).catch(fail);
+    return `stream ${cfg.name} created (${what}, limit ${formatBytes(cfg.max_bytes)}, ${replicasText(replicas)})`;
   }
   checkNotBelowUsage(cfg.name, info.state.bytes, cfg.max_bytes);
-  await jsm.streams.update(cfg.name, { ...info.config, ...cfg });
-  return `stream ${cfg.name} updated (${what}, limit ${formatBytes(cfg.max_bytes)}, holds ${formatBytes(info.state.bytes)})`;
+  await jsm.streams.update(cfg.name, { ...info.config, ...cfg }).catch(fail);
+  const was = info.config.num_replicas !== replicas ? ` (was ${info.config.num_replicas})` : "";
+  return `stream ${cfg.name} updated (${what}, limit ${formatBytes(cfg.max_bytes)}, holds ${formatBytes(info.state.bytes)}, ${replicasText(replicas)}${was})`;
 }
 
 /** nats-server enforces a lowered limit by deleting the oldest messages, whatever the discard policy. */

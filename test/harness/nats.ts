@@ -53,6 +53,17 @@ export interface NatsOptions {
    * default: fresh ones made here. For checking what k8s/create-secrets.sh generated.
    */
   users?: Record<string, { pass: string; hashValue: string }>;
+  /**
+   * configuration appended to the generated nats.conf (a `cluster {}` block: test/harness/nats-cluster.ts),
+   * given the conf file's directory (nats-server resolves an include relative to the including file)
+   */
+  confExtra?: (confDir: string) => string;
+  /** extra environment of the process (variables `confExtra` refers to) */
+  env?: Record<string, string>;
+  /** the server's name (`server_name`), e.g. `n1` in a cluster */
+  name?: string;
+  /** readiness: `/healthz` (default) or `/healthz?js-server-only=true` for a cluster member started before its peers */
+  readyPath?: string;
 }
 
 /** User, password and inbox prefix of one identity on a harness server. */
@@ -106,7 +117,8 @@ export async function startNats(opts: NatsOptions = {}): Promise<NatsServer> {
   const storeDir = join(dir.path, "store");
   // nats-server resolves an include relative to the including file, so the config points back at the repository's file
   const confFile = join(dir.path, "nats.conf");
-  writeFileSync(confFile, `include "${relative(dir.path, AUTHORIZATION_CONF)}"\n`);
+  const name = opts.name ? `server_name: ${opts.name}\n` : "";
+  writeFileSync(confFile, `${name}include "${relative(dir.path, AUTHORIZATION_CONF)}"\n${opts.confExtra?.(dir.path) ?? ""}`);
   // fresh passwords per server; bcrypt cost 4 keeps start-up and each connect fast (create-secrets.sh uses 11)
   const creds = new Map<string, string>();
   const hashEnv: Record<string, string> = {};
@@ -129,16 +141,16 @@ export async function startNats(opts: NatsOptions = {}): Promise<NatsServer> {
     if (opts.jetstream !== false) args.push("-js", "-sd", storeDir);
     args.push(...(opts.args ?? []));
     mkdirSync(portsDir, { recursive: true });
-    proc = await ManagedProcess.start({ name: "nats-server", command: bin, args, env: hashEnv }, async () => {
+    proc = await ManagedProcess.start({ name: opts.name ? `nats-server ${opts.name}` : "nats-server", command: bin, args, env: { ...hashEnv, ...opts.env } }, async () => {
       const ports = readPorts(portsDir);
       if (!ports) return false;
-      const status = await httpStatus(`${ports.monitoring}/healthz`);
+      const status = await httpStatus(`${ports.monitoring}${opts.readyPath ?? "/healthz"}`);
       if (status !== 200) return false;
       port = ports.client;
       monitorPort = ports.monitorPort;
       return true;
     }, deadlineMs);
-    progress(`nats-server ready on ${HOST}:${port} in ${since(t0)}`);
+    progress(`nats-server${opts.name ? ` ${opts.name}` : ""} ready on ${HOST}:${port} in ${since(t0)}`);
   };
 
   await launch().catch((e) => {

@@ -7,7 +7,7 @@ import { FramegateError } from "../../lib/errors.js";
 import { formatDiff } from "../../triggers/intake-diff.js";
 import { migrateIntake } from "../../triggers/intake-migration.js";
 import { kvStreamName } from "../../triggers/jetstream-config.js";
-import { ensureIntake, ensureStreamLimit, verifyIntake } from "../../triggers/jetstream-setup.js";
+import { ensureIntake, ensureStreamLimit, replicaError, verifyIntake } from "../../triggers/jetstream-setup.js";
 import { intakeSettings } from "../intake-settings.js";
 import { KvStateStore } from "../../flow/state-store.js";
 import { KvCameraActivityStore } from "../../status/camera-activity-kv.js";
@@ -27,7 +27,8 @@ Creates (or updates) what the gateway needs, and is safe to run again:
     limited to FRAMEGATE_STREAM_MAX_BYTES that refuses input when full), its replay window
     <FRAMEGATE_STREAM>_HISTORY (FRAMEGATE_HISTORY_MAX_BYTES, oldest dropped), the dead-letter stream
     FRAMEGATE_DLQ_STREAM (framegate.dlq.>, FRAMEGATE_DLQ_MAX_BYTES), the durable consumer
-    FRAMEGATE_CONSUMER, the cameras' last-frame bucket FRAMEGATE_CAMERA_BUCKET, and the key-value bucket FRAMEGATE_KV_BUCKET (dedupe marks, sample clocks,
+    FRAMEGATE_CONSUMER, each with FRAMEGATE_STREAM_REPLICAS copies (raised or lowered in place on
+    existing streams; more than 1 needs a JetStream cluster), the cameras' last-frame bucket FRAMEGATE_CAMERA_BUCKET, and the key-value bucket FRAMEGATE_KV_BUCKET (dedupe marks, sample clocks,
     batch membership; FRAMEGATE_KV_MAX_BYTES, marks kept FRAMEGATE_STATE_TTL);
   - MinIO (when FRAMEGATE_MINIO_ENDPOINT is set; FRAMEGATE_MINIO_ACCESS_KEY/SECRET_KEY are its root user):
     the notification of every bucket a rule watches, sent to the NATS target FRAMEGATE_MINIO_NOTIFY_ARN,
@@ -87,11 +88,18 @@ async function run(args: string[], io: CliIo): Promise<number> {
       if (e instanceof FramegateError) throw new CliError(e.message);
       throw e;
     }
-    await KvStateStore.open(nc, cfg.FRAMEGATE_KV_BUCKET, cfg.FRAMEGATE_STATE_TTL, cfg.FRAMEGATE_KV_MAX_BYTES);
-    line(await ensureStreamLimit(nc, kvStreamName(cfg.FRAMEGATE_KV_BUCKET), cfg.FRAMEGATE_KV_MAX_BYTES));
+    const replicas = cfg.FRAMEGATE_STREAM_REPLICAS;
+    const kvFailed = (bucket: string) => (e: unknown) => {
+      const err = replicaError(`key-value bucket ${bucket}`, replicas, e);
+      throw err instanceof FramegateError ? new CliError(err.message) : err;
+    };
+    await KvStateStore.open(nc, cfg.FRAMEGATE_KV_BUCKET, cfg.FRAMEGATE_STATE_TTL, cfg.FRAMEGATE_KV_MAX_BYTES, { replicas }).catch(kvFailed(cfg.FRAMEGATE_KV_BUCKET));
+    line(await ensureStreamLimit(nc, kvStreamName(cfg.FRAMEGATE_KV_BUCKET), cfg.FRAMEGATE_KV_MAX_BYTES, replicas).catch(kvFailed(cfg.FRAMEGATE_KV_BUCKET)));
     line(`key-value bucket ${cfg.FRAMEGATE_KV_BUCKET} ready (marks kept ${Math.round(cfg.FRAMEGATE_STATE_TTL / 3_600_000)}h)`);
-    await KvCameraActivityStore.open(nc, cfg.FRAMEGATE_CAMERA_BUCKET, cfg.FRAMEGATE_CAMERA_TTL, cfg.FRAMEGATE_CAMERA_MAX_BYTES, pino({ level: "silent" })); // setup only creates it: nothing is watched
-    line(await ensureStreamLimit(nc, kvStreamName(cfg.FRAMEGATE_CAMERA_BUCKET), cfg.FRAMEGATE_CAMERA_MAX_BYTES));
+    await KvCameraActivityStore.open(nc, cfg.FRAMEGATE_CAMERA_BUCKET, cfg.FRAMEGATE_CAMERA_TTL, cfg.FRAMEGATE_CAMERA_MAX_BYTES, pino({ level: "silent" }), { replicas }).catch(
+      kvFailed(cfg.FRAMEGATE_CAMERA_BUCKET),
+    ); // setup only creates it: nothing is watched
+    line(await ensureStreamLimit(nc, kvStreamName(cfg.FRAMEGATE_CAMERA_BUCKET), cfg.FRAMEGATE_CAMERA_MAX_BYTES, replicas).catch(kvFailed(cfg.FRAMEGATE_CAMERA_BUCKET)));
     line(`key-value bucket ${cfg.FRAMEGATE_CAMERA_BUCKET} ready (cameras' last-frame times, kept ${Math.round(cfg.FRAMEGATE_CAMERA_TTL / 86_400_000)}d)`);
   } finally {
     await nc.close();
