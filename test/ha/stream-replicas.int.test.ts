@@ -7,6 +7,7 @@
 import { join } from "node:path";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
+import { connect } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runFramegate } from "../harness/framegate.js";
 import { startNats } from "../harness/nats.js";
@@ -76,6 +77,14 @@ describe("framegate setup on a 3-server JetStream cluster", () => {
     await gw.close();
     await nc.close();
   }, 90_000);
+});
+
+describe("the cluster's route authorization", () => {
+  it("is for routes only: the client port refuses the route user", async () => {
+    await expect(connect({ servers: cluster.servers[0]!.hostPort, user: "route", pass: cluster.routePassword, reconnect: false })).rejects.toThrow(/authorization/i);
+    const ok = await connect({ servers: cluster.servers[0]!.hostPort, ...cluster.credentials("gateway"), reconnect: false });
+    await ok.close(); // the same port takes a client identity, so the refusal above is about the user
+  });
 });
 
 describe("framegate setup on a single nats-server", () => {

@@ -1,7 +1,7 @@
 /**
  * @module test/harness/nats-cluster — a JetStream cluster of real nats-servers on loopback (3 by default),
  * each a {@link startNats} server with the deployment's client authorization and, inside its `cluster {}`
- * block, the ha overlay's route authorization (k8s/overlays/ha/nats/routes-authorization.conf): routes
+ * block, the ha overlay's route authorization (k8s/base/nats/routes-authorization.conf): routes
  * authenticate as user `route` with a fresh password, the way the StatefulSet's pods do.
  *
  * nats-server's RAFT timings are constants (elections 4-9 s after a leader is lost, a leader that hears
@@ -19,7 +19,7 @@ import { HOST, REPO_ROOT, freePort, progress, retryOnPortRace, since } from "./u
 import { waitFor } from "./wait.js";
 
 /** The route authorization the ha overlay's nats.conf includes inside `cluster {}`. */
-export const ROUTES_AUTHORIZATION_CONF = join(REPO_ROOT, "k8s/overlays/ha/nats/routes-authorization.conf");
+export const ROUTES_AUTHORIZATION_CONF = join(REPO_ROOT, "k8s/base/nats/routes-authorization.conf");
 const CLUSTER_NAME = "framegate";
 
 /** Options of {@link startNatsCluster}. */
@@ -36,6 +36,8 @@ export interface NatsCluster extends AsyncDisposable {
   readonly servers: NatsServer[];
   /** every server's client URL */
   readonly urls: string[];
+  /** the password of the route user `route` (what the servers send each other) */
+  readonly routePassword: string;
   /** a client connection as `identity` that knows every server (close it yourself) */
   connectAs(identity: NatsIdentity, opts?: NodeConnectionOptions): Promise<NatsConnection>;
   credentials(identity: NatsIdentity): NatsCredentials;
@@ -115,6 +117,7 @@ export async function startNatsCluster(opts: NatsClusterOptions = {}): Promise<N
     get urls() {
       return servers.map((s) => s.url);
     },
+    routePassword: routePass,
     connectAs: (identity, o) => {
       const c = servers[0]!.credentials(identity);
       return connect({ servers: servers.map((s) => s.hostPort), name: `test-${identity}`, user: c.user, pass: c.pass, inboxPrefix: c.inboxPrefix, ...o });
