@@ -3,7 +3,7 @@
 # run (and actionlint), pinned, cached outside the clone in $FRAMEGATE_TOOLS_CACHE (default
 # ~/.cache/framegate). A second run takes seconds.
 #
-# usage: scripts/tools.sh [all|node|nats|minio|etcd|kube|argo|kwok|promtool|actionlint|chromium|env|node-dir]
+# usage: scripts/tools.sh [all|node|nats|minio|etcd|kube|argo|kwok|promtool|prometheus|nats-exporter|actionlint|chromium|env|node-dir]
 #   env       prints a PATH line that puts the pinned Node first, and `export FRAMEGATE_<TOOL>=path` lines for
 #             the harness (after `all`).
 #   node-dir  prints the pinned Node's directory (its bin/ holds `node`; the Makefile puts it first on PATH).
@@ -19,7 +19,10 @@ ARGO_VERSION=v3.6.18  # v3.6.19 is not on the Go module proxy (403 "not availabl
 KWOK_VERSION=v0.7.0
 ACTIONLINT_VERSION=v1.7.12  # lints .github/workflows (make lint-workflows), with Debian's shellcheck for run: blocks
 ETCD_DEBIAN=3.4.23
-PROMETHEUS_VERSION=v0.316.0  # the Go module of Prometheus 3.x; only cmd/promtool is built (tests the alert rules)
+PROMETHEUS_VERSION=v0.316.0  # the Go module of Prometheus 3.x: cmd/promtool (tests the alert rules) and cmd/prometheus
+# prometheus-nats-exporter: the Go module proxy refuses its module, so its source at this tag is checked in
+# under third_party/ (Apache-2.0, LICENSE beside it) and built from there; its dependencies come from the proxy.
+NATS_EXPORTER_VERSION=v0.20.1
 
 CACHE="${FRAMEGATE_TOOLS_CACHE:-$HOME/.cache/framegate}"
 mkdir -p "$CACHE"
@@ -100,7 +103,7 @@ tool_minio() { go_install "$CACHE/minio-$MINIO_VERSION" "github.com/minio/minio@
 # module's version list to check deprecation, and the proxy answers 403 for argo-workflows' list.
 go_build_mod() {
   local dir="$1" module="$2" version="$3" ldflags="$4"; shift 4
-  local pkg missing=()
+  local pkg missing=() tags="${GO_BUILD_TAGS:-}"
   for pkg in "$@"; do [[ -x "$dir/$(basename "$pkg")" ]] || missing+=("$pkg"); done
   if [[ ${#missing[@]} -eq 0 ]]; then return 0; fi
   need_go
@@ -113,7 +116,7 @@ go_build_mod() {
   (cd "$mod" && GOFLAGS=-mod=mod go mod tidy)
   for pkg in "${missing[@]}"; do
     local name; name="$(basename "$pkg")"
-    (cd "$mod" && GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath -ldflags "$ldflags" -o "$dir/$name.tmp" "$pkg")
+    (cd "$mod" && GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath ${tags:+-tags "$tags"} -ldflags "$ldflags" -o "$dir/$name.tmp" "$pkg")
     mv "$dir/$name.tmp" "$dir/$name"
     log "built $dir/$name"
   done
@@ -124,11 +127,32 @@ tool_argo() {
   go_build_mod "$CACHE/argo-$ARGO_VERSION" "$m" "$ARGO_VERSION" "-X $m.version=$ARGO_VERSION" \
     "$m/cmd/argo" "$m/cmd/workflow-controller"
 }
-# promtool only (`promtool test rules` for k8s/monitoring); building Prometheus itself is not needed.
+# promtool (`promtool test rules` for k8s/monitoring).
 tool_promtool() {
   local m=github.com/prometheus/prometheus
   go_build_mod "$CACHE/promtool-$PROMETHEUS_VERSION" "$m" "$PROMETHEUS_VERSION" "-X github.com/prometheus/common/version.Version=${PROMETHEUS_VERSION#v}" \
     "$m/cmd/promtool"
+}
+# The Prometheus server (the "metrics are real" test scrapes the stack with it): no UI assets (its API is
+# all the test reads) and no service discovery but static and file targets (-tags remove_all_sd), which
+# keeps the cloud SDKs out of the build.
+tool_prometheus() {
+  local m=github.com/prometheus/prometheus
+  GO_BUILD_TAGS=remove_all_sd go_build_mod "$CACHE/prometheus-$PROMETHEUS_VERSION" "$m" "$PROMETHEUS_VERSION" \
+    "-X github.com/prometheus/common/version.Version=${PROMETHEUS_VERSION#v}" "$m/cmd/prometheus"
+}
+# prometheus-nats-exporter, built from the checked-in source (see NATS_EXPORTER_VERSION above).
+tool_nats_exporter() {
+  local dir="$CACHE/prometheus-nats-exporter-$NATS_EXPORTER_VERSION" name=prometheus-nats-exporter
+  if [[ -x "$dir/$name" ]]; then return 0; fi
+  need_go
+  local src; src="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/third_party/prometheus-nats-exporter"
+  log "building prometheus-nats-exporter $NATS_EXPORTER_VERSION from $src (first run only; cached in $dir)"
+  mkdir -p "$dir"
+  (cd "$src" && GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath \
+    -ldflags "-X main.version=${NATS_EXPORTER_VERSION#v}" -o "$dir/$name.tmp" .)
+  mv "$dir/$name.tmp" "$dir/$name"
+  log "built $dir/$name"
 }
 tool_kwok() { go_install "$CACHE/kwok-$KWOK_VERSION" "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION"; }
 tool_actionlint() {
@@ -207,14 +231,16 @@ env_lines() {
   echo "export FRAMEGATE_WORKFLOW_CONTROLLER=$CACHE/argo-$ARGO_VERSION/workflow-controller"
   echo "export FRAMEGATE_KWOK=$CACHE/kwok-$KWOK_VERSION/kwok"
   echo "export FRAMEGATE_PROMTOOL=$CACHE/promtool-$PROMETHEUS_VERSION/promtool"
+  echo "export FRAMEGATE_PROMETHEUS=$CACHE/prometheus-$PROMETHEUS_VERSION/prometheus"
+  echo "export FRAMEGATE_NATS_EXPORTER=$CACHE/prometheus-nats-exporter-$NATS_EXPORTER_VERSION/prometheus-nats-exporter"
   echo "export FRAMEGATE_ACTIONLINT=$CACHE/actionlint-$ACTIONLINT_VERSION/actionlint"
 }
 
 case "${1:-all}" in
-  all) tool_node; tool_nats; tool_etcd; tool_minio; tool_kube; tool_argo; tool_kwok; tool_promtool; tool_actionlint; log "all tools ready in $CACHE" ;;
+  all) tool_node; tool_nats; tool_etcd; tool_minio; tool_kube; tool_argo; tool_kwok; tool_promtool; tool_prometheus; tool_nats_exporter; tool_actionlint; log "all tools ready in $CACHE" ;;
   node) tool_node ;; node-dir) node_dir ;;
   nats) tool_nats ;; minio) tool_minio ;; etcd) tool_etcd ;; kube) tool_kube ;; argo) tool_argo ;;
-  kwok) tool_kwok ;; promtool) tool_promtool ;; actionlint) tool_actionlint ;; chromium) tool_chromium ;;
+  kwok) tool_kwok ;; promtool) tool_promtool ;; prometheus) tool_prometheus ;; nats-exporter) tool_nats_exporter ;; actionlint) tool_actionlint ;; chromium) tool_chromium ;;
   env) env_lines ;;
-  *) echo "usage: $0 [all|node|nats|minio|etcd|kube|argo|kwok|promtool|actionlint|chromium|env|node-dir]" >&2; exit 2 ;;
+  *) echo "usage: $0 [all|node|nats|minio|etcd|kube|argo|kwok|promtool|prometheus|nats-exporter|actionlint|chromium|env|node-dir]" >&2; exit 2 ;;
 esac

@@ -83,7 +83,9 @@ export type Tool =
   | "ARGO"
   | "WORKFLOW_CONTROLLER"
   | "KWOK"
-  | "PROMTOOL";
+  | "PROMTOOL"
+  | "PROMETHEUS"
+  | "NATS_EXPORTER";
 
 /** `scripts/tools.sh` argument that installs each tool. */
 const INSTALL_ARG: Record<Tool, string> = {
@@ -97,6 +99,8 @@ const INSTALL_ARG: Record<Tool, string> = {
   WORKFLOW_CONTROLLER: "argo",
   KWOK: "kwok",
   PROMTOOL: "promtool",
+  PROMETHEUS: "prometheus",
+  NATS_EXPORTER: "nats-exporter",
 };
 
 let cachePaths: Record<string, string> | undefined;
