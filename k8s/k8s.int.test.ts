@@ -184,8 +184,9 @@ describe.each(OVERLAYS)("overlay %s", (overlay) => {
     expect(c.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true });
     expect(c.env.find((e: { name: string }) => e.name === "FRAMEGATE_API_TOKEN").valueFrom.secretKeyRef).toEqual({ name: "framegate-api", key: "apiToken" });
     expect(podSpec(gw).serviceAccountName).toBe("framegate-gateway");
+    expect(c.env.find((e: { name: string }) => e.name === "FRAMEGATE_ARGO_UI_URL")?.value, "the dashboard links Workflows to Argo's UI (port-forward by default)").toBe("https://localhost:2746");
     const rulesSource = c.env.find((e: { name: string }) => e.name === "FRAMEGATE_RULES_SOURCE")?.value;
-    expect(rulesSource, "k3s reads the Pipelines it applies; the base keeps the files default").toBe(overlay === "k3s" ? "kubernetes" : undefined);
+    expect(rulesSource, "k3s reads the Pipelines it applies; the base keeps the files default").toBe(overlay.startsWith("k3s") ? "kubernetes" : undefined);
     expect((find(objects, "PodDisruptionBudget", "framegate-gateway").spec as { minAvailable: number }).minAvailable).toBe(1);
     expect((find(objects, "Service", "framegate").spec as { ports: unknown[] }).ports).toEqual([{ name: "http", port: 80, targetPort: "http" }]);
   });
@@ -240,7 +241,7 @@ describe.each(OVERLAYS)("overlay %s", (overlay) => {
     expect((find(objects, "ConfigMap", "nats-config").data as Record<string, string>)["nats.conf"]).toMatch(/jetstream \{[^}]*store_dir: \/data\/jetstream/);
     expect((nats.spec as { serviceName: string }).serviceName).toBe("nats-headless");
     expect((find(objects, "Service", "nats-headless").spec as { clusterIP: string }).clusterIP).toBe("None");
-    if (overlay === "k3s") {
+    if (overlay.startsWith("k3s")) {
       const classes = [
         (find(objects, "PersistentVolumeClaim", "minio-data").spec as { storageClassName?: string }).storageClassName,
         (nats.spec as { volumeClaimTemplates: Array<{ spec: { storageClassName?: string } }> }).volumeClaimTemplates[0]!.spec.storageClassName,
@@ -303,6 +304,15 @@ describe.each(OVERLAYS)("overlay %s", (overlay) => {
     expect(crds.code, crds.out).toBe(0);
     const established = await kubectl(["wait", "--for=condition=Established", "--timeout=30s", "crd", "-l", "app.kubernetes.io/part-of=framegate"]);
     expect(established.code, established.out).toBe(0);
+
+    // the Prometheus Operator's CRDs (pinned copies, test/harness/monitoring-crds) for overlays with k8s/monitoring
+    const monitoringCrds = await kubectl(["apply", "--server-side", "-k", join(REPO_ROOT, "test/harness/monitoring-crds")]);
+    expect(monitoringCrds.code, monitoringCrds.out).toBe(0);
+    // (kubectl wait fails on a CRD whose status has no conditions yet, so poll)
+    const crdEstablished = (crd: string) => kubectl(["get", "crd", crd, "-o", "jsonpath={.status.conditions[?(@.type=='Established')].status}"]);
+    for (const crd of ["servicemonitors", "podmonitors", "prometheusrules"]) {
+      await waitFor(`CRD ${crd}.monitoring.coreos.com Established`, async () => (await crdEstablished(`${crd}.monitoring.coreos.com`)).out === "True", 30_000);
+    }
 
     const file = join(work, `${overlay}.yaml`);
     writeFileSync(file, yaml);

@@ -123,6 +123,7 @@ const EXPECTED = [
   ...["outside", "ingress-controller", "prometheus"].map((p) => `${p} -> framegate-gateway:8080/TCP`),
   ...["outside", "ingress-controller"].map((p) => `${p} -> argo-server:2746/TCP`),
   "prometheus -> workflow-controller:9090/TCP",
+  "prometheus -> nats:7777/TCP",
 ].sort();
 
 describe.each(OVERLAYS)("network policies of overlay %s", (overlay) => {
@@ -133,7 +134,8 @@ describe.each(OVERLAYS)("network policies of overlay %s", (overlay) => {
     const extra = flows.filter((f) => !EXPECTED.includes(f));
     expect({ missing, extra }).toEqual({ missing: [], extra: [] });
     // spelled out, the properties the list implies
-    expect(flows.filter((f) => / -> nats:/.test(f) && !/^(minio|framegate-gateway|framegate-setup) /.test(f)), "only MinIO, the gateway and setup reach NATS").toEqual([]);
+    expect(flows.filter((f) => / -> nats:(4222|8222)\//.test(f) && !/^(minio|framegate-gateway|framegate-setup) /.test(f)), "only MinIO, the gateway and setup reach NATS").toEqual([]);
+    expect(flows.filter((f) => / -> nats:7777\//.test(f)), "the exporter sidecar's metrics: Prometheus only").toEqual(["prometheus -> nats:7777/TCP"]);
     expect(flows.filter((f) => /node\/(etcd|kubelet)/.test(f)), "nothing of framegate's reaches etcd or a kubelet").toEqual([]);
     expect(flows.filter((f) => f.startsWith("impostor ") || f.startsWith("neighbour ")), "labels copied in another namespace grant nothing").toEqual([]);
     expect(flows.filter((f) => / -> outside:/.test(f)), "no pod reaches the Internet").toEqual([]);

@@ -60,12 +60,18 @@ describe("alert rules with promtool", () => {
 });
 
 describe("the monitoring component builds", () => {
-  it("into the PrometheusRule and a dashboards ConfigMap labelled for Grafana's sidecar", async () => {
+  it("into the scrape targets, the PrometheusRule and a dashboards ConfigMap labelled for Grafana's sidecar", async () => {
     const dir = mkdtempSync(join(REPO_ROOT, "k8s/.monitoring-build-"));
     try {
-      writeFileSync(join(dir, "kustomization.yaml"), `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: framegate\ncomponents:\n- ${relative(dir, DIR)}\n`);
+      writeFileSync(join(dir, "kustomization.yaml"), `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\ncomponents:\n- ${relative(dir, DIR)}\n`);
       const { objects } = await kustomize(dir);
-      expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual(["ConfigMap/framegate-dashboards", "PrometheusRule/framegate"]);
+      expect(objects.map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`).sort()).toEqual([
+        "ConfigMap/framegate/framegate-dashboards",
+        "PodMonitor/argo/workflow-controller",
+        "PodMonitor/framegate/nats",
+        "PrometheusRule/framegate/framegate",
+        "ServiceMonitor/framegate/framegate-gateway",
+      ]);
       const cm = objects.find((o) => o.kind === "ConfigMap")!;
       expect(cm.metadata.labels).toMatchObject({ grafana_dashboard: "1" });
       const data = cm.data as Record<string, string>;
