@@ -102,7 +102,12 @@ export class Processor {
   async handle(msg: DecodedMessage): Promise<Decision> {
     const swept = msg.header(HEADERS.sweep);
     // a swept message's log lines say so (and which sweep published it)
-    const log = this.#d.log.child({ seq: msg.seq, subject: msg.subject, delivery: msg.deliveryCount, ...(swept !== undefined && { swept }) });
+    // every line about the message names its event(s): the id the Workflow's framegate.io/event-id annotation
+    // and the webhook's "accepted" line carry, so one log search follows a frame from upload to result
+    const ids = msg.decoded.ok ? msg.decoded.events.map((e) => e.id) : [msg.header(HEADERS.eventId) ?? msg.header(HEADERS.msgId) ?? `seq:${msg.seq}`];
+    // (a notification with several records: `events` on the message's lines, `event` on each record's line)
+    const many = ids.length > 1;
+    const log = this.#d.log.child({ ...(many ? { events: ids } : { event: ids[0] }), seq: msg.seq, subject: msg.subject, delivery: msg.deliveryCount, ...(swept !== undefined && { swept }) });
     if (!msg.decoded.ok) {
       const reason = msg.decoded.error.message;
       log.warn({ reason, err: msg.decoded.error }, "bad event, dead-lettering");
@@ -130,6 +135,7 @@ export class Processor {
           this.submit(m, catalog, msg, waiting, ruleSet?.pipelines).then((o) => {
             r.outcomes.push(o);
             outcomes.push(o);
+            logOutcome(log, many ? m.event.id : undefined, o);
           }),
         );
       }
@@ -319,6 +325,16 @@ export class Processor {
       return { kind: "nak", delayMs: backoffMs(msg.deliveryCount), reason: "dead-letter stream unavailable" };
     }
   }
+}
+
+/**
+ * One line per event and pipeline (`event` given when the message's log does not name it alone): a created (or already existing) Workflow at info, a skip at debug (sampled
+ * streams skip most frames). Failures are logged once per message by `decide`.
+ */
+function logOutcome(log: Logger, event: string | undefined, o: PipelineOutcome): void {
+  const ev = event === undefined ? {} : { event };
+  if (o.kind === "created" || o.kind === "exists") log.info({ ...ev, pipeline: o.pipeline, workflow: o.workflow }, o.kind === "created" ? "workflow created" : "workflow exists");
+  else if (o.kind === "skipped") log.debug({ ...ev, pipeline: o.pipeline, reason: o.reason }, "event skipped");
 }
 
 /** Event time for sampling: when the camera's frame landed (MinIO) or the hook was received. */

@@ -54,9 +54,9 @@ export function hookRoutes(deps: ResolvedGatewayDeps): Hono<GatewayEnv> {
     }
     const body = await readBodyCapped(c.req.raw, deps.maxBodyBytes);
     const value = parseJsonObject(bodyText(body));
-    let records: number;
+    let events: string[];
     try {
-      records = parseMinioNotification(value, { subject: deps.minioSubject }).length;
+      events = parseMinioNotification(value, { subject: deps.minioSubject }).map((e) => e.id);
     } catch (err) {
       if (err instanceof BadEventError) throw new HttpError(400, `${err.message} (POST /hooks/minio takes MinIO bucket notifications only)`, {}, { cause: err });
       throw err;
@@ -68,7 +68,8 @@ export function hookRoutes(deps: ResolvedGatewayDeps): Hono<GatewayEnv> {
       msgId: id,
       headers: encodeIntake({ eventId: id, requestId: c.get("requestId") }),
     });
-    log.info({ hook: "minio", id, seq: res.seq, duplicate: res.duplicate, records }, "minio notification accepted");
+    // `event`: the ids the consumer's lines and the Workflow's framegate.io/event-id annotation carry
+    log.info({ hook: "minio", id, event: events.length === 1 ? events[0] : events, seq: res.seq, duplicate: res.duplicate, records: events.length }, "minio notification accepted");
     return c.json({ id, duplicate: res.duplicate }, 202);
   });
 
@@ -104,7 +105,7 @@ export function hookRoutes(deps: ResolvedGatewayDeps): Hono<GatewayEnv> {
       msgId,
       headers: encodeIntake({ eventId: id, requestId: c.get("requestId") }),
     });
-    log.info({ hook: hook.name, id, seq: res.seq, duplicate: res.duplicate }, "hook accepted");
+    log.info({ hook: hook.name, id, event: id, seq: res.seq, duplicate: res.duplicate }, "hook accepted");
     return c.json({ id, duplicate: res.duplicate }, 202);
   });
 

@@ -47,6 +47,7 @@ export function workflowRowOf(obj: WatchedWorkflow): WorkflowRow | undefined {
     createdAt: iso(m.creationTimestamp) ?? "",
     events: Number.isInteger(count) && count > 0 ? count : 1,
   };
+  if (ann["framegate.io/event-id"]) row.event = ann["framegate.io/event-id"];
   const camera = ann["framegate.io/camera"] || labels["framegate.io/camera"];
   if (camera) row.camera = camera;
   const startedAt = iso(obj.status?.startedAt);

@@ -23,6 +23,8 @@ export interface WorkflowRow {
   finishedAt?: string;
   /** events the Workflow processes (`framegate.io/count`, 1 when absent) */
   events: number;
+  /** `framegate.io/event-id`: the id of its (first) event, the one the gateway's log lines carry as `event` */
+  event?: string;
   /** `status.message`: why it failed, usually */
   message?: string;
 }

@@ -51,6 +51,7 @@ import type { EventPublisher } from "../../triggers/stream.js";
 import { runObject, type RunObjectDeps, type RunRequest, type RunResult } from "../../flow/run-object.js";
 import type { Command } from "../command.js";
 import type { CliIo } from "../io.js";
+import { logFinishedWorkflows } from "../../workflows/finished-log.js";
 
 const usage = `framegate serve — run the gateway: HTTP (webhooks, /api, /metrics) and the JetStream consumer
 
@@ -175,6 +176,7 @@ async function openGateway(cfg: Config, log: Logger, overrides: { kubeConfig?: K
   await status.start();
   const limits = new Limits(status.workflows);
   status.workflows.onChange(() => limits.changed());
+  status.workflows.onChange(logFinishedWorkflows(log));
   const publisher = new JetStreamPublisher(nc);
   log.info({ bucket: cfg.FRAMEGATE_KV_BUCKET }, "start-up: opening the flow-control state (JetStream KV)");
   const state = await KvStateStore.open(nc, cfg.FRAMEGATE_KV_BUCKET, cfg.FRAMEGATE_STATE_TTL, cfg.FRAMEGATE_KV_MAX_BYTES, { create: false });
