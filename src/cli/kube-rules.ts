@@ -1,6 +1,7 @@
 /**
  * @module cli/kube-rules — `serve` with FRAMEGATE_RULES_SOURCE=kubernetes: the rule store fed by the
- * Pipelines and ProcessingServices of the gateway's namespace, and this replica's hold on the status Lease.
+ * Pipelines and ProcessingServices of the gateway's namespace, this replica's hold on the status Lease, and
+ * (with MinIO configured) the bucket notifications the holder keeps in step with the accepted Pipelines.
  */
 import { hostname } from "node:os";
 import type { KubeConfig } from "@kubernetes/client-node";
@@ -15,6 +16,10 @@ import type { RuleSet } from "../rules/types.js";
 import { SERVICE_KIND } from "../rules/catalog-schema.js";
 import { asFile, resourceLabel, type RuleResource } from "../rules/resource-rules.js";
 import type { RuleDraftsOptions } from "../gateway/rule-drafts.js";
+import { notificationFilters } from "../rules/notification-filters.js";
+import { minioNotificationClient } from "../storage/bucket-notifications.js";
+import { NOTIFICATIONS_CONDITION, NotificationSync } from "../storage/notification-sync.js";
+import { s3Client } from "../storage/s3-client.js";
 
 /** How long start-up waits for the first list of both kinds, by default. */
 const SYNC_TIMEOUT_MS = 60_000;
@@ -33,7 +38,17 @@ export async function openKubeRules(
   let store: RuleStore | undefined;
   let pending: { ruleSet: RuleSet; hash: string } | undefined;
   let source: KubeRuleSource | undefined;
-  const lease = new StatusLease({ kc, namespace, identity, log, onLeader: () => source?.resync() });
+  let notifications: NotificationSync | undefined;
+  const lease = new StatusLease({
+    kc,
+    namespace,
+    identity,
+    log,
+    onLeader: () => {
+      source?.resync();
+      notifications?.schedule();
+    },
+  });
   source = new KubeRuleSource({
     kc,
     namespace,
@@ -52,7 +67,27 @@ export async function openKubeRules(
       `cannot list the Pipelines and ProcessingServices of namespace ${namespace} within ${syncTimeoutMs / 1000} s — apply the CRDs (kubectl apply -k k8s/base/crds) and the gateway's Role (k8s/base/gateway/rbac.yaml), or set FRAMEGATE_NAMESPACE; the log above says what the API server answered`,
     );
   }
-  store = RuleStore.fromRuleSet(pending.ruleSet, metrics ? { log, metrics } : { log }, pending.hash);
+  const rules = RuleStore.fromRuleSet(pending.ruleSet, metrics ? { log, metrics } : { log }, pending.hash);
+  store = rules;
+  // MinIO's bucket notifications follow the accepted Pipelines (the Lease holder changes them)
+  if (cfg.FRAMEGATE_MINIO_ENDPOINT && cfg.FRAMEGATE_MINIO_ACCESS_KEY && cfg.FRAMEGATE_MINIO_SECRET_KEY) {
+    const minio = s3Client({ endpoint: cfg.FRAMEGATE_MINIO_ENDPOINT, accessKey: cfg.FRAMEGATE_MINIO_ACCESS_KEY, secretKey: cfg.FRAMEGATE_MINIO_SECRET_KEY });
+    notifications = new NotificationSync({
+      client: minioNotificationClient(minio),
+      arn: cfg.FRAMEGATE_MINIO_NOTIFY_ARN,
+      wanted: () => notificationFilters(rules.current().ruleSet.pipelines),
+      isLeader: () => lease.leader,
+      onResult: (conditions) => source!.reportPipelineConditions(NOTIFICATIONS_CONDITION, conditions),
+      log,
+      ...(metrics ? { metrics } : {}),
+    });
+    const sync = notifications;
+    rules.onSwap(() => sync.schedule());
+    defer("bucket notification sync", () => sync.stop());
+    sync.schedule(0);
+  } else {
+    log.info("FRAMEGATE_MINIO_ENDPOINT and its keys are not all set: bucket notifications are left to framegate setup");
+  }
   return { store, source, namespace };
 }
 

@@ -8,6 +8,7 @@ import { stringify } from "yaml";
 import { SERVICE_KIND, serviceSpecSchema } from "./catalog-schema.js";
 import { openApiSchema, type OpenApiSchema } from "./crd-schema.js";
 import { API_GROUP, DNS_LABEL_RE, pipelineSpecSchema } from "./schema.js";
+import { NOTIFICATIONS_CONDITION } from "../storage/notification-sync.js";
 
 /** The version every framegate resource is served and stored in. */
 export const CRD_VERSION = "v1alpha1";
@@ -38,7 +39,7 @@ function statusSchema(summaries: Record<string, string>): OpenApiSchema {
       items: condition,
       "x-kubernetes-list-type": "map",
       "x-kubernetes-list-map-keys": ["type"],
-      description: `${ACCEPTED_CONDITION}: True when the gateway runs this generation, False with the reason, the field path and how to fix it`,
+      description: `${ACCEPTED_CONDITION}: True when the gateway runs this generation, False with the reason, the field path and how to fix it; ${NOTIFICATIONS_CONDITION} (Pipelines with a minio trigger, kubernetes mode): whether MinIO's bucket notification covers the trigger, or what to fix`,
     },
   };
   for (const [name, description] of Object.entries(summaries)) properties[name] = { type: "string", maxLength: 1024, description };
@@ -122,6 +123,7 @@ export function pipelineCrd(): Record<string, unknown> {
       { name: "Bucket", type: "string", jsonPath: ".spec.trigger.bucket", priority: 1, description: "MinIO bucket (minio triggers)" },
       { name: "Key", type: "string", jsonPath: ".spec.trigger.key", priority: 1, description: "key pattern (minio triggers)" },
       { name: "Hook", type: "string", jsonPath: ".spec.trigger.hook", priority: 1, description: "POST /hooks/<hook> (webhook triggers)" },
+      { name: "Notifications", type: "string", jsonPath: `.status.conditions[?(@.type=="${NOTIFICATIONS_CONDITION}")].reason`, priority: 1, description: "whether MinIO notifies the gateway of this trigger's bucket (Configured), or why not" },
     ],
   });
 }

@@ -15,7 +15,7 @@ import { CRD_VERSION } from "./crds.js";
 import { judgeResources, type ResourceJudgement, type RuleResource } from "./resource-rules.js";
 import { API_GROUP } from "./schema.js";
 import type { StatusLease } from "./status-lease.js";
-import { StatusWriter } from "./status-writer.js";
+import { StatusWriter, type ReportedCondition } from "./status-writer.js";
 
 export interface KubeRuleSourceOptions {
   kc: KubeConfig;
@@ -52,6 +52,7 @@ export class KubeRuleSource {
   #stopped = false;
   #writing: Promise<void> = Promise.resolve();
   #syncWaiters: (() => void)[] = [];
+  #reported?: { managed: string[]; byPipeline: ReadonlyMap<string, ReportedCondition> };
 
   constructor(o: KubeRuleSourceOptions) {
     this.#o = o;
@@ -113,6 +114,16 @@ export class KubeRuleSource {
       await w.informer.stop().catch(() => undefined);
     }
     await this.#writing;
+  }
+
+  /**
+   * Conditions of type `type` that another part of the gateway judged per Pipeline (the bucket
+   * notifications): written with the verdicts by the Lease holder; a running Pipeline missing from
+   * `byPipeline` loses its condition of that type, and so does a refused one.
+   */
+  reportPipelineConditions(type: string, byPipeline: ReadonlyMap<string, ReportedCondition>): void {
+    this.#reported = { managed: [type], byPipeline };
+    this.#changed();
   }
 
   /** Writes the statuses again if this replica holds the Lease (after it took it over). */
@@ -185,7 +196,13 @@ export class KubeRuleSource {
         const [ps, ss] = this.#watches.map((w) => w.informer.list());
         return new Map<string, RuleResource>([...ps!.map((r) => [`Pipeline:${r.metadata.name}`, r] as const), ...ss!.map((r) => [`${SERVICE_KIND}:${r.metadata.name}`, r] as const)]);
       };
-      this.#writing = this.#writing.then(() => this.#writer.write(judgement.verdicts, stored())).catch((err) => this.#log.warn({ err }, "status write failed"));
+      const reported = this.#reported;
+      const extra = reported && ((v: { kind: string; name: string; accepted: boolean }) => {
+        if (v.kind !== "Pipeline") return undefined;
+        const c = v.accepted ? reported.byPipeline.get(v.name) : undefined;
+        return { managed: reported.managed, conditions: c ? [c] : [] };
+      });
+      this.#writing = this.#writing.then(() => this.#writer.write(judgement.verdicts, stored(), new Date(), extra)).catch((err) => this.#log.warn({ err }, "status write failed"));
     }
   }
 }

@@ -33,4 +33,28 @@ describe("the status of a verdict", () => {
     expect(sameStatus({ ...stored, observedGeneration: 1 }, wanted)).toBe(false);
     expect(sameStatus(undefined, wanted)).toBe(false);
   });
+
+  it("writes reported conditions besides Accepted, keeps the stored order, and removes a managed type no longer reported", () => {
+    const ready = { type: "NotificationsReady", status: "True" as const, reason: "Configured", message: "bucket raw sends ..." };
+    const managed = ["NotificationsReady"];
+    const first = desiredStatus(verdict(true, 1), undefined, t0, { managed, conditions: [ready] });
+    expect(first.conditions!.map((c) => [c.type, c.status, c.observedGeneration])).toEqual([
+      ["Accepted", "True", 1],
+      ["NotificationsReady", "True", 1],
+    ]);
+    // stored with another condition in front (someone else's): its place and the others' order stay
+    const foreign = { type: "Reviewed", status: "True" as const, reason: "Ok", message: "", lastTransitionTime: t0.toISOString() };
+    const stored = { ...first, conditions: [foreign, ...first.conditions!] };
+    const failed = desiredStatus(verdict(true, 1), stored, t1, { managed, conditions: [{ ...ready, status: "False", reason: "AccessDenied", message: "run framegate setup" }] });
+    expect(failed.conditions!.map((c) => [c.type, c.status, c.lastTransitionTime])).toEqual([
+      ["Reviewed", "True", t0.toISOString()],
+      ["Accepted", "True", t0.toISOString()],
+      ["NotificationsReady", "False", t1.toISOString()],
+    ]);
+    // not reported any more (a webhook pipeline now): removed; nothing reported at all: left as stored
+    expect(desiredStatus(verdict(true, 1), stored, t1, { managed, conditions: [] }).conditions!.map((c) => c.type)).toEqual(["Reviewed", "Accepted"]);
+    expect(desiredStatus(verdict(true, 1), stored, t1).conditions!.map((c) => c.type)).toEqual(["Reviewed", "Accepted", "NotificationsReady"]);
+    // the same conditions in another order are the same status (no write)
+    expect(sameStatus({ ...first, conditions: [...first.conditions!].reverse() }, first)).toBe(true);
+  });
 });

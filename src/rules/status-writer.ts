@@ -1,7 +1,8 @@
 /**
  * @module rules/status-writer — the `status` of Pipelines and ProcessingServices from the verdicts of
  * resource-rules.ts: `observedGeneration`, the `Accepted` condition, and for Pipelines the one-line
- * trigger and select shown by `kubectl get pipelines`. Writes only what differs from the stored status
+ * trigger and select shown by `kubectl get pipelines`, and the conditions other parts report (the
+ * bucket notifications' `NotificationsReady`), so one writer writes the whole status. Writes only what differs from the stored status
  * (a JSON patch of the status subresource), so a verdict is written once; `lastTransitionTime` moves only
  * when the condition's status does.
  */
@@ -12,26 +13,50 @@ import { ACCEPTED_CONDITION, CRD_VERSION } from "./crds.js";
 import type { Condition, ResourceStatus, RuleResource, Verdict } from "./resource-rules.js";
 import { API_GROUP } from "./schema.js";
 
-/** The status a verdict asks for, keeping the transition time of an unchanged condition. */
-export function desiredStatus(v: Verdict, current: ResourceStatus | undefined, now: Date): ResourceStatus {
-  const before = current?.conditions?.find((c) => c.type === ACCEPTED_CONDITION);
-  const status: Condition["status"] = v.accepted ? "True" : "False";
-  const condition: Condition = {
-    type: ACCEPTED_CONDITION,
-    status,
-    reason: v.reason,
-    message: v.message,
+/** A condition another part of the gateway reports for a resource (e.g. `NotificationsReady`). */
+export type ReportedCondition = Pick<Condition, "type" | "status" | "reason" | "message">;
+
+/**
+ * Conditions besides `Accepted` to write for one resource: `conditions` replace those of their types, and
+ * a stored condition of a `managed` type that is not among them is removed. Undefined: leave them as stored.
+ */
+export interface ReportedConditions {
+  managed: readonly string[];
+  conditions: readonly ReportedCondition[];
+}
+
+/**
+ * The status a verdict asks for, keeping the transition time of each unchanged condition and the order
+ * of the stored ones (a new type goes last), so an unchanged status compares equal.
+ */
+export function desiredStatus(v: Verdict, current: ResourceStatus | undefined, now: Date, reported?: ReportedConditions): ResourceStatus {
+  const stored = new Map((current?.conditions ?? []).map((c) => [c.type, c]));
+  const condition = (c: ReportedCondition): Condition => ({
+    ...c,
     observedGeneration: v.generation,
-    lastTransitionTime: before?.status === status ? before.lastTransitionTime : now.toISOString(),
-  };
-  const out: ResourceStatus = { observedGeneration: v.generation, conditions: [...(current?.conditions ?? []).filter((c) => c.type !== ACCEPTED_CONDITION), condition] };
+    lastTransitionTime: stored.get(c.type)?.status === c.status ? stored.get(c.type)!.lastTransitionTime : now.toISOString(),
+  });
+  const wanted = new Map<string, Condition>([[ACCEPTED_CONDITION, condition({ type: ACCEPTED_CONDITION, status: v.accepted ? "True" : "False", reason: v.reason, message: v.message })]]);
+  for (const c of reported?.conditions ?? []) wanted.set(c.type, condition(c));
+  const managed = new Set(reported?.managed ?? []);
+  const conditions: Condition[] = [];
+  for (const c of current?.conditions ?? []) {
+    const w = wanted.get(c.type);
+    if (w) {
+      conditions.push(w);
+      wanted.delete(c.type);
+    } else if (!managed.has(c.type)) conditions.push(c);
+  }
+  conditions.push(...wanted.values());
+  const out: ResourceStatus = { observedGeneration: v.generation, conditions };
   if (v.summary) Object.assign(out, v.summary);
   return out;
 }
 
-/** Whether the stored status already says what `desired` says (transition times aside). */
+/** Whether the stored status already says what `desired` says (transition times and the conditions' order aside). */
 export function sameStatus(current: ResourceStatus | undefined, desired: ResourceStatus): boolean {
-  const strip = (s: ResourceStatus | undefined) => canonical({ ...s, conditions: (s?.conditions ?? []).map(({ lastTransitionTime: _, ...c }) => c) });
+  const strip = (s: ResourceStatus | undefined) =>
+    canonical({ ...s, conditions: (s?.conditions ?? []).map(({ lastTransitionTime: _, ...c }) => c).sort((a, b) => a.type.localeCompare(b.type)) });
   return strip(current) === strip(desired);
 }
 
@@ -70,12 +95,12 @@ export class StatusWriter {
   }
 
   /** `resources` are the objects the verdicts judged (kind:name -> object, with their stored status). */
-  async write(verdicts: readonly Verdict[], resources: ReadonlyMap<string, RuleResource>, now = new Date()): Promise<void> {
+  async write(verdicts: readonly Verdict[], resources: ReadonlyMap<string, RuleResource>, now = new Date(), reported?: (v: Verdict) => ReportedConditions | undefined): Promise<void> {
     for (const v of verdicts) {
       const key = `${v.kind}:${v.name}`;
       const cached = resources.get(key);
       const current = cached?.status;
-      const desired = desiredStatus(v, current, now);
+      const desired = desiredStatus(v, current, now, reported?.(v));
       if (sameStatus(current, desired)) continue;
       const version = (cached?.metadata as { resourceVersion?: string } | undefined)?.resourceVersion;
       const sent = this.#sent.get(key);

@@ -3,7 +3,8 @@
  * from a key on, with their user metadata (MinIO's `ListObjectsV2` extension `metadata=true`, so a rule's
  * `where.metadata` / `contentType` sees what a live notification carries). MinIO failures are translated here.
  */
-import { Client } from "minio";
+import type { Client } from "minio";
+import { s3Client } from "../storage/s3-client.js";
 import { FramegateError } from "../lib/errors.js";
 import type { ListedObject } from "../triggers/swept-object.js";
 
@@ -44,14 +45,7 @@ export class MinioObjectLister implements ObjectLister {
   readonly #client: Client;
 
   constructor(o: MinioListerOptions) {
-    const url = new URL(o.endpoint);
-    this.#client = new Client({
-      endPoint: url.hostname,
-      port: Number(url.port || (url.protocol === "https:" ? 443 : 80)),
-      useSSL: url.protocol === "https:",
-      accessKey: o.accessKey,
-      secretKey: o.secretKey,
-    });
+    this.#client = s3Client(o);
   }
 
   /**

@@ -2,7 +2,6 @@
  * @module cli/commands/setup — `framegate setup`: creates the JetStream streams and the durable consumer
  * (idempotent), and sets MinIO bucket notifications with filters derived from the rules.
  */
-import { Client as MinioClient, NotificationConfig, QueueConfig } from "minio";
 import { FramegateError } from "../../lib/errors.js";
 import { formatDiff } from "../../triggers/intake-diff.js";
 import { migrateIntake } from "../../triggers/intake-migration.js";
@@ -13,6 +12,8 @@ import { KvStateStore } from "../../flow/state-store.js";
 import { KvCameraActivityStore } from "../../status/camera-activity-kv.js";
 import { pino } from "pino";
 import { notificationFilters } from "../../rules/notification-filters.js";
+import { minioNotificationClient, syncBucketNotification } from "../../storage/bucket-notifications.js";
+import { s3Client } from "../../storage/s3-client.js";
 import { cliConfig } from "../cli-config.js";
 import { CliError, EXIT, parseFlags, type Command } from "../command.js";
 import { flagPath, loadRuleSet } from "../dry-run.js";
@@ -32,7 +33,7 @@ Creates (or updates) what the gateway needs, and is safe to run again:
     batch membership; FRAMEGATE_KV_MAX_BYTES, marks kept FRAMEGATE_STATE_TTL);
   - MinIO (when FRAMEGATE_MINIO_ENDPOINT is set; FRAMEGATE_MINIO_ACCESS_KEY/SECRET_KEY are its root user):
     the notification of every bucket a rule watches, sent to the NATS target FRAMEGATE_MINIO_NOTIFY_ARN,
-    filtered by the rules' prefixes/suffixes; the output buckets the rules name; and the policies
+    filtered by the rules' prefixes/suffixes (framegate's entry only: other entries of the bucket are kept); the output buckets the rules name; and the policies
     framegate-steps, framegate-gateway and framegate-artifacts derived from the rules, each attached to
     its user when FRAMEGATE_MINIO_{STEPS,GATEWAY,ARTIFACTS}_{ACCESS,SECRET}_KEY are set.
 Settings come from the same FRAMEGATE_* variables as \`framegate serve\`.
@@ -113,30 +114,16 @@ async function run(args: string[], io: CliIo): Promise<number> {
   if (!cfg.FRAMEGATE_MINIO_ACCESS_KEY || !cfg.FRAMEGATE_MINIO_SECRET_KEY) {
     throw new CliError("FRAMEGATE_MINIO_ACCESS_KEY and FRAMEGATE_MINIO_SECRET_KEY are needed to set bucket notifications", EXIT.usage);
   }
-  const url = new URL(cfg.FRAMEGATE_MINIO_ENDPOINT);
-  const minio = new MinioClient({
-    endPoint: url.hostname,
-    port: Number(url.port || (url.protocol === "https:" ? 443 : 80)),
-    useSSL: url.protocol === "https:",
-    accessKey: cfg.FRAMEGATE_MINIO_ACCESS_KEY,
-    secretKey: cfg.FRAMEGATE_MINIO_SECRET_KEY,
-  });
+  const minio = s3Client({ endpoint: cfg.FRAMEGATE_MINIO_ENDPOINT, accessKey: cfg.FRAMEGATE_MINIO_ACCESS_KEY, secretKey: cfg.FRAMEGATE_MINIO_SECRET_KEY });
+  const notify = minioNotificationClient(minio);
   for (const f of notificationFilters(ruleSet.pipelines)) {
-    const q = new QueueConfig(cfg.FRAMEGATE_MINIO_NOTIFY_ARN);
-    for (const e of f.events) q.addEvent(e);
-    if (f.prefix) q.addFilterPrefix(f.prefix);
-    if (f.suffix) q.addFilterSuffix(f.suffix);
-    const nconf = new NotificationConfig();
-    nconf.add(q);
+    let outcome;
     try {
-      if (!(await minio.bucketExists(f.bucket))) await minio.makeBucket(f.bucket);
-      await minio.setBucketNotification(f.bucket, nconf);
+      outcome = await syncBucketNotification(notify, f, cfg.FRAMEGATE_MINIO_NOTIFY_ARN, { createBucket: () => minio.makeBucket(f.bucket) });
     } catch (e) {
-      throw new CliError(
-        `minio: setting the notification of bucket "${f.bucket}" failed: ${(e as Error).message} — is the NATS target ${cfg.FRAMEGATE_MINIO_NOTIFY_ARN} configured (MINIO_NOTIFY_NATS_*) and online?`,
-      );
+      throw new CliError(`minio: ${(e as Error).message}`);
     }
-    io.out(`minio: bucket ${f.bucket} -> ${cfg.FRAMEGATE_MINIO_NOTIFY_ARN} events=${f.events.join(",")} prefix="${f.prefix}" suffix="${f.suffix}" (pipelines: ${f.pipelines.join(", ")})\n`);
+    io.out(`minio: bucket ${f.bucket} -> ${cfg.FRAMEGATE_MINIO_NOTIFY_ARN} events=${f.events.join(",")} prefix="${f.prefix}" suffix="${f.suffix}" (pipelines: ${f.pipelines.join(", ")})${outcome === "unchanged" ? " unchanged" : ""}\n`);
   }
   // the steps may write the output buckets but not create them
   for (const b of new Set(ruleSet.pipelines.map((p) => p.spec.workflow.outputBucket))) {
