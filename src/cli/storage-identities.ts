@@ -1,7 +1,7 @@
 /**
  * @module cli/storage-identities — the MinIO side of `framegate setup` and `framegate cameras`: the admin
  * client from FRAMEGATE_MINIO_* (MinIO's root user, in practice), and the identities of the Workflow steps,
- * the gateway and Argo's archive, created or updated with policies derived from the rules.
+ * the gateway, Argo's archive and the results reader, created or updated with policies derived from the rules.
  */
 import type { Config } from "../config/env.js";
 import { storagePolicies, POLICY_NAMES, type ServiceIdentity } from "../rules/storage-policies.js";
@@ -27,10 +27,11 @@ const CREDENTIALS: Record<ServiceIdentity, { access: keyof Config; secret: keyof
   steps: { access: "FRAMEGATE_MINIO_STEPS_ACCESS_KEY", secret: "FRAMEGATE_MINIO_STEPS_SECRET_KEY", what: "Workflow steps" },
   gateway: { access: "FRAMEGATE_MINIO_GATEWAY_ACCESS_KEY", secret: "FRAMEGATE_MINIO_GATEWAY_SECRET_KEY", what: "gateway" },
   artifacts: { access: "FRAMEGATE_MINIO_ARTIFACTS_ACCESS_KEY", secret: "FRAMEGATE_MINIO_ARTIFACTS_SECRET_KEY", what: "Argo artifact repository and log archive" },
+  results: { access: "FRAMEGATE_MINIO_RESULTS_ACCESS_KEY", secret: "FRAMEGATE_MINIO_RESULTS_SECRET_KEY", what: "the gateway's reader of pipeline outputs (Results view)" },
 };
 
 /**
- * Writes the three policies from the rules and, for each identity whose credentials are set, makes its
+ * Writes the four policies from the rules and, for each identity whose credentials are set, makes its
  * user exist with them and the policy attached. Idempotent; prints one line per identity.
  */
 export async function ensureServiceIdentities(admin: StorageAdmin, cfg: Config, ruleSet: RuleSet, io: CliIo): Promise<void> {
@@ -39,6 +40,7 @@ export async function ensureServiceIdentities(admin: StorageAdmin, cfg: Config, 
     steps: `read ${derived.readBuckets.join(", ")}; read+write ${derived.outputBuckets.join(", ")}`,
     gateway: `notifications+list ${derived.triggerBuckets.join(", ") || "(no trigger bucket)"}; read ${derived.gatewayReadBuckets.join(", ")}`,
     artifacts: `read+write+delete ${cfg.FRAMEGATE_MINIO_ARTIFACTS_BUCKET}`,
+    results: `read ${derived.resultPrefixes.join(", ") || "(no pipeline)"}`,
   };
   for (const id of Object.keys(POLICY_NAMES) as ServiceIdentity[]) {
     const { access, secret, what } = CREDENTIALS[id];

@@ -65,6 +65,17 @@ export const envSchema = z.object({
   FRAMEGATE_CAMERA_SILENCE_MIN: dur("5m"),
   /** per-camera series of framegate_camera_last_frame_timestamp_seconds (the most recently seen cameras) */
   FRAMEGATE_CAMERA_SERIES_MAX: int(10_000, 0, 100_000),
+  /**
+   * The results index (processed frames and their detections, the Results view): a stream with one subject per
+   * camera, keeping each camera's newest PER_CAMERA results, MAX_BYTES in all and nothing older than MAX_AGE;
+   * every replica mirrors it in memory (about 2-3 times its bytes).
+   */
+  FRAMEGATE_RESULTS_STREAM: z.string().regex(/^[A-Za-z0-9_-]+$/, "must be a JetStream stream name (letters, digits, '_', '-')").default("FRAMEGATE_RESULTS"),
+  FRAMEGATE_RESULTS_PER_CAMERA: int(8, 1, 1000),
+  FRAMEGATE_RESULTS_MAX_BYTES: bytes("64MiB"),
+  FRAMEGATE_RESULTS_MAX_AGE: dur("7d"),
+  /** frames and thumbnails the gateway keeps in memory for the Results view */
+  FRAMEGATE_RESULTS_FRAME_CACHE_BYTES: bytes("32MiB"),
   FRAMEGATE_MINIO_SUBJECT: z.string().min(1).default(DEFAULT_MINIO_SUBJECT),
   FRAMEGATE_RULES_DIR: z.string().default("pipelines"),
   FRAMEGATE_SERVICES_DIR: z.string().default("services"),
@@ -110,6 +121,9 @@ export const envSchema = z.object({
   FRAMEGATE_MINIO_STEPS_SECRET_KEY: minioSecretKey,
   FRAMEGATE_MINIO_GATEWAY_ACCESS_KEY: minioAccessKey,
   FRAMEGATE_MINIO_GATEWAY_SECRET_KEY: minioSecretKey,
+  /** the results identity: reads the pipelines' outputs (frames, detection sidecars) for the Results view, nothing else */
+  FRAMEGATE_MINIO_RESULTS_ACCESS_KEY: minioAccessKey,
+  FRAMEGATE_MINIO_RESULTS_SECRET_KEY: minioSecretKey,
   FRAMEGATE_MINIO_ARTIFACTS_ACCESS_KEY: minioAccessKey,
   FRAMEGATE_MINIO_ARTIFACTS_SECRET_KEY: minioSecretKey,
   /** buckets in the identities' policies that the rules do not name */

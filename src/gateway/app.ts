@@ -10,6 +10,7 @@ import { type GatewayDeps, resolveGatewayDeps } from "./deps.js";
 import { hookRoutes } from "./hooks.js";
 import { HttpError } from "./http-error.js";
 import { opsRoutes } from "./ops.js";
+import { resultsRoutes } from "./results-route.js";
 import { type GatewayEnv, headerLimit, requestContext } from "./request-context.js";
 import { statusRoutes } from "./status.js";
 import { statusStreamRoutes } from "./status-stream.js";
@@ -37,12 +38,13 @@ export function createGatewayApp(input: GatewayDeps): Hono<GatewayEnv> {
   // take ?token= (EventSource cannot send headers). Status routes carry their own guards.
   app.route("/api", statusStreamRoutes(deps));
   app.route("/api", statusRoutes(deps));
+  app.route("/api", resultsRoutes(deps));
   app.route("/api", apiRoutes(deps));
   app.route("/", opsRoutes(deps));
   app.route("/", dashboardRoutes(deps));
 
   app.notFound((c) =>
-    c.json({ error: `no route for ${c.req.method} ${c.req.path}; the gateway serves POST /hooks/<name>, /api/pipelines, /api/match, /api/events, /api/workflows, /api/cameras, /api/services, /api/stream, /healthz, /readyz, /metrics and the dashboard at /` }, 404),
+    c.json({ error: `no route for ${c.req.method} ${c.req.path}; the gateway serves POST /hooks/<name>, /api/pipelines, /api/match, /api/events, /api/workflows, /api/cameras, /api/results, /api/services, /api/stream, /healthz, /readyz, /metrics and the dashboard at /` }, 404),
   );
 
   app.onError((err, c) => {

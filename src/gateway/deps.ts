@@ -112,6 +112,8 @@ export interface GatewayDeps {
   status?: StatusSource;
   /** `FRAMEGATE_ARGO_UI_URL`: Workflow rows then carry `argoUrl` = `<url>/workflows/<namespace>/<name>` */
   argoUiUrl?: string;
+  /** the results index and frames, for `GET /api/results` and `/api/results/frame` (503 when unset) */
+  results?: import("./results-route.js").ResultsApi;
   /** `GET /api/stream` limits */
   stream?: StreamSettings;
 }

@@ -73,6 +73,12 @@ function defineMetrics(opts: { defaultMetrics?: boolean }) {
     sweepDuration: new Histogram({ name: "framegate_sweep_duration_seconds", help: "Time one sweep took (all targets)", buckets: [0.1, 0.5, 1, 5, 15, 60, 300, 900], registers: r }),
     sweepLastSuccess: new Gauge({ name: "framegate_sweep_last_success_timestamp_seconds", help: "When the last sweep without errors ended (Unix time)", registers: r }),
     sweepBehind: new Gauge({ name: "framegate_sweep_behind_seconds", help: "Age of the oldest time a target's sweep has not finished yet (grows when sweeps run out of pages), by bucket/prefix", labelNames: ["target"], registers: r }),
+    resultsEntries: new Gauge({ name: "framegate_results_index_entries", help: "Processed frames in this replica's results index (a mirror of the results stream, FRAMEGATE_RESULTS_PER_CAMERA per camera and FRAMEGATE_RESULTS_MAX_BYTES in all)", registers: r }),
+    resultsBytes: new Gauge({ name: "framegate_results_index_bytes", help: "Bytes of the entries in the results index, counted as their JSON; at FRAMEGATE_RESULTS_MAX_BYTES the oldest entries are dropped", registers: r }),
+    resultsEvicted: new Counter({ name: "framegate_results_evicted_total", help: "Entries dropped from the results index at a limit, by reason (camera: past FRAMEGATE_RESULTS_PER_CAMERA, bytes: past FRAMEGATE_RESULTS_MAX_BYTES, age: past FRAMEGATE_RESULTS_MAX_AGE)", labelNames: ["reason"], registers: r }),
+    resultsPublished: new Counter({ name: "framegate_results_published_total", help: "Results of succeeded Workflows written to the results stream, by outcome (stored, duplicate: another replica wrote it first, failed)", labelNames: ["outcome"], registers: r }),
+    frameCacheBytes: new Gauge({ name: "framegate_results_frame_cache_bytes", help: "Bytes of frames and thumbnails the gateway keeps in memory (at most FRAMEGATE_RESULTS_FRAME_CACHE_BYTES; least recently used dropped first)", registers: r }),
+    frameRequests: new Counter({ name: "framegate_results_frame_requests_total", help: "Frames served through GET /api/results/frame, by result (hit: from the cache, miss: read from MinIO, error)", labelNames: ["result"], registers: r }),
     sweepErrors: new Counter({ name: "framegate_sweep_errors_total", help: "Sweep failures by reason (list, publish, state)", labelNames: ["reason"], registers: r }),
   };
 }

@@ -31,6 +31,12 @@ export const serviceSpecSchema = z.strictObject({
   params: z.record(z.string().regex(/^[a-zA-Z][a-zA-Z0-9_]*$/, "param names are letters, digits and '_'"), serviceParamSchema).default({}),
   /** extension of the object the service writes ("jpg", "png"); default: the input's extension */
   outputExtension: z.string().regex(/^[a-z0-9]+$/).optional(),
+  /**
+   * suffix of the JSON sidecar the service writes next to each output with the frame's detections
+   * (`{"detections": [{"label", "score", "box": {x, y, width, height}}], "image": {width, height}, "input": {bucket, key}}`;
+   * detect: ".json"); the results index reads it
+   */
+  detections: z.string().regex(/^\.[A-Za-z0-9._-]{1,32}$/, 'must be a key suffix such as ".json"').optional(),
   resources: resourcesSchema.optional(),
   nodeSelector: nodeSelectorSchema.optional(),
   tolerations: z.array(tolerationSchema).max(32).optional(),

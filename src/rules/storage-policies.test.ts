@@ -33,6 +33,12 @@ describe("storagePolicies", () => {
     ]);
   });
 
+  it("the results identity reads each pipeline's own output prefix and nothing else: no listing, no write, no raw", () => {
+    const s = storagePolicies([pipe("a", { source: "minio", bucket: "raw" }), pipe("b", { source: "minio", bucket: "dock-cams" }, "dock-out")]);
+    expect(s.resultPrefixes).toEqual(["dock-out/b/", "processed/a/"]);
+    expect(grants(s.policies.results)).toEqual(["s3:GetObject arn:aws:s3:::dock-out/b/*", "s3:GetObject arn:aws:s3:::processed/a/*"]);
+  });
+
   it("a pipeline with a new trigger bucket and output bucket widens the steps' and gateway's policies", () => {
     const before = storagePolicies([pipe("a", { source: "minio", bucket: "raw" })]);
     const after = storagePolicies([pipe("a", { source: "minio", bucket: "raw" }), pipe("b", { source: "minio", bucket: "dock-cams" }, "dock-out")]);

@@ -10,6 +10,8 @@
  *   reading the output buckets (results); reading the objects of a trigger bucket only when a rule there
  *   needs their metadata (MinIO lists metadata only to identities that may read the object).
  * - artifacts: Argo's artifact repository and log archive, its bucket only.
+ * - results: reading what the pipelines wrote, `<output bucket>/<pipeline>/` of each pipeline, for the Results
+ *   view (frames, detection sidecars); no listing, no other prefix, no write.
  * Every identity may ask a bucket it uses for its location: the `minio` clients (JS and Python) do that
  * before the first request unless given a region.
  */
@@ -18,7 +20,7 @@ import { needsObjectMetadata } from "./notification-filters.js";
 import type { CompiledPipeline } from "./types.js";
 
 /** Names of the policies (and default names of the users) `framegate setup` maintains. */
-export const POLICY_NAMES = { steps: "framegate-steps", gateway: "framegate-gateway", artifacts: "framegate-artifacts" } as const;
+export const POLICY_NAMES = { steps: "framegate-steps", gateway: "framegate-gateway", artifacts: "framegate-artifacts", results: "framegate-results" } as const;
 
 export type ServiceIdentity = keyof typeof POLICY_NAMES;
 
@@ -40,6 +42,8 @@ export interface StoragePolicies {
   readBuckets: string[];
   /** buckets whose objects the gateway may read: the output buckets, and trigger buckets whose metadata a rule needs */
   gatewayReadBuckets: string[];
+  /** `<bucket>/<pipeline>/` prefixes the results identity may read */
+  resultPrefixes: string[];
 }
 
 const sorted = (xs: Iterable<string>) => [...new Set(xs)].sort();
@@ -76,5 +80,8 @@ export function storagePolicies(pipelines: readonly CompiledPipeline[], buckets:
     // Argo's artifact garbage collection deletes what it archived
     allow(["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], [objectsArn(artifacts)]),
   ]);
-  return { policies: { steps, gateway, artifacts: argo }, triggerBuckets, outputBuckets, readBuckets, gatewayReadBuckets };
+  // a step writes `<pipeline>/<step>/...` into the output bucket (workflows/step-keys.ts)
+  const resultPrefixes = sorted(pipelines.map((p) => `${p.spec.workflow.outputBucket}/${p.name}/`));
+  const results = policyOf([allow(["s3:GetObject"], resultPrefixes.map((p) => `arn:aws:s3:::${p}*`))]);
+  return { policies: { steps, gateway, artifacts: argo, results }, triggerBuckets, outputBuckets, readBuckets, gatewayReadBuckets, resultPrefixes };
 }

@@ -5,7 +5,7 @@
  */
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
-import { WorkflowInformer } from "../workflows/informer.js";
+import { WorkflowInformer, type WorkflowInformerOptions } from "../workflows/informer.js";
 import type { WorkflowStatus } from "../workflows/workflow-status.js";
 import { CameraRegistry } from "./cameras.js";
 import type { ProcessedEvent } from "./processed-event.js";
@@ -57,6 +57,8 @@ export interface StatusOptions {
   maxFinishedWorkflows?: number;
   /** cameras kept (default 100,000) */
   maxCameras?: number;
+  /** every Workflow seen Succeeded, whole (the results feeder) */
+  onSucceeded?: WorkflowInformerOptions["onSucceeded"];
 }
 
 /** Everything `serve` wires: {@link WorkflowStatus} for the processor's maxInFlight, the registry and feed for the API. */
@@ -76,7 +78,7 @@ export interface Status extends LinkedStatus {
  * new Processor({ ..., onEvent: (e) => { recent.push(e); status.recordEvent(e); } });
  */
 export function createStatus(opts: StatusOptions): Status {
-  const workflows = new WorkflowInformer({ kc: opts.kc, namespaces: opts.namespaces, log: opts.log, maxFinished: opts.maxFinishedWorkflows });
+  const workflows = new WorkflowInformer({ kc: opts.kc, namespaces: opts.namespaces, log: opts.log, maxFinished: opts.maxFinishedWorkflows, onSucceeded: opts.onSucceeded });
   const linked = linkStatus(workflows, new CameraRegistry({ capacity: opts.maxCameras }), new StatusFeed());
   return {
     ...linked,

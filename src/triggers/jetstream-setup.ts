@@ -140,7 +140,8 @@ export async function verifyIntake(nc: NatsConnection, n: IntakeNames, limits: I
   return diffIntake(await readIntake(nc, n), n, limits, consumer);
 }
 
-async function applyStream(jsm: JetStreamManager, cfg: Partial<StreamConfig> & { name: string; max_bytes: number }, what: string): Promise<string> {
+/** Creates the stream, or updates it to `cfg` (refusing a byte limit below what it holds); returns the line to print. */
+export async function applyStream(jsm: JetStreamManager, cfg: Partial<StreamConfig> & { name: string; max_bytes: number }, what: string): Promise<string> {
   const info = await streamInfo(jsm, cfg.name);
   const replicas = cfg.num_replicas ?? 1;
   const fail = (e: unknown) => {

@@ -38,6 +38,11 @@ export interface WorkflowInformerOptions extends Omit<WorkflowIndexOptions, "log
   pageSize?: number;
   /** deadline of each list request (default 30 s) */
   listTimeoutMs?: number;
+  /**
+   * Called with the whole object (spec and node status included) of every Workflow listed or watched as
+   * Succeeded, before it is slimmed: the results feeder reads its step keys and timings there.
+   */
+  onSucceeded?: (wf: WatchedWorkflow) => void;
 }
 
 type Obj = KubernetesObject & WatchedWorkflow;
@@ -97,8 +102,8 @@ export class WorkflowInformer implements WorkflowStatus {
       const informer = makeInformer<Obj>(this.#opts.kc, path, () => this.#list(api, namespace), MANAGED_BY_SELECTOR);
       const w: NamespaceWatch = { namespace, informer, synced: false, failures: 0, attemptStartedAt: 0, attemptFailed: false, timer: undefined };
       // ListWatch caches the object it passes here: slimming it in place is what bounds that cache
-      informer.on("add", (o) => this.index.apply("added", slimWorkflow(o)));
-      informer.on("update", (o) => this.index.apply("updated", slimWorkflow(o)));
+      informer.on("add", (o) => this.index.apply("added", slimWorkflow(this.#succeeded(o))));
+      informer.on("update", (o) => this.index.apply("updated", slimWorkflow(this.#succeeded(o))));
       informer.on("delete", (o) => this.index.apply("deleted", o));
       informer.on("error", (err) => this.#failed(w, err));
       this.#watches.push(w);
@@ -149,6 +154,18 @@ export class WorkflowInformer implements WorkflowStatus {
 
   onChange(listener: (change: WorkflowChange) => void): () => void {
     return this.index.onChange(listener);
+  }
+
+  /** Hands a Succeeded Workflow to `onSucceeded` (never throws into the watch). */
+  #succeeded<T extends WatchedWorkflow>(o: T): T {
+    if (o.status?.phase === "Succeeded" && o.spec !== undefined && this.#opts.onSucceeded) {
+      try {
+        this.#opts.onSucceeded(o);
+      } catch (err) {
+        this.#log.error({ err, workflow: o.metadata?.name }, "the onSucceeded listener threw; the watch goes on");
+      }
+    }
+    return o;
   }
 
   /** One attempt: ListWatch lists when it has no resourceVersion (first time, or after 410 Gone), then watches. */
@@ -205,7 +222,7 @@ export class WorkflowInformer implements WorkflowStatus {
         { group: GROUP, version: VERSION, namespace, plural: PLURAL, labelSelector: MANAGED_BY_SELECTOR, limit: this.#opts.pageSize ?? 500, _continue: cont },
         withSignal(AbortSignal.timeout(this.#opts.listTimeoutMs ?? 30_000)),
       )) as { items?: Obj[]; metadata?: { resourceVersion?: string; continue?: string } };
-      for (const item of page.items ?? []) items.push(slimWorkflow(item));
+      for (const item of page.items ?? []) items.push(slimWorkflow(this.#succeeded(item)));
       resourceVersion ||= page.metadata?.resourceVersion ?? "";
       cont = page.metadata?.continue || undefined;
     } while (cont);

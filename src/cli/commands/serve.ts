@@ -46,6 +46,7 @@ import { StatusBus } from "../../status/status-bus.js";
 import { processedEventSchema, type ProcessedEvent } from "../../status/processed-event.js";
 import { parseEventInput } from "../../triggers/parse-input.js";
 import { minioLister } from "../cli-config.js";
+import { openResults } from "../results-wiring.js";
 import { Sweeper } from "../../sweep/sweeper.js";
 import type { EventPublisher } from "../../triggers/stream.js";
 import { runObject, type RunObjectDeps, type RunRequest, type RunResult } from "../../flow/run-object.js";
@@ -169,8 +170,12 @@ async function openGateway(cfg: Config, log: Logger, overrides: { kubeConfig?: K
     maxSockets: Math.min(cfg.FRAMEGATE_MAX_IN_FLIGHT, 256),
   });
   cleanup.defer("Kubernetes client", () => submitter.close());
+  // the results index before the informer: it hands every Succeeded Workflow to the feeder, old ones too
+  log.info({ stream: cfg.FRAMEGATE_RESULTS_STREAM }, "start-up: following the results index (JetStream)");
+  const results = await openResults(cfg, nc, metrics, log, () => rules.current().ruleSet);
+  if (results) cleanup.defer("results index", () => results.stop());
   // Workflow informer (maxInFlight, /api/workflows), camera registry and the live feed
-  const status = createStatus({ kc, namespaces: cfg.FRAMEGATE_ALLOWED_NAMESPACES, log });
+  const status = createStatus({ kc, namespaces: cfg.FRAMEGATE_ALLOWED_NAMESPACES, log, ...(results && { onSucceeded: (wf) => results.feeder.offer(wf) }) });
   cleanup.defer("Workflow informer", () => status.stop());
   log.info({ ...kube, namespaces: cfg.FRAMEGATE_ALLOWED_NAMESPACES }, "start-up: listing the Workflows (the informer retries until the API server answers)");
   await status.start();
@@ -293,6 +298,7 @@ async function openGateway(cfg: Config, log: Logger, overrides: { kubeConfig?: K
     cameras: status.cameras,
     status: status.feed,
     argoUiUrl: cfg.FRAMEGATE_ARGO_UI_URL,
+    ...(results && { results: { index: results.index, ...(results.frames && { frames: results.frames }) } }),
     replay: (f) => replay(nc, { stream: cfg.FRAMEGATE_STREAM, dlqStream: cfg.FRAMEGATE_DLQ_STREAM }, f),
     runObject: onDemandRuns(cfg, publisher, () => rules.current()),
     readiness: async () => {

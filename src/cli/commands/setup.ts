@@ -10,6 +10,8 @@ import { ensureIntake, ensureStreamLimit, replicaError, verifyIntake } from "../
 import { intakeSettings } from "../intake-settings.js";
 import { KvStateStore } from "../../flow/state-store.js";
 import { KvCameraActivityStore } from "../../status/camera-activity-kv.js";
+import { ensureResultsStream } from "../../results/results-stream.js";
+import { resultsLimits } from "../results-wiring.js";
 import { pino } from "pino";
 import { notificationFilters } from "../../rules/notification-filters.js";
 import { minioNotificationClient, syncBucketNotification } from "../../storage/bucket-notifications.js";
@@ -102,6 +104,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
     ); // setup only creates it: nothing is watched
     line(await ensureStreamLimit(nc, kvStreamName(cfg.FRAMEGATE_CAMERA_BUCKET), cfg.FRAMEGATE_CAMERA_MAX_BYTES, replicas).catch(kvFailed(cfg.FRAMEGATE_CAMERA_BUCKET)));
     line(`key-value bucket ${cfg.FRAMEGATE_CAMERA_BUCKET} ready (cameras' last-frame times, kept ${Math.round(cfg.FRAMEGATE_CAMERA_TTL / 86_400_000)}d)`);
+    line(await ensureResultsStream(nc, cfg.FRAMEGATE_RESULTS_STREAM, resultsLimits(cfg)));
   } finally {
     await nc.close();
   }
