@@ -10,6 +10,8 @@
 #   framegate/framegate-minio-artifacts  endpoint, accessKey, secretKey   user framegate-artifacts
 #   argo/framegate-minio-artifacts       the same values                  Argo's artifact repository + log archive
 #   framegate/framegate-minio-gateway    endpoint, accessKey, secretKey   user framegate-gateway (the gateway)
+#   framegate/framegate-minio-results    endpoint, accessKey, secretKey   user framegate-results (the gateway's
+#                                                                         reader of pipeline outputs: Results view)
 #   framegate/framegate-api    apiToken, minioWebhookToken      bearer tokens of /api and /hooks/minio
 #   framegate/framegate-hooks  hooks                            FRAMEGATE_HOOK_SECRETS file: one HMAC secret
 #                                                               for the example hook motion-alerts
@@ -81,6 +83,7 @@ copy_to_argo framegate-minio
 identity artifacts # Argo's artifact repository and log archive (argo/framegate-minio-artifacts)
 copy_to_argo framegate-minio-artifacts
 identity gateway   # the gateway (framegate/framegate-minio-gateway)
+identity results   # the gateway's reader of pipeline outputs (framegate/framegate-minio-results)
 
 if exists framegate framegate-api; then
   echo "framegate/framegate-api exists: kept"

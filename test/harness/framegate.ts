@@ -61,6 +61,8 @@ export function framegateEnv(stack: KubeStack | FullStack, o: FramegateEnvOption
     FRAMEGATE_MINIO_GATEWAY_SECRET_KEY: stack.minio.identities.gateway.secretKey,
     FRAMEGATE_MINIO_ARTIFACTS_ACCESS_KEY: stack.minio.identities.artifacts.accessKey,
     FRAMEGATE_MINIO_ARTIFACTS_SECRET_KEY: stack.minio.identities.artifacts.secretKey,
+    FRAMEGATE_MINIO_RESULTS_ACCESS_KEY: stack.minio.identities.results.accessKey,
+    FRAMEGATE_MINIO_RESULTS_SECRET_KEY: stack.minio.identities.results.secretKey,
     KUBECONFIG: kubeconfig,
     ...o.extra,
   };

@@ -54,6 +54,8 @@ export interface FramegateIdentities {
   steps: MinioCredentials;
   gateway: MinioCredentials;
   artifacts: MinioCredentials;
+  /** the gateway's reader of pipeline outputs (the Results view) */
+  results: MinioCredentials;
 }
 
 /** A running MinIO. Dispose it (or `stop()`) to kill it and delete its data. */
@@ -167,6 +169,7 @@ export async function startMinio(opts: MinioOptions = {}): Promise<MinioServer> 
       steps: { accessKey: "framegate-steps", secretKey: randomBytes(16).toString("hex") },
       gateway: { accessKey: "framegate-gateway", secretKey: randomBytes(16).toString("hex") },
       artifacts: { accessKey: "framegate-artifacts", secretKey: randomBytes(16).toString("hex") },
+      results: { accessKey: "framegate-results", secretKey: randomBytes(16).toString("hex") },
     },
     output: () => proc?.output.toString() ?? "",
     async kill(signal = "SIGKILL") {

@@ -13,6 +13,7 @@ import { ActivityPage } from "./views/activity.js";
 import { CamerasPage } from "./views/cameras.js";
 import { ComposerPage } from "./composer/composer.js";
 import { OverviewPage } from "./views/overview.js";
+import { ResultsPage } from "./views/results.js";
 
 const CONNECTION_TEXT: Record<Connection, string> = {
   connecting: "Connecting…",
@@ -94,6 +95,7 @@ export function App() {
         {page === "overview" && <OverviewPage />}
         {page === "cameras" && <CamerasPage />}
         {page === "activity" && <ActivityPage query={query} />}
+        {page === "results" && <ResultsPage query={query} />}
         {page === "composer" && <ComposerPage />}
       </main>
       {needToken && <TokenPrompt onToken={() => void startLive()} />}

@@ -6,6 +6,7 @@ export const PAGES = [
   { id: "overview", title: "Overview" },
   { id: "cameras", title: "Cameras" },
   { id: "activity", title: "Activity" },
+  { id: "results", title: "Results" },
   { id: "composer", title: "Composer" },
 ] as const;
 

@@ -65,3 +65,17 @@ export type DraftMatchBody =
 export type SaveBody =
   | { ok: true; file: string; created: boolean; reload: { changed: boolean; issues: ApiIssue[] } | null }
   | { ok: false; reason: "invalid" | "disabled" | "bad-name" | "exists" | "unwritable"; error: string; issues?: ApiIssue[] };
+
+/** One result of `GET /api/results`. */
+export type ResultItem = import("../../../src/gateway/results-route.js").ResultView;
+
+/** `GET /api/results` */
+export interface ResultsBody {
+  results: ResultItem[];
+  index: { entries: number; cameras: number; bytes: number; limits: { perCamera: number; maxBytes: number; maxAgeMs: number }; labels: Record<string, number> };
+  /** whether the gateway can serve frames (its results identity is configured) */
+  frames: boolean;
+}
+
+/** `POST /api/pipelines/:name/run` */
+export type RunBody = import("../../../src/flow/run-object.js").RunResult;
