@@ -292,6 +292,7 @@ describe.each(OVERLAYS)("overlay %s", (overlay) => {
     expect(await secretOf("framegate", "framegate-minio-steps")).toEqual(steps);
     expect((await secretOf("argo", "framegate-minio-artifacts")).accessKey).toBe("framegate-artifacts");
     expect((await secretOf("framegate", "framegate-minio-gateway")).accessKey).toBe("framegate-gateway");
+    expect((await secretOf("framegate", "framegate-minio-results")).accessKey).toBe("framegate-results");
     // an install from before identities has the root user in argo/framegate-minio: the script replaces it
     await kubectl(["-n", "argo", "delete", "secret", "framegate-minio"]);
     await kubectl(["-n", "argo", "create", "secret", "generic", "framegate-minio", `--from-literal=endpoint=${root.endpoint}`, `--from-literal=accessKey=${root.accessKey}`, `--from-literal=secretKey=${root.secretKey}`]);
