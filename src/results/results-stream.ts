@@ -24,10 +24,11 @@ export function resultsSubject(camera: string): string {
   return `${RESULTS_SUBJECT_PREFIX}.${createHash("sha256").update(camera).digest("hex").slice(0, 32)}`;
 }
 
-/** The stream's configuration: the index's limits, enforced by nats-server itself. */
-export function resultsStreamConfig(name: string, limits: ResultsLimits) {
+/** The stream's configuration: the index's limits, enforced by nats-server itself; `replicas` FRAMEGATE_STREAM_REPLICAS. */
+export function resultsStreamConfig(name: string, limits: ResultsLimits, replicas = 1) {
   return {
     name,
+    num_replicas: replicas,
     subjects: [`${RESULTS_SUBJECT_PREFIX}.*`],
     retention: RetentionPolicy.Limits,
     storage: StorageType.File,
@@ -40,8 +41,8 @@ export function resultsStreamConfig(name: string, limits: ResultsLimits) {
 }
 
 /** `framegate setup`: creates or updates the stream; returns the line to print. */
-export async function ensureResultsStream(nc: NatsConnection, name: string, limits: ResultsLimits): Promise<string> {
-  return applyStream(await jetstreamManager(nc), resultsStreamConfig(name, limits), `results index, ${limits.perCamera} per camera`);
+export async function ensureResultsStream(nc: NatsConnection, name: string, limits: ResultsLimits, replicas = 1): Promise<string> {
+  return applyStream(await jetstreamManager(nc), resultsStreamConfig(name, limits, replicas), `results index, ${limits.perCamera} per camera`);
 }
 
 /** A result as it is published: the JSON and its length, which the index counts as the entry's bytes. */

@@ -55,7 +55,7 @@ describe("the results stream on nats-server", () => {
   beforeAll(async () => {
     nats = await startNats();
     const setup = await nats.connectAs("setup");
-    expect(await ensureResultsStream(setup, STREAM, LIMITS)).toMatch(/stream FRAMEGATE_RESULTS created \(results index, 3 per camera, limit 16 KiB\)/);
+    expect(await ensureResultsStream(setup, STREAM, LIMITS)).toMatch(/stream FRAMEGATE_RESULTS created \(results index, 3 per camera, limit 16 KiB, 1 replica\)/);
     await setup.close();
   }, 60_000);
 

@@ -104,7 +104,11 @@ async function run(args: string[], io: CliIo): Promise<number> {
     ); // setup only creates it: nothing is watched
     line(await ensureStreamLimit(nc, kvStreamName(cfg.FRAMEGATE_CAMERA_BUCKET), cfg.FRAMEGATE_CAMERA_MAX_BYTES, replicas).catch(kvFailed(cfg.FRAMEGATE_CAMERA_BUCKET)));
     line(`key-value bucket ${cfg.FRAMEGATE_CAMERA_BUCKET} ready (cameras' last-frame times, kept ${Math.round(cfg.FRAMEGATE_CAMERA_TTL / 86_400_000)}d)`);
-    line(await ensureResultsStream(nc, cfg.FRAMEGATE_RESULTS_STREAM, resultsLimits(cfg)));
+    line(
+      await ensureResultsStream(nc, cfg.FRAMEGATE_RESULTS_STREAM, resultsLimits(cfg), replicas).catch((e: unknown) => {
+        throw e instanceof FramegateError ? new CliError(e.message) : e;
+      }),
+    );
   } finally {
     await nc.close();
   }
