@@ -14,6 +14,7 @@ import { CamerasPage } from "./views/cameras.js";
 import { ComposerPage } from "./composer/composer.js";
 import { OverviewPage } from "./views/overview.js";
 import { ResultsPage } from "./views/results.js";
+import { ResourcesPage } from "./views/resources.js";
 
 const CONNECTION_TEXT: Record<Connection, string> = {
   connecting: "Connecting…",
@@ -96,7 +97,8 @@ export function App() {
         {page === "cameras" && <CamerasPage />}
         {page === "activity" && <ActivityPage query={query} />}
         {page === "results" && <ResultsPage query={query} />}
-        {page === "composer" && <ComposerPage />}
+        {page === "composer" && <ComposerPage query={query} />}
+        {page === "resources" && <ResourcesPage />}
       </main>
       {needToken && <TokenPrompt onToken={() => void startLive()} />}
     </>

@@ -8,6 +8,7 @@ export const PAGES = [
   { id: "activity", title: "Activity" },
   { id: "results", title: "Results" },
   { id: "composer", title: "Composer" },
+  { id: "resources", title: "Resources" },
 ] as const;
 
 export type PageId = (typeof PAGES)[number]["id"];

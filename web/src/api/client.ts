@@ -28,7 +28,7 @@ export function onUnauthorized(fn: () => void): () => void {
 
 /** Options of {@link api}: a method and a body (JSON-encoded unless it is a string). */
 export interface ApiOptions {
-  method?: "GET" | "POST" | "PUT";
+  method?: "GET" | "POST" | "PUT" | "DELETE";
   body?: unknown;
   headers?: Record<string, string>;
   signal?: AbortSignal;

@@ -13,7 +13,11 @@ import type { WorkflowView } from "../../../src/gateway/status.js";
 import type { CameraRow } from "../../../src/status/cameras.js";
 import type { PhaseCounts } from "../../../src/workflows/workflow-status.js";
 import type { NormalizedEvent } from "../../../src/triggers/event.js";
+import type { LiveDiff, OpenedPipeline, PipelineResourceSummary } from "../../../src/gateway/live-pipelines.js";
+import type { ConflictReport } from "../../../src/gateway/pipeline-document.js";
+import type { DiffLine, FieldChange } from "../../../src/lib/spec-diff.js";
 
+export type { LiveDiff, OpenedPipeline, PipelineResourceSummary, ConflictReport, DiffLine, FieldChange };
 export type { PipelineSummary, PipelineStats, RecentEvent, RecentMatchItem, StatsBody, ServiceSummary, ServiceParamSummary, DryRunMatch, DraftMiss, NormalizedEvent };
 
 /** An issue as the API returns it: the fields plus the formatted `FILE:LINE:COL: path: message`. */
@@ -24,12 +28,23 @@ export interface PipelinesBody {
   pipelines: PipelineSummary[];
   issues: ApiIssue[];
   loadedAt: string | null;
+  /** where the rules come from; with "kubernetes", `resources` lists every Pipeline resource with its status */
+  source?: "files" | "kubernetes";
+  resources?: PipelineResourceSummary[];
 }
+
+/** An answer of the live pipeline writes (`PUT`, `DELETE`, `POST .../suspend|resume`). */
+export type LiveWriteBody =
+  | { ok: true; created?: boolean; pipeline?: OpenedPipeline; deleted?: string }
+  | ({ ok: false; reason: "conflict"; error: string; current: OpenedPipeline } & ConflictReport)
+  | { ok: false; reason: string; error: string; issues?: ApiIssue[] };
 
 /** `GET /api/dashboard` */
 export interface DashboardSettings {
   argoUiUrl: string | null;
   ruleWrites: boolean;
+  /** "kubernetes": the composer edits Pipeline resources */
+  rulesSource?: "files" | "kubernetes";
   composer: boolean;
   validate: boolean;
 }

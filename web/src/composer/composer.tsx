@@ -6,20 +6,48 @@
  */
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { ApiError, api } from "../api/client.js";
-import type { ApiIssue, DraftMatchBody, ValidateBody } from "../api/types.js";
+import type { ApiIssue, DraftMatchBody, OpenedPipeline, ValidateBody } from "../api/types.js";
 import { live } from "../state/live-data.js";
 import { Store, useStore } from "../state/store.js";
-import { TextField } from "../ui/field.js";
+import { CheckField, TextField } from "../ui/field.js";
 import { DryRunPanel } from "./dry-run-panel.js";
 import { draftYaml, emptyDraft, newId, type CatalogService, type Draft } from "./draft.js";
+import { draftFromDocument } from "./from-document.js";
+import { LiveSavePanel, type OpenedVersion } from "./live-save-panel.js";
+import { TriggerFields } from "./trigger-fields.js";
 import { PATHS, draftFieldPaths, parameterPath } from "./field-paths.js";
 import { placeIssues } from "./issues.js";
 import { SavePanel } from "./save-panel.js";
 import { StepList } from "./step-list.js";
 import { YamlPreview } from "./yaml-preview.js";
 
-/** The draft being composed; kept while the operator visits other pages. */
-export const composer = new Store<{ draft: Draft }>({ draft: emptyDraft() });
+/** The draft being composed, and the live version it edits (if any); kept while the operator visits other pages. */
+export const composer = new Store<{ draft: Draft; opened?: OpenedVersion; loadError?: string }>({ draft: emptyDraft() });
+
+/** Puts a live Pipeline into the editor; `clone` starts a new pipeline from it instead. */
+export function openPipeline(p: OpenedPipeline, clone?: string): void {
+  const draft = draftFromDocument(p.document, clone ?? p.name);
+  composer.set({ draft, opened: clone ? undefined : { name: p.name, resourceVersion: p.resourceVersion, yaml: p.yaml }, loadError: undefined });
+}
+
+/** Loads `?pipeline=<name>` (edit) or `?clone=<name>` (a copy) from the gateway, once per link. */
+function useRouteLoad(query: URLSearchParams | undefined) {
+  const edit = query?.get("pipeline") ?? "";
+  const clone = query?.get("clone") ?? "";
+  useEffect(() => {
+    const name = edit || clone;
+    if (!name) return;
+    if (edit && composer.state.opened?.name === edit) return;
+    let gone = false;
+    api<OpenedPipeline>(`/pipelines/${encodeURIComponent(name)}`).then(
+      (p) => !gone && openPipeline(p, clone ? `${clone}-copy` : undefined),
+      (e: unknown) => !gone && composer.set({ loadError: `Cannot open ${name}: ${e instanceof Error ? e.message : String(e)}` }),
+    );
+    return () => {
+      gone = true;
+    };
+  }, [edit, clone]);
+}
 
 type Validation = { state: "idle" | "checking" | "valid" | "invalid" | "error"; issues: ApiIssue[]; text: string; message?: string };
 
@@ -46,9 +74,12 @@ function useCatalog(needToken: boolean) {
   return { services, error };
 }
 
-/** The composer page. */
-export function ComposerPage() {
+/** The composer page; `query` may name a pipeline to edit (`pipeline`) or to clone (`clone`). */
+export function ComposerPage({ query }: { query?: URLSearchParams } = {}) {
+  useRouteLoad(query);
   const draft = useStore(composer, (s) => s.draft);
+  const opened = useStore(composer, (s) => s.opened);
+  const loadError = useStore(composer, (s) => s.loadError);
   const needToken = useStore(live, (s) => s.needToken);
   const settings = useStore(live, (s) => s.settings);
   const { services: loaded, error } = useCatalog(needToken);
@@ -93,16 +124,16 @@ export function ComposerPage() {
     <section aria-labelledby="composer-title">
       <div class="page-head">
         <h1 id="composer-title" tabIndex={-1}>
-          Compose a pipeline
+          {opened ? `Edit pipeline ${opened.name}` : "Compose a pipeline"}
         </h1>
         <p class="muted">Pick services from the catalog, connect them, set the trigger. The YAML on the right is checked by the gateway as you type, with the same code as framegate validate.</p>
-        <button type="button" class="link" onClick={() => composer.set({ draft: emptyDraft() })}>
+        <button type="button" class="link" onClick={() => (composer.set({ draft: emptyDraft(), opened: undefined }), (location.hash = "#/composer"))}>
           Start over
         </button>
       </div>
-      {error && (
+      {(error || loadError) && (
         <div class="banner error" role="alert">
-          {error}
+          {error ?? loadError}
         </div>
       )}
       {settings && !settings.composer && (
@@ -117,34 +148,22 @@ export function ComposerPage() {
             <div class="grid-2">
               <TextField label="Name" {...p("name")} help="Lowercase letters, digits and '-'; also the file name." value={draft.name} autocomplete="off" spellcheck={false} required onValue={set("name")} />
               <TextField label="Description" {...p("description")} value={draft.description} onValue={set("description")} />
+              <CheckField label="Suspended: match nothing until resumed" {...p("suspend")} checked={draft.suspend} onChecked={set("suspend")} />
             </div>
           </fieldset>
 
-          <fieldset>
-            <legend>Trigger: MinIO uploads</legend>
-            <div class="grid-2">
-              <TextField label="Bucket" {...p("bucket")} value={draft.bucket} autocomplete="off" spellcheck={false} onValue={set("bucket")} />
-              <TextField
-                label="Key pattern"
-                {...p("key")}
-                help={
-                  <>
-                    <code>{"{camera}"}</code> captures one path segment, <code>*</code> matches within a segment, <code>**</code> any number of segments.
-                  </>
-                }
-                value={draft.key}
-                autocomplete="off"
-                spellcheck={false}
-                onValue={set("key")}
-              />
-              <TextField label="Cameras" {...p("cameras")} help="Comma-separated globs on the camera id, e.g. gate-*, lobby-1. Empty: every camera." value={draft.cameras} autocomplete="off" spellcheck={false} onValue={set("cameras")} />
-              <TextField label="Content types" {...p("contentType")} help="Comma-separated, e.g. image/*. Empty: any." value={draft.contentType} autocomplete="off" spellcheck={false} onValue={set("contentType")} />
-            </div>
-          </fieldset>
+          <TriggerFields draft={draft} set={set} issuesAt={issuesAt} />
 
-          <fieldset>
+          <fieldset data-path={PATHS.workflow}>
             <legend>Steps</legend>
-            {catalog ? <StepList draft={draft} catalog={services} issuesAt={issuesAt} update={update} /> : <p class="muted">Loading the service catalog…</p>}
+            <CheckField label="Run a WorkflowTemplate of the cluster instead of steps" {...p("templateRef")} checked={draft.useTemplate} onChecked={set("useTemplate")} />
+            {draft.useTemplate ? (
+              <TextField label="WorkflowTemplate" {...p("templateRef")} help="Its name, in the Workflow namespace; it gets the Workflow arguments below." value={draft.templateRef} spellcheck={false} onValue={set("templateRef")} />
+            ) : catalog ? (
+              <StepList draft={draft} catalog={services} issuesAt={issuesAt} update={update} />
+            ) : (
+              <p class="muted">Loading the service catalog…</p>
+            )}
           </fieldset>
 
           <fieldset>
@@ -224,6 +243,19 @@ export function ComposerPage() {
             <YamlPreview text={yaml} issues={issues} />
           </section>
           <DryRunPanel yaml={yaml} bucket={draft.bucket.trim()} valid={validation.state === "valid"} />
+          {settings?.rulesSource === "kubernetes" ? (
+            <LiveSavePanel
+              yaml={yaml}
+              name={draft.name.trim()}
+              valid={validation.state === "valid" && validation.text === yaml}
+              writable={settings.ruleWrites}
+              opened={opened}
+              onIssues={(found) => setValidation({ state: "invalid", issues: found, text: yaml })}
+              onSaved={(p) => composer.set((s) => ({ opened: { name: p.name, resourceVersion: p.resourceVersion, yaml: p.yaml }, draft: { ...s.draft, base: draftFromDocument(p.document).base } }))}
+              onReload={(p) => openPipeline(p)}
+              onRebase={(p) => composer.set((s) => ({ opened: { name: p.name, resourceVersion: p.resourceVersion, yaml: p.yaml }, draft: { ...s.draft, base: draftFromDocument(p.document).base } }))}
+            />
+          ) : (
           <SavePanel
             yaml={yaml}
             name={draft.name.trim()}
@@ -231,6 +263,7 @@ export function ComposerPage() {
             writable={settings?.ruleWrites ?? false}
             onIssues={(found) => setValidation({ state: "invalid", issues: found, text: yaml })}
           />
+          )}
         </aside>
       </div>
     </section>

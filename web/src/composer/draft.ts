@@ -5,6 +5,7 @@
  * `framegate validate`, and its issues come back by path ({@link fieldPath}).
  */
 import type { ServiceParamSummary, ServiceSummary } from "../api/types.js";
+import { minioTrigger, placementOf, webhookTrigger } from "./trigger-placement.js";
 import { toYaml, type YamlValue } from "./yaml.js";
 
 /** A catalog service as `GET /api/services` lists it; its parameters become form fields. */
@@ -24,6 +25,13 @@ export interface DraftStep {
   /** only values the operator set; a missing name means the service default */
   params: Record<string, string>;
   after: string[];
+  /** placement, as typed: `key=value, ...` */
+  nodeSelector: string;
+  /** one toleration per line: `key=value:Effect`, `key:Effect` (operator Exists), `key=value` */
+  tolerations: string;
+  /** `cpu=500m, memory=1Gi, nvidia.com/gpu=1` */
+  requests: string;
+  limits: string;
 }
 
 /** A Workflow argument row. */
@@ -37,8 +45,23 @@ export interface DraftParameter {
 export interface Draft {
   name: string;
   description: string;
+  /** `spec.suspend`: matches nothing while true */
+  suspend: boolean;
+  source: "minio" | "webhook";
+  /** webhook: the `<name>` of `POST /hooks/<name>` */
+  hook: string;
+  /** webhook: one `dot.path = glob, glob` per line (`where.fields`) */
+  fields: string;
+  /** webhook: comma-separated buckets a body may name */
+  buckets: string;
   bucket: string;
   key: string;
+  prefix: string;
+  suffix: string;
+  /** comma-separated MinIO event names; empty: object creations */
+  events: string;
+  minSize: string;
+  maxSize: string;
   /** comma-separated camera globs ("gate-*, lobby-*") */
   cameras: string;
   contentType: string;
@@ -51,8 +74,13 @@ export interface Draft {
   ratePerSecond: string;
   namespace: string;
   serviceAccountName: string;
+  /** `templateRef` (a WorkflowTemplate) instead of steps when set */
+  useTemplate: boolean;
+  templateRef: string;
   steps: DraftStep[];
   parameters: DraftParameter[];
+  /** the document it was opened from: what the form does not show (labels, annotations, outputBucket, ...) is kept from it */
+  base?: { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: Record<string, unknown> };
 }
 
 let nextId = 0;
@@ -67,8 +95,18 @@ export function emptyDraft(): Draft {
   return {
     name: "",
     description: "",
+    suspend: false,
+    source: "minio",
+    hook: "",
+    fields: "",
+    buckets: "",
     bucket: "raw",
     key: "{camera}/**/*.jpg",
+    prefix: "",
+    suffix: "",
+    events: "",
+    minSize: "",
+    maxSize: "",
     cameras: "",
     contentType: "",
     by: "",
@@ -80,6 +118,8 @@ export function emptyDraft(): Draft {
     ratePerSecond: "",
     namespace: "argo",
     serviceAccountName: "",
+    useTemplate: false,
+    templateRef: "",
     steps: [],
     parameters: [
       { id: newId("param"), name: "camera", value: "{camera}" },
@@ -95,10 +135,13 @@ export function uniqueStepName(steps: readonly DraftStep[], service: string): st
   for (let i = 2; ; i++) if (!taken.has(`${service}-${i}`)) return `${service}-${i}`;
 }
 
+/** A step's placement fields, unset. */
+export const NO_PLACEMENT = { nodeSelector: "", tolerations: "", requests: "", limits: "" } as const;
+
 /** Adds a step for `service`, after the previous last step (a chain is the common case). */
 export function addStep(d: Draft, service: string): Draft {
   const last = d.steps[d.steps.length - 1];
-  const step: DraftStep = { id: newId("step"), name: uniqueStepName(d.steps, service), service, params: {}, after: last ? [last.name] : [] };
+  const step: DraftStep = { id: newId("step"), name: uniqueStepName(d.steps, service), service, params: {}, after: last ? [last.name] : [], ...NO_PLACEMENT };
   return { ...d, steps: [...d.steps, step] };
 }
 
@@ -131,14 +174,14 @@ export function moveStep(d: Draft, id: string, by: -1 | 1): Draft {
   return { ...d, steps: cleaned };
 }
 
-const list = (s: string) =>
+export const list = (s: string) =>
   s
     .split(",")
     .map((x) => x.trim())
     .filter(Boolean);
 
 /** A number field: a number when it reads as one, else the text (so the validator names the field). */
-function num(s: string): number | string | undefined {
+export function num(s: string): number | string | undefined {
   const t = s.trim();
   if (t === "") return undefined;
   return /^-?\d+(\.\d+)?$/.test(t) ? Number(t) : t;
@@ -159,33 +202,39 @@ export function effectiveParams(step: DraftStep, service: CatalogService | undef
   return out;
 }
 
-/** The draft as the rule file's document (empty sections left out). */
+/** The draft as the rule file's document (empty sections left out; what the form does not show kept from `base`). */
 export function toPipeline(d: Draft, catalog: readonly CatalogService[]): { [k: string]: YamlValue } {
-  const cameras = list(d.cameras);
-  const contentTypes = list(d.contentType);
-  const where = cameras.length || contentTypes.length ? { camera: cameras.length ? cameras : undefined, contentType: contentTypes.length ? contentTypes : undefined } : undefined;
+  const base = (d.base?.spec ?? {}) as { trigger?: { where?: { metadata?: YamlValue } }; workflow?: Record<string, YamlValue> };
   const batch = d.batchSize.trim() || d.batchWindow.trim() ? { size: num(d.batchSize) ?? "", window: d.batchWindow.trim() } : undefined;
   const select = { by: d.by.trim() || undefined, dedupe: d.dedupe.trim() || undefined, sample: d.sample.trim() || undefined, batch };
   const limits = { maxInFlight: num(d.maxInFlight), ratePerSecond: num(d.ratePerSecond) };
   const parameters = Object.fromEntries(d.parameters.filter((p) => p.name.trim() !== "").map((p) => [p.name.trim(), p.value]));
   const byName = new Map(catalog.map((s) => [s.name, s]));
+  // outputBucket, ttlSecondsAfterFinished, activeDeadlineSeconds: not in the form, kept as opened
+  const { namespace: _n, serviceAccountName: _s, templateRef: _t, steps: _st, parameters: _p, ...keptWorkflow } = base.workflow ?? {};
+  const meta = d.base?.metadata ?? {};
   return {
     apiVersion: "framegate.io/v1alpha1",
     kind: "Pipeline",
-    metadata: { name: d.name.trim() },
+    metadata: { name: d.name.trim(), labels: meta.labels, annotations: meta.annotations },
     spec: {
       description: d.description.trim() || undefined,
-      trigger: { source: "minio", bucket: d.bucket.trim(), key: d.key, where },
+      suspend: d.suspend ? true : undefined,
+      trigger: d.source === "webhook" ? webhookTrigger(d) : minioTrigger(d, base.trigger?.where?.metadata),
       select: Object.values(select).some((v) => v !== undefined) ? select : undefined,
       limits: Object.values(limits).some((v) => v !== undefined) ? limits : undefined,
       workflow: {
         namespace: d.namespace.trim() || undefined,
         serviceAccountName: d.serviceAccountName.trim() || undefined,
-        steps: d.steps.map((s) => {
-          const params = effectiveParams(s, byName.get(s.service));
-          return { name: s.name, service: s.service, after: s.after.length ? s.after : undefined, params: Object.keys(params).length ? params : undefined };
-        }),
+        templateRef: d.useTemplate ? d.templateRef.trim() : undefined,
+        steps: d.useTemplate
+          ? undefined
+          : d.steps.map((s) => {
+              const params = effectiveParams(s, byName.get(s.service));
+              return { name: s.name, service: s.service, after: s.after.length ? s.after : undefined, params: Object.keys(params).length ? params : undefined, ...placementOf(s) };
+            }),
         parameters: Object.keys(parameters).length ? parameters : undefined,
+        ...keptWorkflow,
       },
     },
   };

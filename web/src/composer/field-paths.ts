@@ -10,8 +10,18 @@ import { formatPath } from "../../../src/lib/format-path.js";
 export const PATHS = {
   name: "metadata.name",
   description: "spec.description",
+  suspend: "spec.suspend",
+  source: "spec.trigger.source",
+  hook: "spec.trigger.hook",
+  fields: "spec.trigger.where.fields",
+  buckets: "spec.trigger.buckets",
   bucket: "spec.trigger.bucket",
   key: "spec.trigger.key",
+  prefix: "spec.trigger.prefix",
+  suffix: "spec.trigger.suffix",
+  events: "spec.trigger.events",
+  minSize: "spec.trigger.where.minSize",
+  maxSize: "spec.trigger.where.maxSize",
   cameras: "spec.trigger.where.camera",
   contentType: "spec.trigger.where.contentType",
   by: "spec.select.by",
@@ -23,6 +33,8 @@ export const PATHS = {
   ratePerSecond: "spec.limits.ratePerSecond",
   namespace: "spec.workflow.namespace",
   serviceAccountName: "spec.workflow.serviceAccountName",
+  templateRef: "spec.workflow.templateRef",
+  workflow: "spec.workflow",
   steps: "spec.workflow.steps",
   parameters: "spec.workflow.parameters",
 } as const;
@@ -41,7 +53,7 @@ export function parameterPath(name: string): string {
 export function draftFieldPaths(d: Draft, catalog: readonly CatalogService[]): Set<string> {
   const paths = new Set<string>(Object.values(PATHS));
   d.steps.forEach((s, i) => {
-    for (const f of ["name", "service", "after", "params"]) paths.add(stepPath(i, f));
+    for (const f of ["name", "service", "after", "params", "nodeSelector", "tolerations", "resources"]) paths.add(stepPath(i, f));
     for (const p of catalog.find((c) => c.name === s.service)?.params ?? []) paths.add(stepPath(i, "params", p.name));
   });
   for (const p of d.parameters) if (p.name.trim()) paths.add(parameterPath(p.name.trim()));

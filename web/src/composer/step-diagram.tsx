@@ -43,7 +43,7 @@ export function StepDiagram({ steps }: { steps: readonly DraftStep[] }) {
       {edges.map(([from, to]) => {
         const a = pos.get(from)!;
         const b = pos.get(to)!;
-        return <path key={`${from}->${to}`} class="dag-edge" d={`M${a.x + W},${a.y + H / 2} C${a.x + W + 20},${a.y + H / 2} ${b.x - 20},${b.y + H / 2} ${b.x},${b.y + H / 2}`} marker-end="url(#dag-arrow)" />;
+        return <path key={`${from}->${to}`} data-edge={`${from || "upload"}->${to}`} class="dag-edge" d={`M${a.x + W},${a.y + H / 2} C${a.x + W + 20},${a.y + H / 2} ${b.x - 20},${b.y + H / 2} ${b.x},${b.y + H / 2}`} marker-end="url(#dag-arrow)" />;
       })}
       <g class="dag-node upload">
         <rect x={4} y={4} width={W} height={H} rx={5} />
@@ -54,7 +54,7 @@ export function StepDiagram({ steps }: { steps: readonly DraftStep[] }) {
       {steps.map((s) => {
         const p = pos.get(s.name)!;
         return (
-          <g key={s.id} class="dag-node">
+          <g key={s.id} class="dag-node" data-node={s.name} data-column={col.get(s.name)}>
             <rect x={p.x} y={p.y} width={W} height={H} rx={5} />
             <text x={p.x + W / 2} y={p.y + H / 2 + 4}>
               {s.name.length > 16 ? `${s.name.slice(0, 15)}…` : s.name}

@@ -10,6 +10,7 @@ import { addStep, moveStep, removeStep, renameStep, type CatalogService, type Dr
 import { PATHS, stepPath } from "./field-paths.js";
 import { ParamField } from "./param-field.js";
 import { StepDiagram } from "./step-diagram.js";
+import { StepPlacement } from "./step-placement.js";
 
 /** Props: the draft, the catalog, the issues by field path and the draft updater. */
 export interface StepListProps {
@@ -95,6 +96,7 @@ function StepCard({ step, index, props }: { step: DraftStep; index: number; prop
           <FieldIssues issues={afterIssues} id={`${id}-after-issues`} />
         </fieldset>
       </div>
+      <StepPlacement step={step} index={index} issuesAt={issuesAt} setStep={setStep} />
       {service && service.params.length > 0 && (
         <fieldset class="params" data-path={stepPath(index, "params")}>
           <legend>Parameters of {step.service}</legend>

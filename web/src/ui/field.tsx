@@ -111,3 +111,16 @@ export function CheckField(p: FieldProps & { checked: boolean; onChecked: (v: bo
     </div>
   );
 }
+
+/** A multi-line text input with its label (one entry per line). */
+export function TextAreaField(p: FieldProps & { value: string; onValue: (v: string) => void; rows?: number; placeholder?: string }) {
+  const id = useId();
+  const d = describe(id, p);
+  return (
+    <div class={`field ${p.issues?.length ? "invalid" : ""} ${p.class ?? ""}`} data-path={p.path}>
+      <label for={id}>{p.label}</label>
+      <textarea {...d.attrs} rows={p.rows ?? 2} placeholder={p.placeholder} spellcheck={false} value={p.value} onInput={(e) => p.onValue(e.currentTarget.value)} />
+      {d.below}
+    </div>
+  );
+}
