@@ -25,6 +25,8 @@ export interface DraftStep {
   /** only values the operator set; a missing name means the service default */
   params: Record<string, string>;
   after: string[];
+  /** parameters the opened document sets: written even when equal to the default (no drift against Git) */
+  pinned?: string[];
   /** placement, as typed: `key=value, ...` */
   nodeSelector: string;
   /** one toleration per line: `key=value:Effect`, `key:Effect` (operator Exists), `key=value` */
@@ -195,7 +197,7 @@ export function effectiveParams(step: DraftStep, service: CatalogService | undef
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(step.params)) {
     const p = paramOf(service, name);
-    if (p && p.default !== undefined && value === p.default) continue;
+    if (p && p.default !== undefined && value === p.default && !step.pinned?.includes(name)) continue;
     if (value === "" && !p?.required) continue;
     out[name] = value;
   }
@@ -204,7 +206,7 @@ export function effectiveParams(step: DraftStep, service: CatalogService | undef
 
 /** The draft as the rule file's document (empty sections left out; what the form does not show kept from `base`). */
 export function toPipeline(d: Draft, catalog: readonly CatalogService[]): { [k: string]: YamlValue } {
-  const base = (d.base?.spec ?? {}) as { trigger?: { where?: { metadata?: YamlValue } }; workflow?: Record<string, YamlValue> };
+  const base = (d.base?.spec ?? {}) as { trigger?: { source?: string; where?: { metadata?: YamlValue } }; workflow?: Record<string, YamlValue> };
   const batch = d.batchSize.trim() || d.batchWindow.trim() ? { size: num(d.batchSize) ?? "", window: d.batchWindow.trim() } : undefined;
   const select = { by: d.by.trim() || undefined, dedupe: d.dedupe.trim() || undefined, sample: d.sample.trim() || undefined, batch };
   const limits = { maxInFlight: num(d.maxInFlight), ratePerSecond: num(d.ratePerSecond) };
@@ -220,7 +222,7 @@ export function toPipeline(d: Draft, catalog: readonly CatalogService[]): { [k: 
     spec: {
       description: d.description.trim() || undefined,
       suspend: d.suspend ? true : undefined,
-      trigger: d.source === "webhook" ? webhookTrigger(d) : minioTrigger(d, base.trigger?.where?.metadata),
+      trigger: d.source === "webhook" ? webhookTrigger(d) : minioTrigger(d, base.trigger?.where?.metadata, !d.base || base.trigger?.source !== undefined),
       select: Object.values(select).some((v) => v !== undefined) ? select : undefined,
       limits: Object.values(limits).some((v) => v !== undefined) ? limits : undefined,
       workflow: {

@@ -51,6 +51,7 @@ export function draftFromDocument(doc: OpenedDocument, name = doc.metadata.name)
       name: str(s.name),
       service: str(s.service),
       params: Object.fromEntries(Object.entries(obj(s.params)).map(([k, v]) => [k, str(v)])),
+      pinned: Object.keys(obj(s.params)),
       after: Array.isArray(s.after) ? s.after.map(String) : [],
       ...placementText(s as Parameters<typeof placementText>[0]),
     };

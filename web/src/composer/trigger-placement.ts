@@ -92,8 +92,8 @@ export function fieldsText(f: Record<string, string[]> | undefined): string {
     .join("\n");
 }
 
-/** The minio trigger of the draft; `metadata` conditions (not in the form) are kept as opened. */
-export function minioTrigger(d: Draft, keptMetadata: YamlValue | undefined): Obj {
+/** The minio trigger of the draft; `metadata` conditions (not in the form) are kept as opened, and `source` is written unless the opened document left it to its default. */
+export function minioTrigger(d: Draft, keptMetadata: YamlValue | undefined, sourceSpelled = true): Obj {
   const cameras = list(d.cameras);
   const contentTypes = list(d.contentType);
   const where = {
@@ -105,7 +105,7 @@ export function minioTrigger(d: Draft, keptMetadata: YamlValue | undefined): Obj
   };
   const events = list(d.events);
   return {
-    source: "minio",
+    source: sourceSpelled ? "minio" : undefined,
     bucket: d.bucket.trim(),
     key: d.key || undefined,
     prefix: d.prefix || undefined,
