@@ -41,6 +41,12 @@ export function etagValue(header: string | undefined): string | undefined {
   return v.replace(/^W\//, "").replace(/^"(.*)"$/, "$1");
 }
 
+function generationParam(v: string | undefined): number | undefined {
+  if (v === undefined || v === "") return undefined;
+  if (!/^\d{1,15}$/.test(v)) throw new HttpError(400, `generation must be the resource's metadata.generation (a whole number), got "${v.slice(0, 40)}"`);
+  return Number(v);
+}
+
 /** The client's address (the socket's; a proxy's `X-Forwarded-For` noted as such) and user agent. */
 function origin(c: Context<GatewayEnv>): SaveOrigin {
   let address: string | undefined;
@@ -114,10 +120,13 @@ export function livePipelineRoutes(deps: ResolvedGatewayDeps & { livePipelines: 
     return answer(c, r, create ? "create" : "replace");
   });
 
-  app.delete("/pipelines/:name", async (c) => answer(c, await live.remove(c.req.param("name"), etagValue(c.req.header("if-match"))), "delete"));
+  // ?generation=<n>: the generation the client saw; a resourceVersion moved on by status writes alone is no conflict
+  app.delete("/pipelines/:name", async (c) => answer(c, await live.remove(c.req.param("name"), etagValue(c.req.header("if-match")), generationParam(c.req.query("generation"))), "delete"));
 
   for (const [action, suspend] of [["suspend", true], ["resume", false]] as const) {
-    app.post(`/pipelines/:name/${action}`, async (c) => answer(c, await live.setSuspended(c.req.param("name"), suspend, etagValue(c.req.header("if-match")), origin(c)), action));
+    app.post(`/pipelines/:name/${action}`, async (c) =>
+      answer(c, await live.setSuspended(c.req.param("name"), suspend, etagValue(c.req.header("if-match")), origin(c), generationParam(c.req.query("generation"))), action),
+    );
   }
 
   return app;

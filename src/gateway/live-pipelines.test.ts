@@ -61,6 +61,11 @@ class MemoryPipelines implements PipelineClient {
     if (cur.metadata.resourceVersion !== resourceVersion) throw new PipelineApiError("conflict", "precondition failed");
     this.objects.delete(name);
   }
+  /** the status writer: a new resourceVersion, the same generation and spec */
+  statusWrite() {
+    const cur = this.objects.get("people-detect")!;
+    this.#stamp({ ...cur, status: { observedGeneration: cur.metadata.generation } }, cur.metadata.generation ?? 1);
+  }
   /** a change by someone else (kubectl) */
   kubectlSet(confidence: string) {
     const cur = this.objects.get("people-detect")!;
@@ -227,5 +232,31 @@ describe("editing Pipeline resources (optimistic concurrency)", () => {
     const gone = await app().request("/api/pipelines/people-detect", { method: "DELETE", headers: { ...auth, "if-match": `"${rv}"` } });
     expect(gone.status).toBe(200);
     expect(client.objects.has("people-detect")).toBe(false);
+  });
+
+  it("is no conflict when only the status was written since (same document, same generation)", async () => {
+    const p = await open();
+    client.statusWrite();
+    const saved = await put({ yaml: yamlOf({ ...p.document, spec: spec("0.7") }), base: p.yaml }, { "if-match": p.resourceVersion });
+    expect(saved.status, await saved.clone().text()).toBe(200);
+    expect((client.objects.get("people-detect")!.spec as ReturnType<typeof spec>).workflow.steps[1]!.params!.confidence).toBe("0.7");
+    // without the opened YAML the server cannot tell: a conflict
+    client.statusWrite();
+    const rv = String(client.rv - 1);
+    expect((await put({ yaml: yamlOf({ ...p.document, spec: spec("0.8") }) }, { "if-match": rv })).status).toBe(409);
+
+    const { generation, resourceVersion } = client.objects.get("people-detect")!.metadata;
+    client.statusWrite();
+    const suspend = await app().request(`/api/pipelines/people-detect/suspend?generation=${generation}`, { method: "POST", headers: { ...auth, "if-match": `"${resourceVersion}"` } });
+    expect(suspend.status).toBe(200);
+    const moved = client.objects.get("people-detect")!.metadata;
+    client.kubectlSet("0.9");
+    const del = await app().request(`/api/pipelines/people-detect?generation=${moved.generation}`, { method: "DELETE", headers: { ...auth, "if-match": `"${moved.resourceVersion}"` } });
+    expect(del.status, "a spec change since: the generation moved on").toBe(409);
+    const now = client.objects.get("people-detect")!.metadata;
+    client.statusWrite();
+    expect((await app().request(`/api/pipelines/people-detect?generation=${now.generation}`, { method: "DELETE", headers: { ...auth, "if-match": `"${now.resourceVersion}"` } })).status).toBe(200);
+    expect(client.objects.has("people-detect")).toBe(false);
+    expect((await app().request("/api/pipelines/people-detect?generation=x", { method: "DELETE", headers: { ...auth, "if-match": "1" } })).status).toBe(400);
   });
 });

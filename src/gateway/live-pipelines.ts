@@ -94,6 +94,11 @@ export interface LivePipelinesOptions {
   now?(): Date;
 }
 
+/** Writes tried again when only the status moved the resourceVersion on (each status write moves it). */
+const MAX_ATTEMPTS = 3;
+
+const sameDocument = (a: PipelineDocument, b: PipelineDocument) => JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+
 const DISABLED =
   "changing Pipelines from the dashboard is off on this gateway: set FRAMEGATE_ALLOW_RULE_WRITES=true (with FRAMEGATE_API_TOKEN), or change them with kubectl or in Git";
 
@@ -184,20 +189,11 @@ export class LivePipelines {
         const created = await this.#o.client.create(this.#body(name, draft, undefined, o.from));
         return { outcome: "saved", created: true, pipeline: opened(created) };
       }
-      const current = await this.#o.client.get(name);
-      if (current.metadata.resourceVersion !== o.ifMatch) return this.#conflict(current, o.base, draft);
-      const body = this.#body(name, draft, current, o.from);
-      body.metadata.resourceVersion = o.ifMatch;
-      return { outcome: "saved", created: false, pipeline: opened(await this.#o.client.replace(body)) };
+      return await this.#replace(name, draft, o.ifMatch!, o.base, o.from);
     } catch (e) {
       if (!(e instanceof PipelineApiError)) throw e;
       if (e.failure === "exists") return { outcome: "exists", message: `Pipeline ${name} already exists in namespace ${this.#o.namespace}: open it to edit it, or give the new one another name` };
       if (e.failure === "not-found") return { outcome: "not-found", message: `Pipeline ${name} was deleted since you opened it: nothing was saved — save it as a new pipeline to bring it back` };
-      if (e.failure === "conflict") {
-        const current = await this.#o.client.get(name).catch((err: unknown) => (err instanceof PipelineApiError && err.failure === "not-found" ? undefined : Promise.reject(err)));
-        if (!current) return { outcome: "not-found", message: `Pipeline ${name} was deleted since you opened it: nothing was saved` };
-        return this.#conflict(current, o.base, draft);
-      }
       if (e.failure === "invalid") {
         return { outcome: "invalid", issues: (e.causes.length ? e.causes : [{ message: e.message }]).map((c) => ({ file, line: 1, col: 1, path: c.field ?? "", message: c.message ?? e.message })) };
       }
@@ -205,44 +201,74 @@ export class LivePipelines {
     }
   }
 
-  /** Deletes the Pipeline while it is still at `ifMatch`. */
-  async remove(name: string, ifMatch: string | undefined): Promise<LiveWriteResult> {
-    const refused = this.#refuse(name);
-    if (refused) return refused;
-    if (ifMatch === undefined) return { outcome: "precondition-required", message: 'say which version you delete: send If-Match: "<resourceVersion>" (as GET /api/pipelines/<name> gave it)' };
-    try {
-      await this.#o.client.delete(name, ifMatch);
-      return { outcome: "deleted", name };
-    } catch (e) {
-      if (!(e instanceof PipelineApiError)) throw e;
-      if (e.failure === "not-found") return { outcome: "not-found", message: `Pipeline ${name} does not exist (any more)` };
-      if (e.failure === "conflict") {
-        const current = await this.open(name);
-        if (!current) return { outcome: "not-found", message: `Pipeline ${name} does not exist (any more)` };
-        return { outcome: "conflict", message: `Pipeline ${name} changed since you opened it (resourceVersion ${ifMatch} -> ${current.resourceVersion}${who(current)}): not deleted — look at the current version, then delete it again if you still want to`, current, report: conflictReport(undefined, current.document, current.document) };
+  /**
+   * Replaces at `version`. When the resourceVersion moved on but the document is still the one opened
+   * (`base`: only the status was written, e.g. the verdict on the last save), replaces at the new version;
+   * any other change is a conflict. The API server's own 409 (a change between the read and the write) is
+   * judged the same way, a few times at most.
+   */
+  async #replace(name: string, draft: PipelineDocument, version: string, baseText: string | undefined, from: SaveOrigin): Promise<LiveWriteResult> {
+    const base = baseText !== undefined ? parseDocument(baseText) : undefined;
+    for (let attempt = 0; ; attempt++) {
+      const current = await this.#o.client.get(name);
+      if (current.metadata.resourceVersion !== version) {
+        if (!base || !sameDocument(editableDocument(current), base) || attempt >= MAX_ATTEMPTS) return this.#conflict(current, baseText, draft);
+        version = current.metadata.resourceVersion ?? "";
       }
-      throw e;
+      const body = this.#body(name, draft, current, from);
+      body.metadata.resourceVersion = version;
+      try {
+        return { outcome: "saved", created: false, pipeline: opened(await this.#o.client.replace(body)) };
+      } catch (e) {
+        if (!(e instanceof PipelineApiError && e.failure === "conflict")) throw e;
+      }
     }
   }
 
-  /** Sets `spec.suspend` (removes it to resume) with a merge patch; with `ifMatch`, only at that version. */
-  async setSuspended(name: string, suspend: boolean, ifMatch: string | undefined, from: SaveOrigin): Promise<LiveWriteResult> {
-    const refused = this.#refuse(name);
-    if (refused) return refused;
-    const metadata = { annotations: saveAnnotations(this.#now(), from), ...(ifMatch !== undefined ? { resourceVersion: ifMatch } : {}) };
-    try {
-      const r = await this.#o.client.patch(name, { metadata, spec: { suspend: suspend ? true : null } });
-      return { outcome: "saved", created: false, pipeline: opened(r) };
-    } catch (e) {
-      if (!(e instanceof PipelineApiError)) throw e;
-      if (e.failure === "not-found") return { outcome: "not-found", message: `Pipeline ${name} does not exist (any more)` };
-      if (e.failure === "conflict") {
+  /**
+   * Runs `write` at `ifMatch`; on a conflict, again at the current resourceVersion if the resource is still
+   * at `generation` (its spec unchanged: only the status was written since), else reports the conflict.
+   */
+  async #atVersion(name: string, ifMatch: string | undefined, generation: number | undefined, write: (version: string | undefined) => Promise<LiveWriteResult>, refused: string): Promise<LiveWriteResult> {
+    let version = ifMatch;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await write(version);
+      } catch (e) {
+        if (!(e instanceof PipelineApiError)) throw e;
+        if (e.failure === "not-found") return { outcome: "not-found", message: `Pipeline ${name} does not exist (any more)` };
+        if (e.failure !== "conflict") throw e;
         const current = await this.open(name);
         if (!current) return { outcome: "not-found", message: `Pipeline ${name} does not exist (any more)` };
-        return { outcome: "conflict", message: `Pipeline ${name} changed since you opened it${who(current)}: not ${suspend ? "suspended" : "resumed"} — look at the current version first`, current, report: conflictReport(undefined, current.document, current.document) };
+        if (generation !== undefined && current.generation === generation && attempt < MAX_ATTEMPTS) {
+          version = current.resourceVersion;
+          continue;
+        }
+        return { outcome: "conflict", message: `Pipeline ${name} changed since you opened it (now generation ${current.generation}, resourceVersion ${current.resourceVersion}${who(current)}): ${refused} — look at the current version first`, current, report: conflictReport(undefined, current.document, current.document) };
       }
-      throw e;
     }
+  }
+
+  /** Deletes the Pipeline while it is still at `ifMatch` (or, with `generation`, while its spec is still that generation). */
+  async remove(name: string, ifMatch: string | undefined, generation?: number): Promise<LiveWriteResult> {
+    const refused = this.#refuse(name);
+    if (refused) return refused;
+    if (ifMatch === undefined) return { outcome: "precondition-required", message: 'say which version you delete: send If-Match: "<resourceVersion>" (as GET /api/pipelines/<name> gave it)' };
+    return this.#atVersion(name, ifMatch, generation, async (version) => {
+      await this.#o.client.delete(name, version!);
+      return { outcome: "deleted", name };
+    }, "not deleted");
+  }
+
+  /** Sets `spec.suspend` (removes it to resume) with a merge patch; with `ifMatch` only at that version (or `generation`). */
+  async setSuspended(name: string, suspend: boolean, ifMatch: string | undefined, from: SaveOrigin, generation?: number): Promise<LiveWriteResult> {
+    const refused = this.#refuse(name);
+    if (refused) return refused;
+    return this.#atVersion(name, ifMatch, generation, async (version) => {
+      const metadata = { annotations: saveAnnotations(this.#now(), from), ...(version !== undefined ? { resourceVersion: version } : {}) };
+      const r = await this.#o.client.patch(name, { metadata, spec: { suspend: suspend ? true : null } });
+      return { outcome: "saved", created: false, pipeline: opened(r) };
+    }, `not ${suspend ? "suspended" : "resumed"}`);
   }
 
   #refuse(name: string): LiveWriteResult | undefined {

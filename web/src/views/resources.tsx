@@ -34,7 +34,7 @@ export function ResourcesPage() {
   async function act(r: PipelineResourceSummary, action: "suspend" | "resume" | "delete") {
     if (action === "delete" && !confirm(`Delete Pipeline ${r.name}? Its waiting events are released; a GitOps tool may create it again.`)) return;
     try {
-      const res = await api<LiveWriteBody>(`/pipelines/${encodeURIComponent(r.name)}${action === "delete" ? "" : `/${action}`}`, {
+      const res = await api<LiveWriteBody>(`/pipelines/${encodeURIComponent(r.name)}${action === "delete" ? "" : `/${action}`}?generation=${r.generation}`, {
         method: action === "delete" ? "DELETE" : "POST",
         headers: { "If-Match": `"${r.resourceVersion}"` },
         accept: [403, 404, 409, 428],
