@@ -40,7 +40,21 @@ export const serviceSpecSchema = z.strictObject({
   resources: resourcesSchema.optional(),
   nodeSelector: nodeSelectorSchema.optional(),
   tolerations: z.array(tolerationSchema).max(32).optional(),
+  /**
+   * the pod's RuntimeClass, e.g. `nvidia` for the NVIDIA container runtime on K3s (docs/deploy.md), rendered
+   * as the step template's podSpecPatch
+   */
+  runtimeClassName: z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, "must be a RuntimeClass name: lowercase letters, digits, '-' and '.'")
+    .max(253)
+    .optional(),
   retries: z.number().int().min(0).max(10).default(2),
+  /**
+   * at most this many steps of this service run at once in a Workflow namespace, across every Workflow
+   * (an Argo semaphore, workflows/semaphores.ts); e.g. detect at the number of GPUs. Unset: no cap
+   */
+  concurrency: z.number().int().min(1).max(10_000).optional(),
 });
 
 export const serviceSchema = z.strictObject({

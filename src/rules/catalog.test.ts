@@ -59,7 +59,7 @@ describe("loadCatalogFromText", () => {
     const text = service("x", "    bad-name: { type: string }\n    ok: { type: integr }\n").replace("  image: example/x:1\n", "  image: example/x:1\n  imagePullPolicy: Always\n");
     const r = loadCatalogFromText([{ path: "services/x/service.yaml", text }]);
     expect(r.issues.map(formatIssue)).toEqual([
-      "services/x/service.yaml:8:3: spec.imagePullPolicy: unknown field \"imagePullPolicy\" — remove it; fields here: description, category, image, command, args, params, outputExtension, detections, resources, nodeSelector, tolerations, retries",
+      "services/x/service.yaml:8:3: spec.imagePullPolicy: unknown field \"imagePullPolicy\" — remove it; fields here: description, category, image, command, args, params, outputExtension, detections, resources, nodeSelector, tolerations, runtimeClassName, retries, concurrency",
       "services/x/service.yaml:11:5: spec.params.bad-name: invalid name \"bad-name\": param names are letters, digits and '_'",
       'services/x/service.yaml:12:17: spec.params.ok.type: must be "string", "integer", "number", "boolean" or "enum", got text "integr" — did you mean "integer"?',
     ]);

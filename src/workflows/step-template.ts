@@ -1,13 +1,15 @@
 /**
  * @module workflows/step-template — one pipeline step as an Argo container template that follows the
  * service contract (ARCHITECTURE.md): env for input/output keys, params, context and MinIO credentials,
- * and the container's security context (pod-security.ts).
+ * the container's security context (pod-security.ts), placement (nodeSelector, tolerations, resources: the
+ * step's over the service's) and the service's concurrency cap (semaphores.ts).
  */
 import { NonRetriableError } from "../lib/errors.js";
 import type { Service } from "../rules/catalog-schema.js";
 import type { Step } from "../rules/schema.js";
 import { renderTemplate } from "../rules/template.js";
 import { CONTAINER_SECURITY_CONTEXT, SCRATCH_MOUNT } from "./pod-security.js";
+import { stepSynchronization } from "./semaphores.js";
 import type { StepIo } from "./step-keys.js";
 
 /** The Secret every step reads MinIO's endpoint and credentials from (keys endpoint, accessKey, secretKey). */
@@ -136,6 +138,11 @@ export function buildStepTemplate(t: StepTemplateInput): Record<string, unknown>
   if (Object.keys(nodeSelector).length > 0) template.nodeSelector = nodeSelector;
   const tolerations = [...(service.spec.tolerations ?? []), ...(step.tolerations ?? [])];
   if (tolerations.length > 0) template.tolerations = tolerations;
+  // Argo templates have no runtimeClassName; Argo merges a template's podSpecPatch after the Workflow's
+  if (service.spec.runtimeClassName) template.podSpecPatch = JSON.stringify({ runtimeClassName: service.spec.runtimeClassName });
+  // a capped service's steps wait for a permit of its semaphore, in this and every other Workflow
+  const synchronization = stepSynchronization(service);
+  if (synchronization) template.synchronization = synchronization;
   if (service.spec.retries > 0) {
     template.retryStrategy = {
       limit: service.spec.retries,

@@ -20,6 +20,7 @@ import { apiMessage, applyObjects, type KubeCluster } from "./kube.js";
 import { waitFor } from "./wait.js";
 import type { MinioServer } from "./minio.js";
 import { REPO_ROOT, progress, since, toolPath } from "./util.js";
+import { SEMAPHORE_CONFIGMAP } from "../../src/workflows/semaphores.js";
 
 /** Argo version the harness binaries and CRDs come from (see scripts/tools.sh). */
 export const ARGO_VERSION = "v3.6.18";
@@ -104,6 +105,7 @@ export async function installArgo(kube: KubeCluster, opts: ArgoOptions = {}): Pr
     { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } },
     controllerConfigMap(ns, opts.minio),
     ...rbacObjects(ns),
+    { apiVersion: "v1", kind: "ConfigMap", metadata: { name: SEMAPHORE_CONFIGMAP, namespace: ns } } as KubernetesObject,
   ];
   if (opts.minio) {
     const { endpoint, identities } = opts.minio;
@@ -247,7 +249,11 @@ function rbacObjects(ns: string): KubernetesObject[] {
   });
   return [
     sa(GATEWAY_SA),
-    role(GATEWAY_SA, [{ apiGroups: ["argoproj.io"], resources: ["workflows"], verbs: ["create", "get", "list", "watch"] }]),
+    // as k8s/base/argo/gateway-rbac.yaml: Workflows, and the semaphore ConfigMap (k8s/base/argo/semaphores.yaml)
+    role(GATEWAY_SA, [
+      { apiGroups: ["argoproj.io"], resources: ["workflows"], verbs: ["create", "get", "list", "watch"] },
+      { apiGroups: [""], resources: ["configmaps"], resourceNames: [SEMAPHORE_CONFIGMAP], verbs: ["get", "patch"] },
+    ]),
     binding(GATEWAY_SA),
     sa(RUNNER_SA),
     role(RUNNER_SA, [

@@ -25,6 +25,7 @@ import { JetStreamPublisher } from "../../triggers/jetstream-publisher.js";
 import { StreamConsumer } from "../../triggers/consumer.js";
 import { statusSubject } from "../../triggers/wire.js";
 import { KubeWorkflowSubmitter } from "../../workflows/k8s-submitter.js";
+import { kubeConfigMaps, SemaphoreSync } from "../../workflows/semaphore-sync.js";
 import { checkKubeConfig, kubeTarget, loadKubeConfig } from "../../workflows/kube-config.js";
 import { StreamDeadLetter } from "../../flow/dead-letter.js";
 import { Processor } from "../../flow/processor.js";
@@ -179,6 +180,13 @@ async function openGateway(cfg: Config, log: Logger, overrides: { kubeConfig?: K
   cleanup.defer("Workflow informer", () => status.stop());
   log.info({ ...kube, namespaces: cfg.FRAMEGATE_ALLOWED_NAMESPACES }, "start-up: listing the Workflows (the informer retries until the API server answers)");
   await status.start();
+  // the catalog's concurrency caps as Argo semaphore limits: written before the first Workflow, then again
+  // whenever a rule change alters them (checked every 5 s; a check that finds nothing changed makes no API call)
+  const semaphores = new SemaphoreSync(kubeConfigMaps(kc), log, metrics.semaphoreSyncs);
+  await semaphores.sync(rules.current().ruleSet);
+  const semaphoreTimer = setInterval(() => void semaphores.sync(rules.current().ruleSet), 5_000);
+  semaphoreTimer.unref();
+  cleanup.defer("semaphore sync timer", () => clearInterval(semaphoreTimer));
   const limits = new Limits(status.workflows);
   status.workflows.onChange(() => limits.changed());
   status.workflows.onChange(logFinishedWorkflows(log));
