@@ -191,14 +191,18 @@ describe.each(OVERLAYS)("overlay %s", (overlay) => {
     expect((find(objects, "Service", "framegate").spec as { ports: unknown[] }).ports).toEqual([{ name: "http", port: 80, targetPort: "http" }]);
   });
 
-  it("gives the gateway only create/get/list/watch on Workflows in argo, read + status on its own resources, writes Pipelines (the composer), and never carries a Secret", async () => {
+  it("gives the gateway only create/get/list/watch on Workflows and get/patch on the semaphore ConfigMap in argo, read + status on its own resources, writes Pipelines (the composer), and never carries a Secret", async () => {
     const { objects } = await build(dir);
     expect(objects.filter((o) => o.kind === "Secret"), "Secrets come from k8s/create-secrets.sh, never from the tree").toEqual([]);
     expect(objects.filter((o) => o.kind === "ClusterRole" || o.kind === "ClusterRoleBinding")).toEqual([]);
 
     const role = find(objects, "Role", "framegate-workflows");
     expect(role.metadata.namespace).toBe("argo");
-    expect(role.rules).toEqual([{ apiGroups: ["argoproj.io"], resources: ["workflows"], verbs: ["create", "get", "list", "watch"] }]);
+    expect(role.rules).toEqual([
+      { apiGroups: ["argoproj.io"], resources: ["workflows"], verbs: ["create", "get", "list", "watch"] },
+      { apiGroups: [""], resources: ["configmaps"], resourceNames: ["framegate-semaphores"], verbs: ["get", "patch"] },
+    ]);
+    expect(find(objects, "ConfigMap", "framegate-semaphores").metadata.namespace, "the gateway cannot create it: the tree does").toBe("argo");
     const binding = find(objects, "RoleBinding", "framegate-workflows");
     expect(binding.subjects).toEqual([{ kind: "ServiceAccount", name: "framegate-gateway", namespace: "framegate" }]);
     // in its own namespace: read framegate's resources, write Pipelines (the composer), patch only their status, hold one Lease
@@ -374,16 +378,57 @@ describe.each(OVERLAYS)("overlay %s", (overlay) => {
 });
 
 describe("component detect-on-gpu", () => {
-  it("puts the image-processing template's detect step on hardware=gpu nodes", async () => {
+  const GPU_TOLERATION = { key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" };
+  type Spec = Record<string, unknown> & { resources: { limits: Record<string, string> } };
+
+  it("puts detect on GPU nodes for inline steps (ProcessingService and ConfigMap alike) and in the WorkflowTemplate", async () => {
     const dir = mkdtempSync(join(work, "gpu-"));
-    writeFileSync(
-      join(dir, "kustomization.yaml"),
-      stringify({ apiVersion: "kustomize.config.k8s.io/v1beta1", kind: "Kustomization", resources: [relative(dir, join(K8S, "base/argo"))], components: [relative(dir, join(K8S, "components/detect-on-gpu"))] }),
-    );
-    const { objects } = await build(dir);
-    const templates = (find(objects, "WorkflowTemplate", "image-processing").spec as { templates: Array<{ name: string; nodeSelector?: object }> }).templates;
-    expect(templates.find((t) => t.name === "detect")?.nodeSelector).toEqual({ hardware: "gpu" });
-    expect(templates.find((t) => t.name === "resize")?.nodeSelector).toBeUndefined();
+    try {
+      writeFileSync(
+        join(dir, "kustomization.yaml"),
+        stringify({
+          apiVersion: "kustomize.config.k8s.io/v1beta1",
+          kind: "Kustomization",
+          resources: [relative(dir, join(K8S, "overlays/k3s"))],
+          components: [relative(dir, join(K8S, "components/detect-on-gpu"))],
+        }),
+      );
+      const { objects } = await build(dir);
+      // inline steps: both forms of the catalog entry carry the placement, and they are the same entry
+      const resource = find(objects, "ProcessingService", "detect").spec as Spec;
+      const files = parseAllDocuments((generated(objects, "framegate-services").data as Record<string, string>).detect!)[0]!.toJS() as { spec: Spec };
+      expect(files.spec, "detect-service.yaml and the ProcessingService patch differ: edit both").toEqual(resource);
+      expect(resource).toMatchObject({
+        image: "ghcr.io/framegate/detect-gpu:0.1.0",
+        nodeSelector: { hardware: "gpu" },
+        tolerations: [GPU_TOLERATION],
+        runtimeClassName: "nvidia",
+        concurrency: 1,
+      });
+      expect(resource.resources.limits["nvidia.com/gpu"]).toBe("1");
+      // apart from the placement, the GPU entry is services/detect/service.yaml
+      const plain = parseAllDocuments(readFileSync(join(REPO_ROOT, "services/detect/service.yaml"), "utf8"))[0]!.toJS() as { spec: Spec };
+      const { image, nodeSelector, tolerations, runtimeClassName, concurrency, resources, ...rest } = resource;
+      const { image: _i, resources: plainResources, ...plainRest } = plain.spec;
+      expect(rest).toEqual(plainRest);
+      expect({ ...resources, limits: { ...resources.limits, "nvidia.com/gpu": undefined } }).toEqual({ ...plainResources, limits: { ...plainResources.limits, "nvidia.com/gpu": undefined } });
+      expect([image, nodeSelector, tolerations, runtimeClassName, concurrency]).not.toContain(undefined);
+
+      const templates = (find(objects, "WorkflowTemplate", "image-processing").spec as { templates: Array<Record<string, any>> }).templates;
+      const detect = templates.find((t) => t.name === "detect")!;
+      expect(detect.nodeSelector).toEqual({ hardware: "gpu" });
+      expect(detect.tolerations).toEqual([GPU_TOLERATION]);
+      expect(detect.container.resources.limits["nvidia.com/gpu"]).toBe("1");
+      expect(JSON.parse(detect.podSpecPatch as string)).toEqual({ runtimeClassName: "nvidia" });
+      expect(detect.synchronization).toEqual({ semaphores: [{ configMapKeyRef: { name: "framegate-semaphores", key: "detect" } }] });
+      expect(templates.find((t) => t.name === "resize")?.nodeSelector).toBeUndefined();
+      const file = join(work, "gpu-image-processing.yaml");
+      writeFileSync(file, stringify(find(objects, "WorkflowTemplate", "image-processing")));
+      const r = await run(toolPath("ARGO"), ["lint", "--offline", "--output", "simple", file]).catch((e: { stdout?: string; stderr?: string; code: number }) => e);
+      expect("code" in r ? (r as { code: number }).code : 0, `argo lint: ${(r as { stdout?: string }).stdout ?? ""}${(r as { stderr?: string }).stderr ?? ""}`).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -9,10 +9,11 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseAllDocuments, stringify } from "yaml";
+import { parse, parseAllDocuments, stringify } from "yaml";
 import { match, objectEvent, pipeline } from "../../test/fixtures/render-fixtures.js";
 import { REPO_ROOT, toolPath } from "../../test/harness/util.js";
 import { formatIssue } from "../lib/errors.js";
+import { serviceSchema } from "../rules/catalog-schema.js";
 import { loadRules } from "../rules/loader.js";
 import { compileMatcher } from "../rules/matcher.js";
 import type { Catalog, CompiledPipeline, Match, Matcher } from "../rules/types.js";
@@ -236,6 +237,30 @@ describe("rendered Workflows pass argo lint --offline", () => {
     expect(detect.tolerations).toHaveLength(2);
     expect(detect.container!.resources).toEqual({ limits: { "nvidia.com/gpu": "1", memory: "4Gi" } });
     const file = join(dir, "placed.yaml");
+    writeFileSync(file, stringify(wf, { lineWidth: 0 }));
+    const r = await argoLint([file]);
+    expect(r.code, r.output).toBe(0);
+  });
+
+  it("lints steps of the GPU catalog entry (k8s/components/detect-on-gpu): GPU limit, toleration, runtime class, semaphore", async () => {
+    const gpu = serviceSchema.parse(parse(readFileSync(join(REPO_ROOT, "k8s/components/detect-on-gpu/detect-service.yaml"), "utf8")));
+    const gpuCatalog: Catalog = new Map([...catalog, ["detect", gpu]]);
+    const p = pipeline("on-gpu", {
+      steps: [
+        { name: "resize", service: "resize" },
+        { name: "detect", service: "detect", after: ["resize"] },
+        { name: "detect-full", service: "detect" },
+      ],
+    });
+    const wf = renderWorkflow([match(p, objectEvent("gate-01/2026/01/01/000000-1.jpg"))], gpuCatalog);
+    const all = wf.spec.templates as { name: string; synchronization?: unknown; podSpecPatch?: string; tolerations?: unknown[]; container?: { resources?: { limits?: Record<string, string> } } }[];
+    for (const t of all.filter((x) => x.name.startsWith("detect"))) {
+      expect(t.synchronization).toEqual({ semaphores: [{ configMapKeyRef: { name: "framegate-semaphores", key: "detect" } }] });
+      expect(t.podSpecPatch).toBe('{"runtimeClassName":"nvidia"}');
+      expect(t.tolerations).toEqual([{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }]);
+      expect(t.container!.resources!.limits!["nvidia.com/gpu"]).toBe("1");
+    }
+    const file = join(dir, "on-gpu.yaml");
     writeFileSync(file, stringify(wf, { lineWidth: 0 }));
     const r = await argoLint([file]);
     expect(r.code, r.output).toBe(0);

@@ -21,6 +21,10 @@ export const KWOK_EXIT_CODE_ANNOTATION = "framegate.dev/kwok-exit-code";
 export interface FakeNode {
   name: string;
   labels?: Record<string, string>;
+  /** e.g. `[{ key: "nvidia.com/gpu", value: "present", effect: "NoSchedule" }]`, as NVIDIA's GPU operator taints GPU nodes */
+  taints?: { key: string; value?: string; effect: "NoSchedule" | "PreferNoSchedule" | "NoExecute" }[];
+  /** extra capacity (= allocatable), e.g. `{ "nvidia.com/gpu": "1" }` as NVIDIA's device plugin advertises it */
+  resources?: Record<string, string>;
 }
 
 /** Default nodes: one plain, one labelled `hardware=gpu` (for nodeSelector steps). */
@@ -121,7 +125,7 @@ export async function startKwok(kube: KubeCluster, opts: KwokOptions = {}): Prom
   };
 }
 
-/** The Node object kwok manages (no taints: the harness has no real nodes to protect). */
+/** The Node object kwok manages (no taints unless the node asks for them: the harness has no real nodes to protect). */
 export function nodeObject(n: FakeNode): V1Node & { apiVersion: string; kind: string } {
   return {
     apiVersion: "v1",
@@ -138,9 +142,10 @@ export function nodeObject(n: FakeNode): V1Node & { apiVersion: string; kind: st
         ...n.labels,
       },
     },
+    ...(n.taints ? { spec: { taints: n.taints } } : {}),
     status: {
-      allocatable: { cpu: "32", memory: "256Gi", pods: "110" },
-      capacity: { cpu: "32", memory: "256Gi", pods: "110" },
+      allocatable: { cpu: "32", memory: "256Gi", pods: "110", ...n.resources },
+      capacity: { cpu: "32", memory: "256Gi", pods: "110", ...n.resources },
     },
   };
 }
