@@ -1,7 +1,7 @@
 /**
  * @module k8s/monitoring/monitoring.test — the alert rules and dashboards read only metrics that exist: framegate's
  * from the gateway's registry (built here, as `serve` builds it), the others from a short list naming their
- * source. This checks names, not data: it does not replace scraping a running gateway with a real Prometheus.
+ * source. This checks names, not data; test/e2e/metrics-real.int.test.ts scrapes a running stack with a real Prometheus.
  * Also: the PrometheusRule carries exactly the plain rules file, every alert says what to do, and every dashboard
  * is in the kustomize ConfigMap with Grafana's sidecar label.
  */

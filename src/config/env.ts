@@ -76,6 +76,8 @@ export const envSchema = z.object({
   FRAMEGATE_RESULTS_MAX_AGE: dur("7d"),
   /** frames and thumbnails the gateway keeps in memory for the Results view */
   FRAMEGATE_RESULTS_FRAME_CACHE_BYTES: bytes("32MiB"),
+  /** how often the gauges read from JetStream (stream usage, consumer backlog) and camera silence are refreshed */
+  FRAMEGATE_METRICS_REFRESH: dur("15s"),
   FRAMEGATE_MINIO_SUBJECT: z.string().min(1).default(DEFAULT_MINIO_SUBJECT),
   FRAMEGATE_RULES_DIR: z.string().default("pipelines"),
   FRAMEGATE_SERVICES_DIR: z.string().default("services"),

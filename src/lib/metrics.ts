@@ -4,6 +4,9 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom
 /** Why a message is dead-lettered (flow/dead-letter's DeadLetterKind): every reason's series starts at 0. */
 export const DEAD_LETTER_REASONS = ["bad-event", "rejected", "exhausted"] as const;
 
+/** Why a sweep failed (sweep/sweeper.ts): every reason's series starts at 0. */
+export const SWEEP_ERROR_REASONS = ["list", "publish", "state", "metadata-hidden"] as const;
+
 /**
  * Creates the registry and the metrics; one instance per gateway (tests make their own). Counters an alert
  * reads with increase() exist at 0 from the start: a series born at 1 would hide its first event from increase().
@@ -11,6 +14,7 @@ export const DEAD_LETTER_REASONS = ["bad-event", "rejected", "exhausted"] as con
 export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
   const m = defineMetrics(opts);
   for (const reason of DEAD_LETTER_REASONS) m.deadLettered.inc({ reason }, 0);
+  for (const reason of SWEEP_ERROR_REASONS) m.sweepErrors.inc({ reason }, 0);
   return m;
 }
 
@@ -80,7 +84,7 @@ function defineMetrics(opts: { defaultMetrics?: boolean }) {
     resultsPublished: new Counter({ name: "framegate_results_published_total", help: "Results of succeeded Workflows written to the results stream, by outcome (stored, duplicate: another replica wrote it first, failed)", labelNames: ["outcome"], registers: r }),
     frameCacheBytes: new Gauge({ name: "framegate_results_frame_cache_bytes", help: "Bytes of frames and thumbnails the gateway keeps in memory (at most FRAMEGATE_RESULTS_FRAME_CACHE_BYTES; least recently used dropped first)", registers: r }),
     frameRequests: new Counter({ name: "framegate_results_frame_requests_total", help: "Frames served through GET /api/results/frame, by result (hit: from the cache, miss: read from MinIO, error)", labelNames: ["result"], registers: r }),
-    sweepErrors: new Counter({ name: "framegate_sweep_errors_total", help: "Sweep failures by reason (list, publish, state)", labelNames: ["reason"], registers: r }),
+    sweepErrors: new Counter({ name: "framegate_sweep_errors_total", help: "Sweep failures by reason (list, publish, state, metadata-hidden)", labelNames: ["reason"], registers: r }),
   };
 }
 

@@ -59,6 +59,11 @@ export interface ArgoOptions {
    * Default here `1s` (Argo's floor) so each step costs about a second; Argo's own default is `10s`.
    */
   requeueTime?: string;
+  /**
+   * serve the controller's Prometheus metrics on this port (HTTPS with a self-signed certificate, Argo's
+   * default `metricsConfig.secure`); default: metrics off (every controller would take :9090)
+   */
+  metricsPort?: number;
 }
 
 /** What {@link installArgo} created. */
@@ -103,7 +108,7 @@ export async function installArgo(kube: KubeCluster, opts: ArgoOptions = {}): Pr
 
   const objects: KubernetesObject[] = [
     { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } },
-    controllerConfigMap(ns, opts.minio),
+    controllerConfigMap(ns, opts.minio, opts.metricsPort),
     ...rbacObjects(ns),
     { apiVersion: "v1", kind: "ConfigMap", metadata: { name: SEMAPHORE_CONFIGMAP, namespace: ns } } as KubernetesObject,
   ];
@@ -208,10 +213,10 @@ async function applyCrds(kc: KubeConfig, deadlineMs: number): Promise<void> {
   }
 }
 
-function controllerConfigMap(ns: string, minio: ArgoOptions["minio"]): KubernetesObject {
+function controllerConfigMap(ns: string, minio: ArgoOptions["minio"], metricsPort: number | undefined): KubernetesObject {
   const data: Record<string, string> = {
     // both default to :9090 on every interface; parallel stacks would collide
-    metricsConfig: stringify({ enabled: false }),
+    metricsConfig: stringify(metricsPort === undefined ? { enabled: false } : { enabled: true, port: metricsPort, path: "/metrics" }),
     telemetryConfig: stringify({ enabled: false }),
   };
   if (minio) {

@@ -220,7 +220,7 @@ async function openGateway(cfg: Config, log: Logger, overrides: { kubeConfig?: K
     void usage.read().catch((err: unknown) => log.debug({ err }, "reading stream usage failed"));
     void backlog.read().catch((err: unknown) => log.debug({ err }, "reading the consumer's backlog failed"));
     activity.evaluate(Date.now());
-  }, 15_000);
+  }, cfg.FRAMEGATE_METRICS_REFRESH);
   usageTimer.unref();
   cleanup.defer("stream usage timer", () => clearInterval(usageTimer));
   const recent = new RecentEvents();
