@@ -187,6 +187,8 @@ describe.each(OVERLAYS)("overlay %s", (overlay) => {
     expect(c.env.find((e: { name: string }) => e.name === "FRAMEGATE_ARGO_UI_URL")?.value, "the dashboard links Workflows to Argo's UI (port-forward by default)").toBe("https://localhost:2746");
     const rulesSource = c.env.find((e: { name: string }) => e.name === "FRAMEGATE_RULES_SOURCE")?.value;
     expect(rulesSource, "k3s reads the Pipelines it applies; the base keeps the files default").toBe(overlay.startsWith("k3s") ? "kubernetes" : undefined);
+    // the composer edits them there (behind the API token above); the base leaves rule writes off
+    expect(c.env.find((e: { name: string }) => e.name === "FRAMEGATE_ALLOW_RULE_WRITES")?.value).toBe(overlay.startsWith("k3s") ? "true" : undefined);
     expect((find(objects, "PodDisruptionBudget", "framegate-gateway").spec as { minAvailable: number }).minAvailable).toBe(1);
     expect((find(objects, "Service", "framegate").spec as { ports: unknown[] }).ports).toEqual([{ name: "http", port: 80, targetPort: "http" }]);
   });

@@ -102,7 +102,7 @@ export function ResourcesPage() {
                 <Status r={r} />
               </td>
               <td>{r.savedAt ? <span title={r.savedFrom}>{ago(r.savedAt)}</span> : <span class="muted">kubectl / GitOps</span>}</td>
-              <td class="actions">
+              <td class="row-actions">
                 <a href={href("composer", { pipeline: r.name })} aria-label={`Edit ${r.name}`}>
                   Edit
                 </a>{" "}
