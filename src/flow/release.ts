@@ -33,9 +33,14 @@ export function withdrawnPipelines(before: readonly CompiledPipeline[], after: r
   return out;
 }
 
+/** The pipelines of each rule set by name, built once per rule set (the processor asks per event). */
+const byName = new WeakMap<readonly CompiledPipeline[], Map<string, CompiledPipeline>>();
+
 /** Why `pipeline` does not run in `pipelines` (undefined: it runs). */
 export function withdrawnReason(pipelines: readonly CompiledPipeline[], pipeline: string): ReleaseReason | undefined {
-  const p = pipelines.find((x) => x.name === pipeline);
+  let index = byName.get(pipelines);
+  if (!index) byName.set(pipelines, (index = new Map(pipelines.map((p) => [p.name, p]))));
+  const p = index.get(pipeline);
   if (p === undefined) return "deleted";
   return isSuspended(p) ? "suspended" : undefined;
 }
