@@ -160,6 +160,30 @@ describe("Processor select stage", () => {
     expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(200 * 1024 * 1024);
   }, 60_000);
 
+  it("every log line about an event names it; a notification with many records names at most 10 ids per line", async () => {
+    const lines: Record<string, unknown>[] = [];
+    const log = pino({ level: "debug" }, { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) });
+    const p = new Processor({ rules: () => rules("{ dedupe: 1h }"), submitter: new FakeSubmitter(), deadLetter: { send: async () => undefined }, metrics: createMetrics({ defaultMetrics: false }), log, maxDeliver: 5, state: new MemoryStateStore() });
+    await p.handle(msg("cam-1/a.jpg", "e1"));
+    await p.handle(msg("cam-1/a.jpg", "e1")); // a duplicate: skipped, at debug
+    expect(lines.map((l) => [l.msg, l.event])).toEqual([
+      ["workflow created", "raw/cam-1/a.jpg@e1"],
+      ["event skipped", "raw/cam-1/a.jpg@e1"],
+    ]);
+    expect(lines[0]).toMatchObject({ pipeline: "p", workflow: expect.stringMatching(/^p-cam-1-/) });
+
+    lines.length = 0;
+    const records = Array.from({ length: 25 }, (_, i) => ({ eventVersion: "2.0", eventSource: "minio:s3", eventTime: "2026-11-28T12:00:00.000Z", eventName: "s3:ObjectCreated:Put", s3: { bucket: { name: "raw" }, object: { key: `cam-2%2F${i}.jpg`, size: 10, eTag: `r${i}`, contentType: "image/jpeg" } } }));
+    const m = decodeMessage({ subject: "minio.events", data: new TextEncoder().encode(JSON.stringify({ EventName: "s3:ObjectCreated:Put", Key: "raw/cam-2/0.jpg", Records: records })), seq: ++seq, deliveryCount: 1, timestampMs: Date.now(), header: () => undefined, working: () => undefined }, "minio.events");
+    await p.handle(m);
+    const created = lines.filter((l) => l.msg === "workflow created");
+    expect(created.map((l) => l.event).sort()).toEqual(records.map((_, i) => `raw/cam-2/${i}.jpg@r${i}`).sort());
+    for (const l of created) {
+      expect(l.records).toBe(25);
+      expect((l.events as string[]).length).toBe(10);
+    }
+  });
+
   it("a webhook event on NATS naming a bucket its pipeline does not allow is dead-lettered, not submitted", async () => {
     const r = loadRulesFromText(
       [

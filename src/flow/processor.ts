@@ -105,9 +105,11 @@ export class Processor {
     // every line about the message names its event(s): the id the Workflow's framegate.io/event-id annotation
     // and the webhook's "accepted" line carry, so one log search follows a frame from upload to result
     const ids = msg.decoded.ok ? msg.decoded.events.map((e) => e.id) : [msg.header(HEADERS.eventId) ?? msg.header(HEADERS.msgId) ?? `seq:${msg.seq}`];
-    // (a notification with several records: `events` on the message's lines, `event` on each record's line)
+    // (a notification with several records: `events` on the message's lines, at most the first
+    // LOGGED_EVENT_IDS so a line stays small, with `records`; `event` on each record's own line)
     const many = ids.length > 1;
-    const log = this.#d.log.child({ ...(many ? { events: ids } : { event: ids[0] }), seq: msg.seq, subject: msg.subject, delivery: msg.deliveryCount, ...(swept !== undefined && { swept }) });
+    const named = many ? { events: ids.slice(0, LOGGED_EVENT_IDS), records: ids.length } : { event: ids[0] };
+    const log = this.#d.log.child({ ...named, seq: msg.seq, subject: msg.subject, delivery: msg.deliveryCount, ...(swept !== undefined && { swept }) });
     if (!msg.decoded.ok) {
       const reason = msg.decoded.error.message;
       log.warn({ reason, err: msg.decoded.error }, "bad event, dead-lettering");
@@ -326,6 +328,9 @@ export class Processor {
     }
   }
 }
+
+/** Event ids a message's log lines name at most (a MinIO notification may carry thousands of records). */
+export const LOGGED_EVENT_IDS = 10;
 
 /**
  * One line per event and pipeline (`event` given when the message's log does not name it alone): a created (or already existing) Workflow at info, a skip at debug (sampled
