@@ -8,7 +8,7 @@
  * node of 2 CPUs) on real photos with people; `--simulated` has kwok fake them instead.
  *
  *   node --import tsx scripts/demo.ts [--cameras 2] [--fps 0.1] [--duration SECONDS] [--rules DIR]
- *                                     [--services DIR] [--interval MS] [--plain] [--simulated]
+ *                                     [--services DIR] [--interval MS] [--plain] [--simulated] [--kubernetes]
  */
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -18,6 +18,7 @@ import sharp from "sharp";
 import { parseAllDocuments } from "yaml";
 import { applyObjects } from "../test/harness/kube.js";
 import { framegateEnv, runFramegate, setupEnv, startGatewayProcess, type GatewayProcess } from "../test/harness/framegate.js";
+import { installPipelineResources } from "../test/harness/pipeline-resources.js";
 import { detectVenv } from "../test/harness/pod-runner-images.js";
 import { startStack, type FullStack } from "../test/harness/stack.js";
 import { CameraFleet, cameraClients, fleetCameraIds } from "../test/harness/synthetic-camera.js";
@@ -33,7 +34,9 @@ const USAGE = `usage: node --import tsx scripts/demo.ts [options]   (or: make de
   --services DIR   service catalog (default services/)
   --interval MS    refresh period of the display (default 1000)
   --plain          plain lines instead of redrawing in place (the default when stdout is not a terminal)
-  --simulated      kwok fakes the Workflow pods (nothing processed; fleets of 20 x 2 frames/s fit)`;
+  --simulated      kwok fakes the Workflow pods (nothing processed; fleets of 20 x 2 frames/s fit)
+  --kubernetes     the rules as Pipeline resources (FRAMEGATE_RULES_SOURCE=kubernetes): edit, clone, suspend and
+                   delete them from the dashboard (Resources page) or with kubectl; the gateway applies changes live`;
 
 /** The WorkflowTemplate the example lobby pipeline refers to (`templateRef: image-processing`). */
 const TEMPLATES = ["k8s/base/argo/workflowtemplate-image-processing.yaml"];
@@ -47,6 +50,7 @@ interface Options {
   intervalMs: number;
   plain: boolean;
   simulated: boolean;
+  kubernetes: boolean;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -61,6 +65,7 @@ function parseOptions(argv: string[]): Options {
       interval: { type: "string", default: "1000" },
       plain: { type: "boolean", default: false },
       simulated: { type: "boolean", default: false },
+      kubernetes: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -85,6 +90,7 @@ function parseOptions(argv: string[]): Options {
     intervalMs: Math.floor(num("interval", values.interval, 100, 60_000)),
     plain: values.plain,
     simulated: values.simulated,
+    kubernetes: values.kubernetes,
   };
 }
 
@@ -130,12 +136,18 @@ async function main(): Promise<number> {
 
     const env = framegateEnv(stack, { rulesDir: o.rulesDir, servicesDir: o.servicesDir, logLevel: "info" });
     const setup = await runFramegate(["setup"], setupEnv(stack, env));
+    if (o.kubernetes) {
+      // the rules as Pipeline resources, edited live from the dashboard (Resources page) or with kubectl
+      const ns = await installPipelineResources(stack.kube, { gateway: { namespace: stack.argo.namespace, name: stack.argo.gatewayServiceAccount }, pipelinesDir: o.rulesDir });
+      Object.assign(env, { FRAMEGATE_RULES_SOURCE: "kubernetes", FRAMEGATE_NAMESPACE: ns, FRAMEGATE_ALLOW_RULE_WRITES: "true" });
+      say(`applied the Pipelines of ${o.rulesDir} as resources in namespace ${ns}; the gateway reads them and the dashboard's composer edits them`);
+    }
     for (const line of (setup.stdout + setup.stderr).trim().split("\n")) say(`  framegate setup: ${line}`);
     if (setup.code !== 0) throw new Error(`framegate setup exited ${setup.code}`);
     if (stopping) return 130;
 
     gateway = await startGatewayProcess(env);
-    say(`framegate serve at ${gateway.url} (pid ${gateway.pid}), as ServiceAccount argo/framegate-gateway; rules from ${o.rulesDir}`);
+    say(`framegate serve at ${gateway.url} (pid ${gateway.pid}), as ServiceAccount argo/framegate-gateway; rules from ${o.kubernetes ? `the Pipeline resources (dashboard: ${gateway.url}/#/resources)` : o.rulesDir}`);
     for (let i = 0; i < 60 && (await httpStatus(`${gateway.url}/readyz`)) !== 200; i++) await new Promise((r) => setTimeout(r, 500));
     say(`MinIO ${stack.minio.endpoint} (root: ${stack.minio.accessKey} / ${stack.minio.secretKey}; Workflow steps use user ${stack.minio.identities.steps.accessKey}), NATS ${stack.nats.url}`);
     say(`kubectl: ${toolPath("KUBECTL")} --kubeconfig ${stack.kube.kubeconfigPath} -n ${stack.argo.namespace} get workflows`);

@@ -22,6 +22,7 @@ import { startGateway, type RunningGateway } from "../src/cli/commands/serve.js"
 import { loadConfig } from "../src/config/env.js";
 import { installArgo, type ArgoInstall } from "../test/harness/argo.js";
 import { framegateEnv, runFramegate, setupEnv } from "../test/harness/framegate.js";
+import { installPipelineResources } from "../test/harness/pipeline-resources.js";
 import { RingBuffer } from "../test/harness/process.js";
 import { startStack, type KubeStack } from "../test/harness/stack.js";
 import { frameKey, jpegFrame } from "../test/harness/synthetic-camera.js";
@@ -99,13 +100,7 @@ beforeAll(async () => {
   argo = await installArgo(stack.kube, { minio: stack.minio });
   admin = stack.kube.kubeConfig().makeApiClient(CustomObjectsApi);
   // as k8s/base does it: the CRDs, the gateway's Role in its namespace (bound to the harness's gateway account), the examples as resources
-  await kubectl("apply", "-k", join(REPO_ROOT, "k8s", "base", "crds"));
-  await kubectl("wait", "--for=condition=Established", "--timeout=30s", "crd", "-l", "app.kubernetes.io/part-of=framegate");
-  await kubectl("create", "namespace", NS);
-  await kubectl("apply", "-n", NS, "-f", join(REPO_ROOT, "k8s", "base", "gateway", "rbac.yaml"));
-  await kubectl("create", "rolebinding", "-n", NS, "framegate-gateway-harness", "--role=framegate-gateway", `--serviceaccount=${argo.namespace}:${argo.gatewayServiceAccount}`);
-  await kubectl("apply", "-n", NS, "-f", join(REPO_ROOT, "pipelines"));
-  for (const s of ["resize", "detect", "blur"]) await kubectl("apply", "-n", NS, "-f", join(REPO_ROOT, "services", s, "service.yaml"));
+  await installPipelineResources(stack.kube, { namespace: NS, gateway: { namespace: argo.namespace, name: argo.gatewayServiceAccount } });
 
   rulesDir = mkdtempSync(join(tmpdir(), "framegate-live-composer-"));
   cpSync(join(REPO_ROOT, "pipelines"), rulesDir, { recursive: true });
