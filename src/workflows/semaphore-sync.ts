@@ -1,15 +1,21 @@
 /**
  * @module workflows/semaphore-sync — keeps the ConfigMap `framegate-semaphores` of each Workflow namespace
- * equal to the catalog's concurrency caps (semaphores.ts), so Argo's semaphores follow the catalog. The
+ * in step with the catalog's concurrency caps (semaphores.ts), so Argo's semaphores follow the catalog. The
  * ConfigMap itself comes from k8s/base/argo; the gateway may only get and patch that one ConfigMap
  * (k8s/base/argo/gateway-rbac.yaml), so a missing one is reported with how to create it, never created.
+ * Argo fails a Workflow at once (phase Error, "Sync configuration key '<service>' not found in ConfigMap")
+ * when a step names a key the ConfigMap lacks, so keys are only added or changed, never removed (a
+ * Workflow created before a cap was dropped may still wait on it), and {@link SemaphoreGuard} holds back
+ * any Workflow whose keys are not known to be written yet.
  */
 import { CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import type { Counter } from "prom-client";
+import { RetryAfterError } from "../lib/errors.js";
 import type { RuleSet } from "../rules/types.js";
 import { parseStatus } from "./k8s-errors.js";
-import { SEMAPHORE_CONFIGMAP, semaphoreLimits, semaphoreNamespaces } from "./semaphores.js";
+import { SEMAPHORE_CONFIGMAP, semaphoreKeys, semaphoreLimits, semaphoreNamespaces } from "./semaphores.js";
+import type { SubmitOutcome, Workflow, WorkflowSubmitter } from "./types.js";
 
 /** What one namespace's ConfigMap needed. */
 export interface SemaphoreSyncResult {
@@ -65,6 +71,10 @@ export class SemaphoreSync {
   readonly #log: Logger;
   readonly #counter?: Counter<"outcome">;
   #last = "";
+  /** per namespace: the data last read or written (what Argo will find), and the last failure */
+  readonly #known = new Map<string, Record<string, string>>();
+  readonly #errors = new Map<string, string>();
+  #running?: Promise<SemaphoreSyncResult[]>;
 
   constructor(maps: ConfigMapPort, log: Logger, counter?: Counter<"outcome">) {
     this.#maps = maps;
@@ -72,8 +82,29 @@ export class SemaphoreSync {
     this.#counter = counter;
   }
 
-  /** Syncs when the caps or namespaces differ from the last successful sync (or always with `force`). */
+  /** Syncs when the caps or namespaces differ from the last successful sync (or always with `force`); one pass at a time. */
   async sync(ruleSet: Pick<RuleSet, "pipelines" | "catalog">, force = false): Promise<SemaphoreSyncResult[]> {
+    while (this.#running) await this.#running.catch(() => undefined);
+    this.#running = this.#pass(ruleSet, force);
+    try {
+      return await this.#running;
+    } finally {
+      this.#running = undefined;
+    }
+  }
+
+  /** Whether the ConfigMap of `namespace` is known to hold every key in `keys`. */
+  covers(namespace: string, keys: readonly string[]): boolean {
+    const known = this.#known.get(namespace);
+    return !!known && keys.every((k) => Object.hasOwn(known, k));
+  }
+
+  /** The last failure writing `namespace`'s ConfigMap, if its last attempt failed. */
+  lastError(namespace: string): string | undefined {
+    return this.#errors.get(namespace);
+  }
+
+  async #pass(ruleSet: Pick<RuleSet, "pipelines" | "catalog">, force: boolean): Promise<SemaphoreSyncResult[]> {
     const limits = semaphoreLimits(ruleSet.catalog);
     const namespaces = semaphoreNamespaces(ruleSet);
     const key = JSON.stringify([limits, namespaces]);
@@ -88,16 +119,55 @@ export class SemaphoreSync {
   async #syncOne(namespace: string, limits: Record<string, string>): Promise<SemaphoreSyncResult> {
     try {
       const current = await this.#maps.read(namespace, SEMAPHORE_CONFIGMAP);
-      if (JSON.stringify(sorted(current.data)) === JSON.stringify(sorted(limits))) return { namespace, outcome: "unchanged" };
-      await this.#maps.replaceData(namespace, SEMAPHORE_CONFIGMAP, current.resourceVersion, limits);
-      this.#log.info({ namespace, configMap: SEMAPHORE_CONFIGMAP, limits }, "concurrency caps written");
+      // keys of dropped caps stay: Workflows created while they were set may still take their permits
+      const data = { ...current.data, ...limits };
+      this.#errors.delete(namespace);
+      if (JSON.stringify(sorted(current.data)) === JSON.stringify(sorted(data))) {
+        this.#known.set(namespace, data);
+        return { namespace, outcome: "unchanged" };
+      }
+      await this.#maps.replaceData(namespace, SEMAPHORE_CONFIGMAP, current.resourceVersion, data);
+      this.#known.set(namespace, data);
+      this.#log.info({ namespace, configMap: SEMAPHORE_CONFIGMAP, limits: data }, "concurrency caps written");
       return { namespace, outcome: "written" };
     } catch (err) {
       const error = describe(err, namespace);
+      this.#errors.set(namespace, error);
       // a step of a capped service waits (Argo cannot read the limit) until this succeeds
       this.#log.error({ err, namespace, configMap: SEMAPHORE_CONFIGMAP }, `concurrency caps not written: ${error}`);
       return { namespace, outcome: "failed", error };
     }
+  }
+}
+
+/**
+ * A WorkflowSubmitter that creates a Workflow taking semaphore permits only once its keys are in the
+ * namespace's ConfigMap (else Argo would fail it at once): when they are not known to be, it syncs first,
+ * and if they are still missing it throws RetryAfterError, so the event waits in JetStream and comes back.
+ */
+export class SemaphoreGuard implements WorkflowSubmitter {
+  constructor(
+    private readonly inner: WorkflowSubmitter,
+    private readonly semaphores: SemaphoreSync,
+    private readonly ruleSet: () => Pick<RuleSet, "pipelines" | "catalog">,
+    private readonly retryAfterMs = 5_000,
+  ) {}
+
+  async create(wf: Workflow, signal?: AbortSignal): Promise<SubmitOutcome> {
+    const keys = semaphoreKeys(wf);
+    const namespace = wf.metadata.namespace ?? "";
+    if (keys.length > 0 && !this.semaphores.covers(namespace, keys)) {
+      await this.semaphores.sync(this.ruleSet(), true);
+      if (!this.semaphores.covers(namespace, keys)) {
+        const why = this.semaphores.lastError(namespace) ?? `no pipeline of the active rules runs in ${namespace}`;
+        throw new RetryAfterError(
+          `Workflow ${namespace}/${wf.metadata.name} takes permits of ${keys.join(", ")} in ConfigMap ${namespace}/${SEMAPHORE_CONFIGMAP}, which does not hold them yet (${why}); the event is retried`,
+          this.retryAfterMs,
+          { reason: "semaphore" },
+        );
+      }
+    }
+    return this.inner.create(wf, signal);
   }
 }
 

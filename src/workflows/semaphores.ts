@@ -2,7 +2,7 @@
  * @module workflows/semaphores — per-service concurrency (`concurrency: N` in a catalog entry) as Argo
  * semaphores: every step template of a capped service takes one permit of the key `<service>` in the
  * ConfigMap `framegate-semaphores` of its Workflow's namespace, and the gateway keeps that ConfigMap's
- * data equal to the catalog's caps (semaphore-sync.ts). Argo v3.6 counts permits per workflow-controller:
+ * data in step with the catalog's caps (semaphore-sync.ts). Argo v3.6 counts permits per workflow-controller:
  * the cap holds across every Workflow of the namespace that one controller manages.
  */
 import type { Catalog, RuleSet } from "../rules/types.js";
@@ -18,6 +18,20 @@ export const SEMAPHORE_CONFIGMAP = "framegate-semaphores";
 export function stepSynchronization(service: Service): Record<string, unknown> | undefined {
   if (service.spec.concurrency === undefined) return undefined;
   return { semaphores: [{ configMapKeyRef: { name: SEMAPHORE_CONFIGMAP, key: service.metadata.name } }] };
+}
+
+/**
+ * The semaphore keys of framegate's ConfigMap that a rendered Workflow's templates take permits of.
+ * @example semaphoreKeys(wf) // ["detect"]
+ */
+export function semaphoreKeys(wf: { spec: Record<string, unknown> }): string[] {
+  const keys = new Set<string>();
+  for (const t of (wf.spec.templates ?? []) as { synchronization?: { semaphores?: { configMapKeyRef?: { name?: string; key?: string } }[] } }[]) {
+    for (const s of t.synchronization?.semaphores ?? []) {
+      if (s.configMapKeyRef?.name === SEMAPHORE_CONFIGMAP && s.configMapKeyRef.key) keys.add(s.configMapKeyRef.key);
+    }
+  }
+  return [...keys].sort();
 }
 
 /**

@@ -5,24 +5,27 @@
  * fields, and the scheduler binds them to the fake node that advertises nvidia.com/gpu behind a taint, not to
  * a node with the same label and no GPU. With the cap of 1 written by the gateway's identity into the
  * semaphore ConfigMap, a second Workflow's detect step waits on Argo's semaphore while the first one runs.
+ * Argo fails a Workflow whose semaphore key the ConfigMap lacks; the gateway's guard writes the key first.
  */
-import { readFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CoreV1Api, CustomObjectsApi, type V1Pod } from "@kubernetes/client-node";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { match, objectEvent, pipeline } from "../fixtures/render-fixtures.js";
+import { match, objectEvent, pipeline, service } from "../fixtures/render-fixtures.js";
 import { serviceSchema } from "../../src/rules/catalog-schema.js";
 import type { Catalog } from "../../src/rules/types.js";
 import { renderWorkflow } from "../../src/workflows/render.js";
-import { kubeConfigMaps, SemaphoreSync } from "../../src/workflows/semaphore-sync.js";
+import { kubeConfigMaps, SemaphoreGuard, SemaphoreSync } from "../../src/workflows/semaphore-sync.js";
 import { SEMAPHORE_CONFIGMAP } from "../../src/workflows/semaphores.js";
 import type { Workflow } from "../../src/workflows/types.js";
 import { applyObjects, statusCode } from "../harness/kube.js";
 import { startStack, type FullStack } from "../harness/stack.js";
 import { REPO_ROOT } from "../harness/util.js";
 import { waitFor } from "../harness/wait.js";
+import { PipelineUnderTest } from "./pipeline-under-test.js";
 
 const NS = "argo";
 const GPU_NODE = "kwok-gpu-0";
@@ -135,5 +138,65 @@ describe("GPU placement and per-service concurrency on the stack", () => {
     const secondDone = await done(secondName);
     const pods = Object.values(secondDone.status!.nodes!).filter((n) => n.type === "Pod");
     expect(pods.map((n) => [n.templateName, n.hostNodeName])).toEqual([["detect", GPU_NODE]]);
+  }, 90_000);
+
+  it("Argo fails a Workflow whose key the ConfigMap lacks; through the guard the key is written first and it runs", async () => {
+    const capped = service("capped", { concurrency: 2 });
+    const cappedCatalog: Catalog = new Map([...catalog, ["capped", capped]]);
+    const p = pipeline("capped", { serviceAccountName: "framegate-runner", steps: [{ name: "s", service: "capped" }] });
+    const direct = await submit(renderWorkflow([match(p, objectEvent("gate-03/a.jpg"))], cappedCatalog));
+    const failed = await waitFor("the Workflow without its key ending", async () => {
+      const wf = await read(direct.metadata.name!);
+      return wf.status?.phase === "Error" || wf.status?.phase === "Failed" || wf.status?.phase === "Succeeded" ? wf : undefined;
+    }, 20_000);
+    expect(failed.status!.phase).toBe("Error");
+    expect(Object.values(failed.status!.nodes!).map((n) => n.message ?? "").join("\n")).toMatch(/Sync configuration key 'capped' not found in ConfigMap/);
+
+    const sync = new SemaphoreSync(kubeConfigMaps(stack.argo.gatewayKubeConfig()), pino({ level: "silent" }));
+    const guard = new SemaphoreGuard({ create: async (wf) => (await submit(wf), "created") }, sync, () => ({ pipelines: [p, gpuPipeline], catalog: cappedCatalog }));
+    const wf = renderWorkflow([match(p, objectEvent("gate-03/b.jpg"))], cappedCatalog);
+    expect(await guard.create(wf)).toBe("created");
+    expect((await core.readNamespacedConfigMap({ namespace: NS, name: SEMAPHORE_CONFIGMAP })).data).toEqual({ capped: "2", detect: "1" });
+    await waitFor(`${wf.metadata.name} succeeding`, async () => (await read(wf.metadata.name!)).status?.phase === "Succeeded", 20_000);
+  }, 60_000);
+
+  it("the gateway writes the catalog's cap before it creates the capped Workflow of an upload", async () => {
+    // the GPU entry with another cap, so what the ConfigMap holds afterwards can only come from this gateway
+    const servicesDir = mkdtempSync(join(tmpdir(), "framegate-gpu-services-"));
+    let t: PipelineUnderTest | undefined;
+    try {
+      for (const s of ["resize", "blur"]) {
+        mkdirSync(join(servicesDir, s));
+        copyFileSync(join(REPO_ROOT, "services", s, "service.yaml"), join(servicesDir, s, "service.yaml"));
+      }
+      mkdirSync(join(servicesDir, "detect"));
+      const gpuEntry = readFileSync(join(REPO_ROOT, "k8s/components/detect-on-gpu/detect-service.yaml"), "utf8");
+      expect(gpuEntry).toMatch(/^ {2}concurrency: 1$/m);
+      writeFileSync(join(servicesDir, "detect", "service.yaml"), gpuEntry.replace(/^ {2}concurrency: 1$/m, "  concurrency: 3"));
+      const rule = `apiVersion: framegate.io/v1alpha1
+kind: Pipeline
+metadata: { name: gw-gpu }
+spec:
+  trigger: { bucket: gw-gpu, key: "{camera}/*.jpg" }
+  workflow:
+    serviceAccountName: framegate-runner
+    steps: [{ name: detect, service: detect }]
+`;
+      t = await PipelineUnderTest.start(stack, { id: "gpu", rules: { "gw-gpu.yaml": rule }, extra: { FRAMEGATE_SERVICES_DIR: servicesDir } });
+      expect((await core.readNamespacedConfigMap({ namespace: NS, name: SEMAPHORE_CONFIGMAP })).data?.detect, "written at start-up").toBe("3");
+      await stack.minio.client.putObject("gw-gpu", "gate-04/a.jpg", Buffer.from("frame"), 5);
+      const [wf] = await waitFor("the upload's Workflow", async () => {
+        const list = await t!.workflows("gw-gpu");
+        return list.length > 0 ? list : undefined;
+      }, 30_000);
+      const detect = (wf!.spec.templates ?? []).find((x) => x.name === "detect") as { synchronization?: unknown } | undefined;
+      expect(detect?.synchronization).toEqual({ semaphores: [{ configMapKeyRef: { name: SEMAPHORE_CONFIGMAP, key: "detect" } }] });
+      await waitFor(`${wf!.metadata.name} succeeding`, async () => (await read(wf!.metadata.name)).status?.phase === "Succeeded", 30_000);
+      const syncs = (await t.metrics()).filter((m) => m.name === "framegate_semaphore_syncs_total");
+      expect(syncs.find((m) => m.labels.outcome === "written")?.value).toBe(1);
+    } finally {
+      await t?.stop();
+      rmSync(servicesDir, { recursive: true, force: true });
+    }
   }, 90_000);
 });

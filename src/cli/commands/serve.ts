@@ -25,7 +25,7 @@ import { JetStreamPublisher } from "../../triggers/jetstream-publisher.js";
 import { StreamConsumer } from "../../triggers/consumer.js";
 import { statusSubject } from "../../triggers/wire.js";
 import { KubeWorkflowSubmitter } from "../../workflows/k8s-submitter.js";
-import { kubeConfigMaps, SemaphoreSync } from "../../workflows/semaphore-sync.js";
+import { kubeConfigMaps, SemaphoreGuard, SemaphoreSync } from "../../workflows/semaphore-sync.js";
 import { checkKubeConfig, kubeTarget, loadKubeConfig } from "../../workflows/kube-config.js";
 import { StreamDeadLetter } from "../../flow/dead-letter.js";
 import { Processor } from "../../flow/processor.js";
@@ -239,7 +239,8 @@ async function openGateway(cfg: Config, log: Logger, overrides: { kubeConfig?: K
   const processor = new Processor({
     replayWindowMs: cfg.FRAMEGATE_STATE_TTL,
     rules: () => rules.current(),
-    submitter,
+    // a Workflow whose semaphore keys are not in the ConfigMap yet waits (Argo would fail it at once)
+    submitter: new SemaphoreGuard(submitter, semaphores, () => rules.current().ruleSet),
     deadLetter: new StreamDeadLetter(publisher),
     metrics,
     log,
