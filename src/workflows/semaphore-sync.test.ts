@@ -54,13 +54,16 @@ describe("SemaphoreSync", () => {
     expect((await r.getSingleMetric("t_syncs_total")!.get()).values.map((v) => [v.labels.outcome, v.value])).toEqual([["written", 3], ["unchanged", 1]]);
   });
 
-  it("says how to fix a missing ConfigMap or a missing right, and tries again on the next call", async () => {
+  it("says how to fix a missing ConfigMap or a missing right (logged once per failure), and tries again on the next call", async () => {
     const maps = new MemoryConfigMaps();
-    const sync = new SemaphoreSync(maps, log);
+    const lines: { level: number; msg: string }[] = [];
+    const sync = new SemaphoreSync(maps, pino({ level: "debug" }, { write: (l: string) => lines.push(JSON.parse(l) as { level: number; msg: string }) }));
     const ruleSet = { pipelines: [p("vision")], catalog: capped(1) };
     const [missing] = await sync.sync(ruleSet);
     expect(missing).toMatchObject({ namespace: "vision", outcome: "failed" });
     expect(missing!.error).toMatch(/ConfigMap vision\/framegate-semaphores does not exist: apply k8s\/base .* or kubectl -n vision create configmap framegate-semaphores/);
+    await sync.sync(ruleSet);
+    expect(lines.map((l) => l.level)).toEqual([50, 20]); // error, then the same failure at debug
     maps.failWith = { code: 403, body: JSON.stringify({ message: "forbidden" }) };
     expect((await sync.sync(ruleSet))[0]!.error).toMatch(/may not get\/patch ConfigMap vision\/framegate-semaphores: give its ServiceAccount the Role of k8s\/base\/argo\/gateway-rbac.yaml in vision/);
     maps.failWith = undefined;

@@ -132,9 +132,11 @@ export class SemaphoreSync {
       return { namespace, outcome: "written" };
     } catch (err) {
       const error = describe(err, namespace);
+      const repeated = this.#errors.get(namespace) === error;
       this.#errors.set(namespace, error);
-      // a step of a capped service waits (Argo cannot read the limit) until this succeeds
-      this.#log.error({ err, namespace, configMap: SEMAPHORE_CONFIGMAP }, `concurrency caps not written: ${error}`);
+      // Workflows of capped services wait (SemaphoreGuard) until this succeeds; retried every 5 s by serve,
+      // so the same failure is logged once at error level, then at debug
+      this.#log[repeated ? "debug" : "error"]({ err, namespace, configMap: SEMAPHORE_CONFIGMAP }, `concurrency caps not written: ${error}`);
       return { namespace, outcome: "failed", error };
     }
   }
