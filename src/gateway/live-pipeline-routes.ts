@@ -64,8 +64,9 @@ function origin(c: Context<GatewayEnv>): SaveOrigin {
   return o;
 }
 
-/** The HTTP answer to each outcome. */
-function answer(c: Context<GatewayEnv>, r: LiveWriteResult, what: string) {
+/** The HTTP answer to each outcome (and its count in `framegate_pipeline_writes_total`). */
+function answer(c: Context<GatewayEnv>, deps: ResolvedGatewayDeps, r: LiveWriteResult, what: string) {
+  deps.metrics.pipelineWrites.inc({ action: what, outcome: r.outcome });
   const log = c.get("log");
   switch (r.outcome) {
     case "saved":
@@ -117,15 +118,15 @@ export function livePipelineRoutes(deps: ResolvedGatewayDeps & { livePipelines: 
     const create = c.req.header("if-none-match")?.trim() === "*";
     const ifMatch = etagValue(c.req.header("if-match"));
     const r = await live.save(c.req.param("name"), body.yaml, { create, from: origin(c), ...(ifMatch !== undefined ? { ifMatch } : {}), ...(body.base !== undefined ? { base: body.base } : {}) });
-    return answer(c, r, create ? "create" : "replace");
+    return answer(c, deps, r, create ? "create" : "replace");
   });
 
   // ?generation=<n>: the generation the client saw; a resourceVersion moved on by status writes alone is no conflict
-  app.delete("/pipelines/:name", async (c) => answer(c, await live.remove(c.req.param("name"), etagValue(c.req.header("if-match")), generationParam(c.req.query("generation"))), "delete"));
+  app.delete("/pipelines/:name", async (c) => answer(c, deps, await live.remove(c.req.param("name"), etagValue(c.req.header("if-match")), generationParam(c.req.query("generation"))), "delete"));
 
   for (const [action, suspend] of [["suspend", true], ["resume", false]] as const) {
     app.post(`/pipelines/:name/${action}`, async (c) =>
-      answer(c, await live.setSuspended(c.req.param("name"), suspend, etagValue(c.req.header("if-match")), origin(c), generationParam(c.req.query("generation"))), action),
+      answer(c, deps, await live.setSuspended(c.req.param("name"), suspend, etagValue(c.req.header("if-match")), origin(c), generationParam(c.req.query("generation"))), action),
     );
   }
 

@@ -7,6 +7,7 @@ import { readServiceFiles } from "../rules/catalog.js";
 import { PipelineApiError, type PipelineClient, type PipelineObject } from "../rules/pipeline-client.js";
 import { resourceLabel } from "../rules/resource-rules.js";
 import { dryRun } from "../workflows/dry-run.js";
+import { createMetrics, type Metrics } from "../lib/metrics.js";
 import { createGatewayApp } from "./app.js";
 import { LivePipelines } from "./live-pipelines.js";
 import { SAVED_AT_ANNOTATION, SAVED_FROM_ANNOTATION, conflictReport, type PipelineDocument } from "./pipeline-document.js";
@@ -76,6 +77,8 @@ class MemoryPipelines implements PipelineClient {
 let client: MemoryPipelines;
 const services = await readServiceFiles(join(REPO_ROOT, "services"));
 
+let metrics: Metrics;
+
 function app(writable = true) {
   const drafts = new RuleDrafts({
     rulesDir: "/nonexistent",
@@ -93,7 +96,7 @@ function app(writable = true) {
     check: (name, text) => drafts.checkAs(name, text),
     now: () => new Date("2026-12-01T07:00:00Z"),
   });
-  return createGatewayApp(makeDeps({ apiToken: TOKEN, drafts, livePipelines }));
+  return createGatewayApp(makeDeps({ apiToken: TOKEN, drafts, livePipelines, metrics }));
 }
 
 async function open() {
@@ -108,6 +111,7 @@ function put(body: object, headers: Record<string, string>, writable = true) {
 }
 
 beforeEach(async () => {
+  metrics = createMetrics({ defaultMetrics: false });
   client = new MemoryPipelines();
   await client.create({
     apiVersion: "framegate.io/v1alpha1",
@@ -170,6 +174,8 @@ describe("editing Pipeline resources (optimistic concurrency)", () => {
     expect(body.theirs).toEqual([{ path: "spec.workflow.steps[1].params.confidence", kind: "changed", before: "0.5", after: "0.9" }]);
     expect(body.overlap).toEqual(["spec.workflow.steps[1].params.confidence"]);
     expect(client.objects.get("people-detect")).toEqual(before);
+    const writes = (await metrics.registry.getSingleMetric("framegate_pipeline_writes_total")!.get()).values;
+    expect(writes).toEqual([{ labels: { action: "replace", outcome: "conflict" }, value: 1 }]);
   });
 
   it("turns the API server's own 409 (a change between the check and the write) into the same report", async () => {

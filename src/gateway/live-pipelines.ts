@@ -7,56 +7,27 @@
  * written over. Create (new, clone), delete and suspend/resume work the same way. Each write records when
  * and from where in annotations.
  */
-import { parse } from "yaml";
 import type { Issue } from "../lib/errors.js";
 import { fieldChanges, lineDiff, type DiffLine, type FieldChange } from "../lib/spec-diff.js";
 import { PipelineApiError, type PipelineClient, type PipelineObject } from "../rules/pipeline-client.js";
-import { resourceLabel, selectSummary, triggerSummary, type Condition, type RuleResource, type Verdict } from "../rules/resource-rules.js";
+import { resourceLabel, type RuleResource, type Verdict } from "../rules/resource-rules.js";
 import { DNS_LABEL_RE } from "../rules/schema.js";
+import { summarizeResources, type PipelineResourceSummary } from "./pipeline-resource-summary.js";
 import {
-  SAVED_AT_ANNOTATION,
-  SAVED_FROM_ANNOTATION,
   canonical,
   conflictReport,
   documentYaml,
   editableDocument,
+  openedPipeline,
   ownAnnotations,
+  parseDocument,
   saveAnnotations,
+  type OpenedPipeline,
   type ConflictReport,
   type PipelineDocument,
 } from "./pipeline-document.js";
 
-/** A Pipeline resource as `GET /api/pipelines` lists it (`resources`), refused ones included. */
-export interface PipelineResourceSummary {
-  name: string;
-  description?: string;
-  generation: number;
-  resourceVersion: string;
-  /** the generation the status was written for (null: no status yet) */
-  observedGeneration: number | null;
-  /** the stored `Accepted` condition (null: not judged yet) */
-  accepted: Pick<Condition, "status" | "reason" | "message"> | null;
-  /** this replica runs the resource's current generation */
-  running: boolean;
-  suspended: boolean;
-  trigger: string;
-  select: string;
-  savedAt?: string;
-  savedFrom?: string;
-  createdAt?: string;
-}
-
-/** A Pipeline opened for editing. */
-export interface OpenedPipeline {
-  name: string;
-  resourceVersion: string;
-  generation: number;
-  document: PipelineDocument;
-  yaml: string;
-  status: RuleResource["status"] | null;
-  savedAt?: string;
-  savedFrom?: string;
-}
+export type { OpenedPipeline, PipelineResourceSummary };
 
 /** Who saved: the client's address and user agent. */
 export interface SaveOrigin {
@@ -117,37 +88,13 @@ export class LivePipelines {
   /** Every Pipeline of the namespace, oldest first, with its status. */
   list(): PipelineResourceSummary[] {
     const { pipelines, verdicts } = this.#o.snapshot();
-    return [...pipelines]
-      .sort((a, b) => new Date(a.metadata.creationTimestamp ?? 0).getTime() - new Date(b.metadata.creationTimestamp ?? 0).getTime() || a.metadata.name.localeCompare(b.metadata.name))
-      .map((r) => {
-        const spec = (r.spec ?? {}) as { description?: unknown; suspend?: unknown };
-        const cond = r.status?.conditions?.find((c) => c.type === "Accepted");
-        const generation = r.metadata.generation ?? 0;
-        const v = verdicts.find((x) => x.kind === "Pipeline" && x.name === r.metadata.name);
-        const s: PipelineResourceSummary = {
-          name: r.metadata.name,
-          generation,
-          resourceVersion: r.metadata.resourceVersion ?? "",
-          observedGeneration: r.status?.observedGeneration ?? null,
-          accepted: cond ? { status: cond.status, reason: cond.reason, message: cond.message } : null,
-          running: v?.accepted === true && v.generation === generation,
-          suspended: spec.suspend === true,
-          trigger: triggerSummary(r.spec),
-          select: selectSummary(r.spec),
-        };
-        if (typeof spec.description === "string") s.description = spec.description;
-        const a = r.metadata.annotations ?? {};
-        if (a[SAVED_AT_ANNOTATION]) s.savedAt = a[SAVED_AT_ANNOTATION];
-        if (a[SAVED_FROM_ANNOTATION]) s.savedFrom = a[SAVED_FROM_ANNOTATION];
-        if (r.metadata.creationTimestamp) s.createdAt = new Date(r.metadata.creationTimestamp).toISOString();
-        return s;
-      });
+    return summarizeResources(pipelines, verdicts);
   }
 
   /** One Pipeline, read from the API server (not the cache), ready to edit. */
   async open(name: string): Promise<OpenedPipeline | undefined> {
     try {
-      return opened(await this.#o.client.get(name));
+      return openedPipeline(await this.#o.client.get(name));
     } catch (e) {
       if (e instanceof PipelineApiError && e.failure === "not-found") return undefined;
       throw e;
@@ -187,7 +134,7 @@ export class LivePipelines {
     try {
       if (o.create) {
         const created = await this.#o.client.create(this.#body(name, draft, undefined, o.from));
-        return { outcome: "saved", created: true, pipeline: opened(created) };
+        return { outcome: "saved", created: true, pipeline: openedPipeline(created) };
       }
       return await this.#replace(name, draft, o.ifMatch!, o.base, o.from);
     } catch (e) {
@@ -218,7 +165,7 @@ export class LivePipelines {
       const body = this.#body(name, draft, current, from);
       body.metadata.resourceVersion = version;
       try {
-        return { outcome: "saved", created: false, pipeline: opened(await this.#o.client.replace(body)) };
+        return { outcome: "saved", created: false, pipeline: openedPipeline(await this.#o.client.replace(body)) };
       } catch (e) {
         if (!(e instanceof PipelineApiError && e.failure === "conflict")) throw e;
       }
@@ -267,7 +214,7 @@ export class LivePipelines {
     return this.#atVersion(name, ifMatch, generation, async (version) => {
       const metadata = { annotations: saveAnnotations(this.#now(), from), ...(version !== undefined ? { resourceVersion: version } : {}) };
       const r = await this.#o.client.patch(name, { metadata, spec: { suspend: suspend ? true : null } });
-      return { outcome: "saved", created: false, pipeline: opened(r) };
+      return { outcome: "saved", created: false, pipeline: openedPipeline(r) };
     }, `not ${suspend ? "suspended" : "resumed"}`);
   }
 
@@ -299,7 +246,7 @@ export class LivePipelines {
   }
 
   #conflict(current: PipelineObject, base: string | undefined, draft: PipelineDocument): LiveWriteResult {
-    const now = opened(current);
+    const now = openedPipeline(current);
     const before = base !== undefined ? parseDocument(base) : undefined;
     return {
       outcome: "conflict",
@@ -312,33 +259,4 @@ export class LivePipelines {
 
 function who(p: OpenedPipeline): string {
   return p.savedAt ? `, last saved from the dashboard at ${p.savedAt} (${p.savedFrom ?? "unknown"})` : ", by kubectl or GitOps";
-}
-
-function opened(r: PipelineObject): OpenedPipeline {
-  const document = editableDocument(r);
-  const a = r.metadata.annotations ?? {};
-  const o: OpenedPipeline = {
-    name: r.metadata.name,
-    resourceVersion: r.metadata.resourceVersion ?? "",
-    generation: r.metadata.generation ?? 0,
-    document,
-    yaml: documentYaml(document),
-    status: r.status ?? null,
-  };
-  if (a[SAVED_AT_ANNOTATION]) o.savedAt = a[SAVED_AT_ANNOTATION];
-  if (a[SAVED_FROM_ANNOTATION]) o.savedFrom = a[SAVED_FROM_ANNOTATION];
-  return o;
-}
-
-/** A YAML document with `metadata` and `spec`, else undefined (the loader's check says why). */
-export function parseDocument(text: string): PipelineDocument | undefined {
-  let v: unknown;
-  try {
-    v = parse(text);
-  } catch {
-    return undefined;
-  }
-  const d = v as Partial<PipelineDocument> | null;
-  if (!d || typeof d !== "object" || typeof d.metadata !== "object" || d.metadata === null || typeof d.spec !== "object" || d.spec === null) return undefined;
-  return { apiVersion: String(d.apiVersion ?? ""), kind: "Pipeline", metadata: d.metadata, spec: d.spec };
 }

@@ -4,9 +4,10 @@
  * (so a diff shows changes, not reordering), the annotations each save records, and the report a refused
  * save carries when someone else changed the resource since it was opened.
  */
-import { stringify } from "yaml";
+import { parse, stringify } from "yaml";
 import { fieldChanges, lineDiff, pathsOverlap, type DiffLine, type FieldChange } from "../lib/spec-diff.js";
 import type { PipelineObject } from "../rules/pipeline-client.js";
+import type { RuleResource } from "../rules/resource-rules.js";
 import { API_VERSION } from "../rules/schema.js";
 
 /** When a save from the composer happened (ISO time). */
@@ -100,4 +101,46 @@ export function conflictReport(opened: PipelineDocument | undefined, current: Pi
   const overlap = mine.filter((m) => theirs.some((t) => pathsOverlap(m.path, t.path))).map((m) => m.path);
   const d = lineDiff(documentYaml(opened), documentYaml(current));
   return { theirs, mine, overlap, lines: d.lines, truncated: d.truncated };
+}
+
+/** A Pipeline opened for editing. */
+export interface OpenedPipeline {
+  name: string;
+  resourceVersion: string;
+  generation: number;
+  document: PipelineDocument;
+  yaml: string;
+  status: RuleResource["status"] | null;
+  savedAt?: string;
+  savedFrom?: string;
+}
+
+/** A resource as the editor opens it. */
+export function openedPipeline(r: PipelineObject): OpenedPipeline {
+  const document = editableDocument(r);
+  const a = r.metadata.annotations ?? {};
+  const o: OpenedPipeline = {
+    name: r.metadata.name,
+    resourceVersion: r.metadata.resourceVersion ?? "",
+    generation: r.metadata.generation ?? 0,
+    document,
+    yaml: documentYaml(document),
+    status: r.status ?? null,
+  };
+  if (a[SAVED_AT_ANNOTATION]) o.savedAt = a[SAVED_AT_ANNOTATION];
+  if (a[SAVED_FROM_ANNOTATION]) o.savedFrom = a[SAVED_FROM_ANNOTATION];
+  return o;
+}
+
+/** A YAML document with `metadata` and `spec`, else undefined (the loader's check says why). */
+export function parseDocument(text: string): PipelineDocument | undefined {
+  let v: unknown;
+  try {
+    v = parse(text);
+  } catch {
+    return undefined;
+  }
+  const d = v as Partial<PipelineDocument> | null;
+  if (!d || typeof d !== "object" || typeof d.metadata !== "object" || d.metadata === null || typeof d.spec !== "object" || d.spec === null) return undefined;
+  return { apiVersion: String(d.apiVersion ?? ""), kind: "Pipeline", metadata: d.metadata, spec: d.spec };
 }

@@ -66,6 +66,12 @@ function defineMetrics(opts: { defaultMetrics?: boolean }) {
     rulesValid: new Gauge({ name: "framegate_rules_last_reload_valid", help: "1 when the rules are valid in full, 0 while a change is refused: a rule file change on disk (the last good rules keep running), or with FRAMEGATE_RULES_SOURCE=kubernetes any Pipeline or ProcessingService refused", registers: r }),
     bucketNotifications: new Counter({ name: "framegate_bucket_notifications_total", help: "Bucket notification checks by the status-writing replica (kubernetes mode), by outcome (unchanged, updated, failed); a failure is retried every 30 s and shown as NotificationsReady=False on the Pipelines of the bucket", labelNames: ["outcome"], registers: r }),
     semaphoreSyncs: new Counter({ name: "framegate_semaphore_syncs_total", help: "Writes of the catalog's concurrency caps into a namespace's ConfigMap framegate-semaphores, by outcome (written, unchanged, failed)", labelNames: ["outcome"], registers: r }),
+    pipelineWrites: new Counter({
+      name: "framegate_pipeline_writes_total",
+      help: "Writes of Pipeline resources from the dashboard's composer, by action (create, replace, delete, suspend, resume) and outcome (saved, deleted, conflict, invalid, exists, not-found, disabled, ...)",
+      labelNames: ["action", "outcome"],
+      registers: r,
+    }),
     ruleResources: new Gauge({ name: "framegate_rule_resources", help: "Pipeline and ProcessingService resources read from the API server (FRAMEGATE_RULES_SOURCE=kubernetes), by kind and whether they are accepted", labelNames: ["kind", "accepted"], registers: r }),
     sweepListed: new Counter({ name: "framegate_sweep_objects_listed_total", help: "Objects the reconciliation sweep listed, by bucket", labelNames: ["bucket"], registers: r }),
     sweepPublished: new Counter({ name: "framegate_sweep_objects_published_total", help: "Objects the sweep published into the intake (modified in its window and wanted by a rule), by bucket", labelNames: ["bucket"], registers: r }),
