@@ -2,7 +2,21 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { parseAllDocuments } from "yaml";
 import { REPO_ROOT } from "../test/harness/util.js";
+
+/** NODE_OPTIONS of the gateway's Deployment, so the benchmarks run the heap settings production runs. */
+export function deploymentNodeOptions(file = join(REPO_ROOT, "k8s/base/gateway/deployment.yaml")): string[] {
+  for (const doc of parseAllDocuments(readFileSync(file, "utf8"))) {
+    const d = doc.toJS() as { kind?: string; spec?: { template?: { spec?: { containers?: { env?: { name: string; value?: string }[] }[] } } } };
+    if (d?.kind !== "Deployment") continue;
+    for (const c of d.spec?.template?.spec?.containers ?? []) {
+      const v = c.env?.find((e) => e.name === "NODE_OPTIONS")?.value;
+      if (v) return v.split(/\s+/).filter(Boolean);
+    }
+  }
+  throw new Error(`${file}: no NODE_OPTIONS in the gateway Deployment's env — the benchmarks run the gateway with the Deployment's heap settings`);
+}
 
 /** CPU seconds (user + system) and resident memory of a process. */
 export function procStat(pid: number): { cpuS: number; rssMb: number } {
@@ -19,9 +33,9 @@ export function procStat(pid: number): { cpuS: number; rssMb: number } {
 export function startGatewayProcess(env: Record<string, string>, opts: { cpuProfDir?: string } = {}): ChildProcess {
   const built = join(REPO_ROOT, "dist/cli/main.js");
   if (!existsSync(built)) throw new Error(`${built} is missing: run \`npm run build\` (make bench does) before benchmarking the gateway`);
-  // the heap cap the Deployment sets (k8s/base/gateway/deployment.yaml NODE_OPTIONS)
+  // the heap settings the Deployment sets (k8s/base/gateway/deployment.yaml NODE_OPTIONS)
   const prof = opts.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${opts.cpuProfDir}`] : [];
-  return spawn(process.execPath, ["--max-old-space-size=192", ...prof, built, "serve"], {
+  return spawn(process.execPath, [...deploymentNodeOptions(), ...prof, built, "serve"], {
     cwd: REPO_ROOT,
     env: { ...process.env, FRAMEGATE_HTTP_PORT: "0", FRAMEGATE_LOG_LEVEL: "warn", FRAMEGATE_WATCH_RULES: "false", FRAMEGATE_SERVICES_DIR: join(REPO_ROOT, "services"), ...env },
     stdio: ["ignore", "ignore", "inherit"],
