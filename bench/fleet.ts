@@ -5,7 +5,7 @@
  * and the lag (events published but not yet settled). Publishing uses core NATS into the stream, as
  * MinIO's target does; the Kubernetes API is a stand-in that answers at once.
  *
- *   npm run bench -- fleet [--cameras 1000] [--fps 5] [--seconds 30]
+ *   npm run bench -- fleet [--cameras 1000] [--fps 5] [--seconds 30] [--cpu-prof DIR]
  */
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -51,7 +51,7 @@ function notification(camera: string, n: number, t: Date): string {
 }
 
 export async function run(argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { cameras: { type: "string", default: "1000" }, fps: { type: "string", default: "5" }, seconds: { type: "string", default: "30" } } });
+  const { values } = parseArgs({ args: argv, options: { cameras: { type: "string", default: "1000" }, fps: { type: "string", default: "5" }, seconds: { type: "string", default: "30" }, "cpu-prof": { type: "string" } } });
   const cameras = Number(values.cameras);
   const fps = Number(values.fps);
   const seconds = Number(values.seconds);
@@ -67,7 +67,7 @@ export async function run(argv: string[]): Promise<void> {
   const names = { stream: "FRAMEGATE", dlqStream: "FRAMEGATE_DLQ", consumer: "framegate", minioSubject: "minio.events" };
   await ensureIntake(admin, names, { ackWaitMs: 30_000, maxAckPending: 10_000 });
   await createStateBuckets(nats); // as framegate setup does
-  const gw = startGatewayProcess({ ...nats.clientEnv("gateway"), FRAMEGATE_RULES_DIR: dir, FRAMEGATE_MAX_IN_FLIGHT: "256", KUBECONFIG: join(dir, "kubeconfig") });
+  const gw = startGatewayProcess({ ...nats.clientEnv("gateway"), FRAMEGATE_RULES_DIR: dir, FRAMEGATE_MAX_IN_FLIGHT: "256", KUBECONFIG: join(dir, "kubeconfig") }, { cpuProfDir: values["cpu-prof"] });
   const count = () => {
     let batch = 0;
     let sample = 0;
