@@ -70,10 +70,10 @@ describe("the framegate.io CRDs on a real API server", () => {
     const files = readdirSync(join(REPO_ROOT, "pipelines")).filter((f) => f.endsWith(".yaml"));
     expect(r.stdout.trim().split("\n")).toHaveLength(files.length);
     const list = await kubectl("get", "pipelines", "-n", NS);
-    expect(list.stdout.split("\n")[0]).toMatch(/^NAME\s+TRIGGER\s+SELECT\s+ACCEPTED\s+AGE$/);
+    expect(list.stdout.split("\n")[0]).toMatch(/^NAME\s+TRIGGER\s+SELECT\s+SUSPENDED\s+ACCEPTED\s+AGE$/);
     expect(list.stdout).toMatch(/^people-detect\s/m);
     const wide = await kubectl("get", "pipelines", "-n", NS, "-o", "wide");
-    expect(wide.stdout.split("\n")[0]).toMatch(/^NAME\s+TRIGGER\s+SELECT\s+BUCKET\s+KEY\s+HOOK\s+ACCEPTED\s+REASON\s+AGE$/);
+    expect(wide.stdout.split("\n")[0]).toMatch(/^NAME\s+TRIGGER\s+SELECT\s+SUSPENDED\s+BUCKET\s+KEY\s+HOOK\s+NOTIFICATIONS\s+ACCEPTED\s+REASON\s+AGE$/);
     expect(wide.stdout).toMatch(/^people-detect\s+raw\s+\{camera\}\/\*\*\/\*\.jpg\s+\d+s$/m);
     expect(wide.stdout).toMatch(/^motion-alerts\s+motion-alerts\s+\d+s$/m);
   });
