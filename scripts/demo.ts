@@ -160,6 +160,7 @@ async function main(): Promise<number> {
     const frames = bus ? [bus, await sharp(bus).flop().jpeg({ quality: 85 }).toBuffer()] : undefined;
     fleet = new CameraFleet({ client: stack.minio.client, clientFor: (c) => clients.get(c)!, bucket: "raw", cameras: cameraIds, fps: o.fps, frames });
     if (stack.runner) say(`steps run for real on node ${stack.runner.node} (2 processes at once); results in MinIO processed/<pipeline>/<step>/`);
+    say(`Results view (processed frames with their detections): ${gateway.url}/#/results — GET ${gateway.url}/api/results`);
     const reader = new StatusReader({
       gatewayUrl: gateway.url,
       kubeConfig: stack.kube.kubeConfig(),
@@ -192,7 +193,7 @@ async function main(): Promise<number> {
       await new Promise((r) => setTimeout(r, Math.min(o.intervalMs, 1000)));
     }
     display.close();
-    if (last) printSummary(last);
+    if (last) printSummary(last, await indexedResults(gateway.url));
     return 0;
   } catch (e) {
     display?.close();
@@ -209,9 +210,20 @@ async function main(): Promise<number> {
   }
 }
 
+/** Frames in the gateway's results index (the Results view), or undefined when it does not answer. */
+async function indexedResults(gatewayUrl: string): Promise<number | undefined> {
+  try {
+    const res = await fetch(`${gatewayUrl}/api/results?limit=1`, { signal: AbortSignal.timeout(5000) });
+    return res.ok ? ((await res.json()) as { index: { entries: number } }).index.entries : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The closing table, and one JSON line for scripts and tests (`demo summary: {...}`). */
-function printSummary(s: DemoStatus): void {
+function printSummary(s: DemoStatus, results: number | undefined): void {
   const summary = {
+    ...(results !== undefined ? { results } : {}),
     seconds: Math.round(s.elapsedMs / 1000),
     cameras: s.cameras,
     uploaded: s.uploaded,

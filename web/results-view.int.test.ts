@@ -169,7 +169,7 @@ describe("the Results view", () => {
     await expect.poll(() => form.locator(".run-workflow").innerText(), { timeout: 15_000 }).not.toBe(existing);
     expect(await form.locator(".run-workflow").innerText()).toMatch(/^rv-people-/);
     await shot("04-run-on-object");
-    // a key the pipeline's trigger does not cover: the gateway's reason, on the form
+    // an object the gateway cannot run (no such object, or a key the trigger does not cover): its reason, on the form
     await form.getByLabel("Key").fill("gate-01/nested/deeper/x.jpg");
     await form.getByRole("button", { name: "Run" }).click();
     await form.locator(".run-answer .bad").waitFor({ timeout: 10_000 });

@@ -72,7 +72,7 @@ export const envSchema = z.object({
    */
   FRAMEGATE_RESULTS_STREAM: z.string().regex(/^[A-Za-z0-9_-]+$/, "must be a JetStream stream name (letters, digits, '_', '-')").default("FRAMEGATE_RESULTS"),
   FRAMEGATE_RESULTS_PER_CAMERA: int(8, 1, 1000),
-  FRAMEGATE_RESULTS_MAX_BYTES: bytes("64MiB"),
+  FRAMEGATE_RESULTS_MAX_BYTES: bytes("32MiB"),
   FRAMEGATE_RESULTS_MAX_AGE: dur("7d"),
   /** frames and thumbnails the gateway keeps in memory for the Results view */
   FRAMEGATE_RESULTS_FRAME_CACHE_BYTES: bytes("32MiB"),

@@ -134,17 +134,27 @@ export class ResultsIndex {
   query(q: ResultsQuery): ResultEntry[] {
     this.#pruneAge();
     const label = q.label?.toLowerCase();
-    const ids = q.camera !== undefined ? (this.#byCamera.get(q.camera) ?? []) : this.#all.keys();
-    const hits: Held[] = [];
-    for (const id of ids) {
-      const h = this.#all.get(id)!;
+    const held = q.camera !== undefined ? (this.#byCamera.get(q.camera) ?? []).map((id) => this.#all.get(id)!) : [...this.#all.values()];
+    // the newest `limit` hits, kept sorted as they are found: no sort of every hit for a fleet-wide query
+    const top: Held[] = [];
+    // newest arrivals first: once `top` is full most older entries are passed over with one comparison
+    for (let i = held.length - 1; i >= 0; i--) {
+      const h = held[i]!;
+      if (top.length === q.limit && !newer(h, top[top.length - 1]!)) continue;
       if (q.pipeline !== undefined && h.entry.pipeline !== q.pipeline) continue;
       if (q.sinceMs !== undefined && h.finishedMs < q.sinceMs) continue;
       if (label !== undefined && !h.entry.detections.some((d) => d.label.toLowerCase() === label)) continue;
-      hits.push(h);
+      let lo = 0;
+      let hi = top.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (newer(top[mid]!, h)) lo = mid + 1;
+        else hi = mid;
+      }
+      top.splice(lo, 0, h);
+      if (top.length > q.limit) top.pop();
     }
-    hits.sort((a, b) => b.finishedMs - a.finishedMs || (a.entry.id < b.entry.id ? -1 : 1));
-    return hits.slice(0, q.limit).map((h) => h.entry);
+    return top.map((h) => h.entry);
   }
 
   /** Labels detected in the held entries, with how many entries have each (the view's label filter). */
@@ -190,6 +200,11 @@ export class ResultsIndex {
     if (at >= 0) ids.splice(at, 1);
     if (ids.length === 0) this.#byCamera.delete(h.entry.camera);
   }
+}
+
+/** Whether `a` sorts before `b`: finished later, then by id. */
+function newer(a: Held, b: Held): boolean {
+  return a.finishedMs !== b.finishedMs ? a.finishedMs > b.finishedMs : a.entry.id < b.entry.id;
 }
 
 function objectsOf(e: ResultEntry): string[] {

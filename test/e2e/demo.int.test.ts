@@ -19,6 +19,8 @@ interface Summary {
   deadLettered: number;
   pipelines: Record<string, { matched: number; submitted: number; succeeded: number; failed: number }>;
   steps?: { started: number; succeeded: number; failed: number; peakRunning: number };
+  /** frames in the gateway's results index at the end */
+  results?: number;
 }
 
 function isAlive(pid: number): boolean {
@@ -99,6 +101,9 @@ describe("make demo", () => {
       expect(s.steps!.succeeded, line).toBeGreaterThan(0);
       expect(s.steps!.failed, line).toBe(0);
       expect(s.steps!.peakRunning).toBeLessThanOrEqual(2);
+      // the frames processed for real are in the Results view's index
+      expect(out).toMatch(/Results view \(processed frames with their detections\): http:\/\/127\.0\.0\.1:\d+\/#\/results/);
+      expect(s.results, line).toBeGreaterThan(0);
       for (const [name, p] of Object.entries(s.pipelines)) expect(p.failed, `${name} failed Workflows`).toBe(0);
       expect(out).toContain("done (temp dirs removed)");
       expect(readdirSync(tmp).filter((f) => f.startsWith("framegate-"))).toEqual([]);
