@@ -148,6 +148,7 @@ export function ComposerPage({ query }: { query?: URLSearchParams } = {}) {
             <div class="grid-2">
               <TextField label="Name" {...p("name")} help="Lowercase letters, digits and '-'; also the file name." value={draft.name} autocomplete="off" spellcheck={false} required onValue={set("name")} />
               <TextField label="Description" {...p("description")} value={draft.description} onValue={set("description")} />
+              <TextField label="Labels" {...p("labels")} placeholder="team=vision" help="key=value, comma-separated (metadata.labels)." value={draft.labels} spellcheck={false} onValue={set("labels")} />
               <CheckField label="Suspended: match nothing until resumed" {...p("suspend")} checked={draft.suspend} onChecked={set("suspend")} />
             </div>
           </fieldset>
@@ -190,6 +191,9 @@ export function ComposerPage({ query }: { query?: URLSearchParams } = {}) {
             <div class="grid-3">
               <TextField label="Namespace" {...p("namespace")} value={draft.namespace} spellcheck={false} onValue={set("namespace")} />
               <TextField label="Service account" {...p("serviceAccountName")} placeholder="(namespace default)" value={draft.serviceAccountName} spellcheck={false} onValue={set("serviceAccountName")} />
+              <TextField label="Output bucket" {...p("outputBucket")} placeholder="processed" value={draft.outputBucket} spellcheck={false} onValue={set("outputBucket")} />
+              <TextField label="Keep finished Workflows (s)" {...p("ttlSeconds")} inputMode="numeric" placeholder="3600" value={draft.ttlSeconds} onValue={set("ttlSeconds")} />
+              <TextField label="Deadline (s)" {...p("deadlineSeconds")} inputMode="numeric" placeholder="none" help="activeDeadlineSeconds: Argo stops a Workflow running longer." value={draft.deadlineSeconds} onValue={set("deadlineSeconds")} />
             </div>
             <fieldset class="rows" data-path={PATHS.parameters}>
               <legend>Workflow arguments</legend>

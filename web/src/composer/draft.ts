@@ -5,7 +5,7 @@
  * `framegate validate`, and its issues come back by path ({@link fieldPath}).
  */
 import type { ServiceParamSummary, ServiceSummary } from "../api/types.js";
-import { minioTrigger, placementOf, webhookTrigger } from "./trigger-placement.js";
+import { minioTrigger, parsePairs, placementOf, webhookTrigger } from "./trigger-placement.js";
 import { toYaml, type YamlValue } from "./yaml.js";
 
 /** A catalog service as `GET /api/services` lists it; its parameters become form fields. */
@@ -47,6 +47,8 @@ export interface DraftParameter {
 export interface Draft {
   name: string;
   description: string;
+  /** `metadata.labels` as `key=value, ...` */
+  labels: string;
   /** `spec.suspend`: matches nothing while true */
   suspend: boolean;
   source: "minio" | "webhook";
@@ -64,6 +66,8 @@ export interface Draft {
   events: string;
   minSize: string;
   maxSize: string;
+  /** `where.metadata`: user metadata the object must carry, `key=value, ...` */
+  objectMetadata: string;
   /** comma-separated camera globs ("gate-*, lobby-*") */
   cameras: string;
   contentType: string;
@@ -79,9 +83,14 @@ export interface Draft {
   /** `templateRef` (a WorkflowTemplate) instead of steps when set */
   useTemplate: boolean;
   templateRef: string;
+  outputBucket: string;
+  /** `ttlSecondsAfterFinished` */
+  ttlSeconds: string;
+  /** `activeDeadlineSeconds` */
+  deadlineSeconds: string;
   steps: DraftStep[];
   parameters: DraftParameter[];
-  /** the document it was opened from: what the form does not show (labels, annotations, outputBucket, ...) is kept from it */
+  /** the document it was opened from: what the form does not show (annotations, fields of a newer format) is kept from it */
   base?: { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: Record<string, unknown> };
 }
 
@@ -97,6 +106,7 @@ export function emptyDraft(): Draft {
   return {
     name: "",
     description: "",
+    labels: "",
     suspend: false,
     source: "minio",
     hook: "",
@@ -109,6 +119,7 @@ export function emptyDraft(): Draft {
     events: "",
     minSize: "",
     maxSize: "",
+    objectMetadata: "",
     cameras: "",
     contentType: "",
     by: "",
@@ -122,6 +133,9 @@ export function emptyDraft(): Draft {
     serviceAccountName: "",
     useTemplate: false,
     templateRef: "",
+    outputBucket: "",
+    ttlSeconds: "",
+    deadlineSeconds: "",
     steps: [],
     parameters: [
       { id: newId("param"), name: "camera", value: "{camera}" },
@@ -206,23 +220,23 @@ export function effectiveParams(step: DraftStep, service: CatalogService | undef
 
 /** The draft as the rule file's document (empty sections left out; what the form does not show kept from `base`). */
 export function toPipeline(d: Draft, catalog: readonly CatalogService[]): { [k: string]: YamlValue } {
-  const base = (d.base?.spec ?? {}) as { trigger?: { source?: string; where?: { metadata?: YamlValue } }; workflow?: Record<string, YamlValue> };
+  const base = (d.base?.spec ?? {}) as { trigger?: { source?: string }; workflow?: Record<string, YamlValue> };
   const batch = d.batchSize.trim() || d.batchWindow.trim() ? { size: num(d.batchSize) ?? "", window: d.batchWindow.trim() } : undefined;
   const select = { by: d.by.trim() || undefined, dedupe: d.dedupe.trim() || undefined, sample: d.sample.trim() || undefined, batch };
   const limits = { maxInFlight: num(d.maxInFlight), ratePerSecond: num(d.ratePerSecond) };
   const parameters = Object.fromEntries(d.parameters.filter((p) => p.name.trim() !== "").map((p) => [p.name.trim(), p.value]));
   const byName = new Map(catalog.map((s) => [s.name, s]));
-  // outputBucket, ttlSecondsAfterFinished, activeDeadlineSeconds: not in the form, kept as opened
-  const { namespace: _n, serviceAccountName: _s, templateRef: _t, steps: _st, parameters: _p, ...keptWorkflow } = base.workflow ?? {};
+  // fields the form does not know (a newer rule format) are kept as opened
+  const { namespace: _n, serviceAccountName: _s, templateRef: _t, steps: _st, parameters: _p, outputBucket: _o, ttlSecondsAfterFinished: _ttl, activeDeadlineSeconds: _a, ...keptWorkflow } = base.workflow ?? {};
   const meta = d.base?.metadata ?? {};
   return {
     apiVersion: "framegate.io/v1alpha1",
     kind: "Pipeline",
-    metadata: { name: d.name.trim(), labels: meta.labels, annotations: meta.annotations },
+    metadata: { name: d.name.trim(), labels: parsePairs(d.labels), annotations: meta.annotations },
     spec: {
       description: d.description.trim() || undefined,
       suspend: d.suspend ? true : undefined,
-      trigger: d.source === "webhook" ? webhookTrigger(d) : minioTrigger(d, base.trigger?.where?.metadata, !d.base || base.trigger?.source !== undefined),
+      trigger: d.source === "webhook" ? webhookTrigger(d) : minioTrigger(d, !d.base || base.trigger?.source !== undefined),
       select: Object.values(select).some((v) => v !== undefined) ? select : undefined,
       limits: Object.values(limits).some((v) => v !== undefined) ? limits : undefined,
       workflow: {
@@ -236,6 +250,9 @@ export function toPipeline(d: Draft, catalog: readonly CatalogService[]): { [k: 
               return { name: s.name, service: s.service, after: s.after.length ? s.after : undefined, params: Object.keys(params).length ? params : undefined, ...placementOf(s) };
             }),
         parameters: Object.keys(parameters).length ? parameters : undefined,
+        outputBucket: d.outputBucket.trim() || undefined,
+        ttlSecondsAfterFinished: num(d.ttlSeconds),
+        activeDeadlineSeconds: num(d.deadlineSeconds),
         ...keptWorkflow,
       },
     },

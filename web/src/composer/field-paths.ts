@@ -10,6 +10,11 @@ import { formatPath } from "../../../src/lib/format-path.js";
 export const PATHS = {
   name: "metadata.name",
   description: "spec.description",
+  labels: "metadata.labels",
+  objectMetadata: "spec.trigger.where.metadata",
+  outputBucket: "spec.workflow.outputBucket",
+  ttlSeconds: "spec.workflow.ttlSecondsAfterFinished",
+  deadlineSeconds: "spec.workflow.activeDeadlineSeconds",
   suspend: "spec.suspend",
   source: "spec.trigger.source",
   hook: "spec.trigger.hook",

@@ -37,6 +37,7 @@ describe("a live document in the composer", () => {
   it("round-trips a webhook pipeline with a templateRef, keeping what the form does not show", () => {
     const d = draftFromDocument(webhook);
     expect(d).toMatchObject({ source: "webhook", hook: "motion-alerts", useTemplate: true, templateRef: "image-processing", suspend: true, fields: "camera = gate-*, yard-*\nevent.kind = motion" });
+    expect(d).toMatchObject({ labels: "argocd.argoproj.io/instance=framegate", outputBucket: "alerts", ttlSeconds: "60", deadlineSeconds: "" });
     expect(toPipeline(d, [])).toEqual({ apiVersion: "framegate.io/v1alpha1", kind: "Pipeline", ...webhook, metadata: { ...webhook.metadata, annotations: undefined } });
     expect(parse(draftYaml(d, []))).toEqual({ apiVersion: "framegate.io/v1alpha1", kind: "Pipeline", ...webhook });
   });
@@ -45,6 +46,7 @@ describe("a live document in the composer", () => {
     const d = draftFromDocument(diamond);
     expect(d.steps.map((s) => s.name)).toEqual(["resize", "detect", "thumb", "blur"]);
     expect(d.steps[1]).toMatchObject({ nodeSelector: "hardware=gpu", tolerations: "nvidia.com/gpu:NoSchedule", limits: "nvidia.com/gpu=1" });
+    expect(d).toMatchObject({ minSize: "1024", objectMetadata: "motion=true", events: "s3:ObjectCreated:Put" });
     const out = parse(draftYaml(d, [])) as typeof diamond;
     expect(out.spec.trigger).toEqual(diamond.spec.trigger);
     expect(new Set(out.spec.workflow.steps.map((s) => JSON.stringify(s)))).toEqual(new Set(diamond.spec.workflow.steps.map((s) => JSON.stringify(s))));

@@ -5,7 +5,7 @@
  * it only (the list's rule), keeping the document's order where it already is one.
  */
 import { emptyDraft, newId, type Draft, type DraftStep } from "./draft.js";
-import { fieldsText, placementText } from "./trigger-placement.js";
+import { fieldsText, pairsText, placementText } from "./trigger-placement.js";
 
 type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj => (v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Obj) : {});
@@ -57,12 +57,12 @@ export function draftFromDocument(doc: OpenedDocument, name = doc.metadata.name)
     };
   });
   const metadata: NonNullable<Draft["base"]>["metadata"] = {};
-  if (doc.metadata.labels) metadata.labels = doc.metadata.labels;
   if (doc.metadata.annotations) metadata.annotations = doc.metadata.annotations;
   return {
     ...d,
     name,
     description: str(spec.description),
+    labels: pairsText(doc.metadata.labels),
     suspend: spec.suspend === true,
     source: trigger.source === "webhook" ? "webhook" : "minio",
     hook: str(trigger.hook),
@@ -75,6 +75,7 @@ export function draftFromDocument(doc: OpenedDocument, name = doc.metadata.name)
     events: strs(trigger.events),
     minSize: str(where.minSize),
     maxSize: str(where.maxSize),
+    objectMetadata: pairsText(where.metadata as Record<string, string> | undefined),
     cameras: strs(where.camera),
     contentType: strs(where.contentType),
     by: str(select.by),
@@ -88,6 +89,9 @@ export function draftFromDocument(doc: OpenedDocument, name = doc.metadata.name)
     serviceAccountName: str(wf.serviceAccountName),
     useTemplate: wf.templateRef !== undefined,
     templateRef: str(wf.templateRef),
+    outputBucket: str(wf.outputBucket),
+    ttlSeconds: str(wf.ttlSecondsAfterFinished),
+    deadlineSeconds: str(wf.activeDeadlineSeconds),
     steps: topoOrder(steps),
     parameters: Object.entries(obj(wf.parameters)).map(([k, v]) => ({ id: newId("param"), name: k, value: str(v) })),
     base: { metadata, spec },

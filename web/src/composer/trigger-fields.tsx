@@ -59,6 +59,7 @@ export function TriggerFields({ draft, set, issuesAt }: TriggerFieldsProps) {
           <TextField label="Key suffix" {...p("suffix")} value={draft.suffix} {...text} onValue={set("suffix")} />
           <TextField label="Cameras" {...p("cameras")} help="Comma-separated globs on the camera id, e.g. gate-*, lobby-1. Empty: every camera." value={draft.cameras} {...text} onValue={set("cameras")} />
           <TextField label="Content types" {...p("contentType")} help="Comma-separated, e.g. image/*. Empty: any." value={draft.contentType} {...text} onValue={set("contentType")} />
+          <TextField label="Object metadata" {...p("objectMetadata")} placeholder="motion=true" help="User metadata the object must carry, key=value, comma-separated (x-amz-meta- and case ignored)." value={draft.objectMetadata} {...text} onValue={set("objectMetadata")} />
           <TextField label="Events" {...p("events")} placeholder="object creations" help="Comma-separated MinIO event names, e.g. s3:ObjectCreated:Put." value={draft.events} {...text} onValue={set("events")} />
           <div class="grid-2">
             <TextField label="Min size (bytes)" {...p("minSize")} inputMode="numeric" value={draft.minSize} onValue={set("minSize")} />

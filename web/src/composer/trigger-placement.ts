@@ -92,8 +92,8 @@ export function fieldsText(f: Record<string, string[]> | undefined): string {
     .join("\n");
 }
 
-/** The minio trigger of the draft; `metadata` conditions (not in the form) are kept as opened, and `source` is written unless the opened document left it to its default. */
-export function minioTrigger(d: Draft, keptMetadata: YamlValue | undefined, sourceSpelled = true): Obj {
+/** The minio trigger of the draft; `source` is written unless the opened document left it to its default. */
+export function minioTrigger(d: Draft, sourceSpelled = true): Obj {
   const cameras = list(d.cameras);
   const contentTypes = list(d.contentType);
   const where = {
@@ -101,7 +101,7 @@ export function minioTrigger(d: Draft, keptMetadata: YamlValue | undefined, sour
     contentType: contentTypes.length ? contentTypes : undefined,
     minSize: num(d.minSize),
     maxSize: num(d.maxSize),
-    metadata: keptMetadata,
+    metadata: parsePairs(d.objectMetadata),
   };
   const events = list(d.events);
   return {
