@@ -197,6 +197,10 @@ describe("editing Pipeline resources (optimistic concurrency)", () => {
     expect(body.issues[0]).toMatchObject({ path: "spec.workflow.steps[0].service", file: `Pipeline ${NS}/people-detect` });
     expect(body.issues[0]!.message).toMatch(/"resise" is not in the catalog/);
     expect(client.rv).toBe(101);
+    const elsewhere = await put({ yaml: yamlOf({ ...p.document, metadata: { ...p.document.metadata, namespace: "other" } as PipelineDocument["metadata"] }) }, { "if-match": p.resourceVersion });
+    expect(elsewhere.status).toBe(422);
+    expect(((await elsewhere.json()) as { issues: { path: string; message: string }[] }).issues).toEqual([expect.objectContaining({ path: "metadata.namespace", message: expect.stringMatching(/namespace framegate only/) })]);
+    expect(client.rv).toBe(101);
   });
 
   it("wants a precondition (428), creates with If-None-Match: * (412 when taken), and answers 403 with writes off", async () => {

@@ -131,6 +131,10 @@ export class LivePipelines {
     if (issues.length) return { outcome: "invalid", issues };
     const draft = parseDocument(text)!;
     const file = resourceLabel("Pipeline", { metadata: { name, namespace: this.#o.namespace } });
+    const ns = (draft.metadata as { namespace?: unknown }).namespace;
+    if (ns !== undefined && ns !== this.#o.namespace) {
+      return { outcome: "invalid", issues: [{ file, line: 1, col: 1, path: "metadata.namespace", message: `the gateway edits the Pipelines of namespace ${this.#o.namespace} only: remove metadata.namespace or set it to ${this.#o.namespace}` }] };
+    }
     try {
       if (o.create) {
         const created = await this.#o.client.create(this.#body(name, draft, undefined, o.from));
