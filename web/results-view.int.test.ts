@@ -137,6 +137,9 @@ describe("the Results view", () => {
     await page.goto(`${t.url}/#/results?since=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`);
     await page.getByText("No result matches the filters.").waitFor({ timeout: 10_000 });
     await page.goto(`${t.url}/#/results`);
+    await expect.poll(async () => (await shownCameras()).sort(), { timeout: 10_000 }).toEqual(["gate-01", "yard-02"]);
+    // the Time filter shows "Any time" again (not a blank select)
+    expect(await page.getByLabel("Time", { exact: true }).evaluate((sel: HTMLSelectElement) => sel.selectedOptions[0]?.textContent)).toBe("Any time");
   }, 60_000);
 
   it("opens a frame full size with its Workflow link and step timings", async () => {

@@ -75,7 +75,13 @@ export function ResultsPage({ query }: { query: URLSearchParams }) {
           <SelectField label="Camera" class="inline" value={filter.camera} options={[["", "All cameras"], ...cameraNames.map((c) => [c, c] as const)]} onValue={(v) => setFilter(query, "camera", v)} />
           <SelectField label="Pipeline" class="inline" value={filter.pipeline} options={[["", "All pipelines"], ...(pipelines ?? []).map((p) => [p.name, p.name] as const)]} onValue={(v) => setFilter(query, "pipeline", v)} />
           <SelectField label="Label" class="inline" value={filter.label} options={[["", "Any label"], ...[...new Set([...labels, ...(filter.label ? [filter.label] : [])])].map((l) => [l, l] as const)]} onValue={(v) => setFilter(query, "label", v)} />
-          <SelectField label="Time" class="inline" value={filter.since} options={SINCE} onValue={(v) => setFilter(query, "since", v)} />
+          <SelectField
+            label="Time"
+            class="inline"
+            value={filter.since}
+            options={SINCE.some(([v]) => v === filter.since) ? SINCE : [...SINCE, [filter.since, `Since ${filter.since}`] as const]}
+            onValue={(v) => setFilter(query, "since", v)}
+          />
         </div>
       </div>
       {error && (
