@@ -86,4 +86,16 @@ describe("loadConfig", () => {
       /^FRAMEGATE_ALLOW_UNAUTHENTICATED_MINIO_WEBHOOK: contradicts FRAMEGATE_MINIO_WEBHOOK_TOKEN/,
     );
   });
+
+  it("reads the Argo controller shards as instance IDs and says what is wrong with a bad list", () => {
+    expect(loadConfig({}).FRAMEGATE_ARGO_SHARDS).toBeUndefined();
+    expect(loadConfig({ FRAMEGATE_ARGO_SHARDS: "a, shard-b.2" }).FRAMEGATE_ARGO_SHARDS).toEqual(["a", "shard-b.2"]);
+    expect(() => loadConfig({ FRAMEGATE_ARGO_SHARDS: "a,,b" })).toThrow(/^FRAMEGATE_ARGO_SHARDS: "a,,b" has an empty entry: list the controllers' instanceIDs/);
+    expect(() => loadConfig({ FRAMEGATE_ARGO_SHARDS: "a,-b" })).toThrow(/^FRAMEGATE_ARGO_SHARDS: "-b" is not a valid instanceID: it becomes a label value/);
+    expect(() => loadConfig({ FRAMEGATE_ARGO_SHARDS: `a,${"x".repeat(64)}` })).toThrow(/is not a valid instanceID/);
+    expect(() => loadConfig({ FRAMEGATE_ARGO_SHARDS: "a,b,a" })).toThrow(/^FRAMEGATE_ARGO_SHARDS: "a" is listed twice/);
+    const many = Array.from({ length: 33 }, (_, i) => `s${i}`).join(",");
+    expect(() => loadConfig({ FRAMEGATE_ARGO_SHARDS: many })).toThrow(/^FRAMEGATE_ARGO_SHARDS: 33 shards, at most 32/);
+    expect(loadConfig({ FRAMEGATE_ARGO_SHARDS: many.split(",").slice(0, 32).join(",") }).FRAMEGATE_ARGO_SHARDS).toHaveLength(32);
+  });
 });

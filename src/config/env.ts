@@ -23,6 +23,26 @@ const minioAccessKey = z.string().min(3, "must be a MinIO access key (3-20 chara
 const minioSecretKey = z.string().min(8, "must be a MinIO secret key (at least 8 characters; generate one with `openssl rand -hex 24`)").optional();
 const optionalSecret = z.string().min(16, "must be at least 16 characters (generate one with `openssl rand -hex 32`)").optional();
 
+/** Argo controller shards a deployment may declare: each is a workflow-controller Deployment, more is a mistake. */
+export const MAX_ARGO_SHARDS = 32;
+/** A non-empty Kubernetes label value (an instanceID becomes one). */
+const INSTANCE_ID_RE = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const argoShards = z
+  .string()
+  .optional()
+  .transform((s, ctx) => {
+    if (s === undefined) return undefined;
+    const ids = s.split(",").map((x) => x.trim());
+    const fail = (message: string) => (ctx.addIssue({ code: "custom", message }), z.NEVER);
+    if (ids.some((x) => x === "")) return fail(`"${s}" has an empty entry: list the controllers' instanceIDs separated by commas, such as a,b`);
+    const bad = ids.find((x) => !INSTANCE_ID_RE.test(x));
+    if (bad !== undefined) return fail(`"${bad}" is not a valid instanceID: it becomes a label value (at most 63 of A-Z a-z 0-9 . _ -, a letter or digit at both ends)`);
+    const twice = ids.find((x, i) => ids.indexOf(x) !== i);
+    if (twice !== undefined) return fail(`"${twice}" is listed twice: each shard is one controller instanceID`);
+    if (ids.length > MAX_ARGO_SHARDS) return fail(`${ids.length} shards, at most ${MAX_ARGO_SHARDS}: each is a workflow-controller Deployment`);
+    return ids;
+  });
+
 export const envSchema = z.object({
   FRAMEGATE_NATS_URL: z.string().default("nats://127.0.0.1:4222"),
   /** a NATS credentials file (JWT + NKey seed, as `nsc` writes it); instead of a user and password */
@@ -107,6 +127,12 @@ export const envSchema = z.object({
     .string()
     .default("argo")
     .transform((s) => s.split(",").map((x) => x.trim()).filter(Boolean)),
+  /**
+   * Argo controller shards: the `instanceID`s of the workflow-controllers that run framegate's Workflows, comma
+   * separated. Each Workflow gets the label workflows.argoproj.io/controller-instanceid of its pipeline's shard
+   * (workflows/shards.ts). Unset: no label, for the one controller without an instanceID.
+   */
+  FRAMEGATE_ARGO_SHARDS: argoShards,
   FRAMEGATE_SHUTDOWN_TIMEOUT: dur("20s"),
   FRAMEGATE_ARGO_UI_URL: z.string().url("must be a URL such as https://argo.example.com").optional(),
   FRAMEGATE_LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),

@@ -13,6 +13,7 @@ import { planStepKeys, type SourceObjects } from "./step-keys.js";
 import { argoSafeJson, assertNoArgoTag, buildStepTemplate } from "./step-template.js";
 import type { Workflow } from "./types.js";
 import { renderWorkflowMetrics } from "./workflow-metrics.js";
+import { INSTANCE_ID_LABEL, type ShardPlan } from "./shards.js";
 
 export const MANAGED_BY = "framegate";
 /** Pods of inline DAGs are deleted once they succeed; failed ones stay for their logs. */
@@ -92,11 +93,12 @@ function metadataFor(pipeline: CompiledPipeline, matches: readonly Match[], came
 
 /**
  * Renders the Workflow for one event (one match) or a batch (several matches of the same pipeline).
- * Template variables come from the first match; `{keys}` and `{count}` cover the whole batch.
+ * Template variables come from the first match; `{keys}` and `{count}` cover the whole batch. With `shards`
+ * (a deployment running several Argo controllers) the Workflow carries the instance-ID label of its pipeline's shard.
  * @throws NonRetriableError when a step names a service missing from the catalog (the loader checks this first)
  * @example const wf = renderWorkflow(matcher.match(event), ruleSet.catalog) // one pipeline's matches only
  */
-export function renderWorkflow(matches: readonly Match[], catalog: Catalog): Workflow {
+export function renderWorkflow(matches: readonly Match[], catalog: Catalog, shards?: ShardPlan): Workflow {
   const first = matches[0];
   if (!first) throw new FramegateError("renderWorkflow needs at least one match");
   const pipeline = first.pipeline;
@@ -109,6 +111,7 @@ export function renderWorkflow(matches: readonly Match[], catalog: Catalog): Wor
   const source = sourceObjects(matches.map((m) => m.event));
   const vars = renderVars(first, source, matches.length);
   const metadata = metadataFor(pipeline, matches, camera);
+  if (shards) metadata.labels[INSTANCE_ID_LABEL] = shards.shardOf(pipeline, catalog);
 
   const spec: Record<string, unknown> = {};
   const params = Object.entries(wf.parameters).map(([name, value]) => ({ name, value: renderTemplate(value, vars) }));

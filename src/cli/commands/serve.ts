@@ -29,6 +29,8 @@ import { kubeConfigMaps, SemaphoreGuard, SemaphoreSync } from "../../workflows/s
 import { checkKubeConfig, kubeTarget, loadKubeConfig } from "../../workflows/kube-config.js";
 import { StreamDeadLetter } from "../../flow/dead-letter.js";
 import { Processor } from "../../flow/processor.js";
+import { renderWorkflow } from "../../workflows/render.js";
+import { ShardPlan } from "../../workflows/shards.js";
 import { withdrawnPipelines } from "../../flow/release.js";
 import { KvStateStore } from "../../flow/state-store.js";
 import { createStatus } from "../../status/live-status.js";
@@ -239,7 +241,11 @@ async function openGateway(cfg: Config, log: Logger, overrides: { kubeConfig?: K
     recent.push(e);
     status.recordEvent(e);
   });
+  // several Argo controllers: each Workflow is labelled with its pipeline's shard (the informer sees every shard)
+  const shards = cfg.FRAMEGATE_ARGO_SHARDS && new ShardPlan(cfg.FRAMEGATE_ARGO_SHARDS);
+  if (shards) log.info({ shards: shards.shards }, "start-up: Workflows spread over Argo controller shards by pipeline");
   const processor = new Processor({
+    ...(shards && { render: (matches, catalog) => renderWorkflow(matches, catalog, shards) }),
     replayWindowMs: cfg.FRAMEGATE_STATE_TTL,
     rules: () => rules.current(),
     // a Workflow whose semaphore keys are not in the ConfigMap yet waits (Argo would fail it at once)
