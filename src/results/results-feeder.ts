@@ -140,7 +140,9 @@ export class ResultsFeeder {
       if (sidecar.input && processed.some((p) => p.bucket === sidecar.input!.bucket && p.key === sidecar.input!.key)) entry.frame = sidecar.input;
       else entry.frame = { bucket: withSidecar.bucket, key: withSidecar.key };
     } catch (err) {
-      this.#log.warn({ err, workflow: r.name, bucket: withSidecar.bucket, key }, "reading the detections sidecar failed; the result is indexed without detections");
+      // missing: the step wrote none (kwok-simulated steps, a lifecycle rule that already removed it); quietly
+      const missing = (err as { reason?: string }).reason === "missing";
+      this.#log[missing ? "debug" : "warn"]({ err, workflow: r.name, bucket: withSidecar.bucket, key }, "reading the detections sidecar failed; the result is indexed without detections");
     }
     return entry;
   }
