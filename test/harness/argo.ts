@@ -2,7 +2,8 @@
  * @module test/harness/argo — Argo Workflows on the harness cluster: the minimal CRDs (vendored in
  * argo-crds/), the `argo` namespace with the controller ConfigMap (artifacts in the harness MinIO), the
  * gateway's and the runner's ServiceAccounts with least-privilege Roles, and a real `workflow-controller`
- * (namespaced, no leader election). Pods run nowhere (kwok.ts completes them) or as local processes
+ * (namespaced, no leader election), or several of them as Argo controller shards, each with its own `instanceID`
+ * (a ConfigMap of its own, `workflow-controller-configmap-<id>`). Pods run nowhere (kwok.ts completes them) or as local processes
  * (pod-runner.ts).
  */
 import { readdirSync, readFileSync } from "node:fs";
@@ -27,6 +28,9 @@ export const ARGO_VERSION = "v3.6.18";
 
 /** Where the minimal CRDs are vendored. */
 export const ARGO_CRDS_DIR = join(REPO_ROOT, "test/harness/argo-crds");
+
+/** The controller's ConfigMap (Argo's default name); a shard's is `<this>-<instanceID>`. */
+export const CONTROLLER_CONFIGMAP = "workflow-controller-configmap";
 
 /** ServiceAccount the gateway submits Workflows as. */
 export const GATEWAY_SA = "framegate-gateway";
@@ -55,6 +59,11 @@ export interface ArgoOptions {
   /** extra workflow-controller flags, e.g. ["--qps=100", "--burst=200", "--workflow-workers=64"] */
   controllerArgs?: string[];
   /**
+   * run one controller per instance ID (Argo controller shards: each runs only the Workflows labelled
+   * `workflows.argoproj.io/controller-instanceid=<id>`); default one controller without an instance ID
+   */
+  instanceIDs?: string[];
+  /**
    * `DEFAULT_REQUEUE_TIME` of the controller: how long after a pod change it looks at the Workflow again.
    * Default here `1s` (Argo's floor) so each step costs about a second; Argo's own default is `10s`.
    */
@@ -79,9 +88,12 @@ export interface ArgoInstall {
   gatewayKubeconfigPath: string;
 }
 
-/** Argo installed and its controller running. Dispose (or `stop()`) kills the controller. */
+/** Argo installed and its controller(s) running. Dispose (or `stop()`) kills them. */
 export interface ArgoStack extends ArgoInstall, AsyncDisposable {
+  /** every controller's output (each headed by its instance ID when there are several) */
   output(): string;
+  /** the controllers by instance ID ("" for the one without) */
+  controllers: Map<string, ManagedProcess>;
   stop(): Promise<void>;
 }
 
@@ -94,9 +106,20 @@ export interface ArgoStack extends ArgoInstall, AsyncDisposable {
  */
 export async function startArgo(kube: KubeCluster, opts: ArgoOptions = {}): Promise<ArgoStack> {
   const install = await installArgo(kube, opts);
-  const controller = await startWorkflowController(kube, install.namespace, opts);
-  const stop = () => controller.stop();
-  return { ...install, output: () => controller.output.toString(), stop, [Symbol.asyncDispose]: stop };
+  const ids = opts.instanceIDs ?? [""];
+  const started = await Promise.allSettled(ids.map((instanceID) => startWorkflowController(kube, install.namespace, { ...opts, instanceID })));
+  const controllers = new Map<string, ManagedProcess>();
+  started.forEach((r, i) => r.status === "fulfilled" && controllers.set(ids[i]!, r.value));
+  const stop = async () => {
+    await Promise.all([...controllers.values()].map((c) => c.stop()));
+  };
+  const failed = started.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failed) {
+    await stop();
+    throw failed.reason;
+  }
+  const output = () => [...controllers].map(([id, c]) => (ids.length > 1 ? `--- workflow-controller ${id}\n${c.output}` : c.output.toString())).join("\n");
+  return { ...install, controllers, output, stop, [Symbol.asyncDispose]: stop };
 }
 
 /** Applies the CRDs (waiting until they are Established) and the namespace, config and RBAC. */
@@ -109,6 +132,7 @@ export async function installArgo(kube: KubeCluster, opts: ArgoOptions = {}): Pr
   const objects: KubernetesObject[] = [
     { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } },
     controllerConfigMap(ns, opts.minio, opts.metricsPort),
+    ...(opts.instanceIDs ?? []).map((id) => controllerConfigMap(ns, opts.minio, opts.metricsPort, id)),
     ...rbacObjects(ns),
     { apiVersion: "v1", kind: "ConfigMap", metadata: { name: SEMAPHORE_CONFIGMAP, namespace: ns } } as KubernetesObject,
   ];
@@ -152,24 +176,29 @@ export async function installArgo(kube: KubeCluster, opts: ArgoOptions = {}): Pr
   };
 }
 
-/** Starts `workflow-controller` for `namespace` and waits until its informers have synced. */
+/**
+ * Starts `workflow-controller` for `namespace` and waits until its informers have synced. With `instanceID`
+ * it reads `workflow-controller-configmap-<id>` (installed by {@link installArgo} with `instanceIDs`).
+ */
 export async function startWorkflowController(
   kube: KubeCluster,
   namespace: string,
-  opts: Pick<ArgoOptions, "executorImage" | "deadlineMs" | "controllerArgs" | "requeueTime"> = {},
+  opts: Pick<ArgoOptions, "executorImage" | "deadlineMs" | "controllerArgs" | "requeueTime"> & { instanceID?: string } = {},
 ): Promise<ManagedProcess> {
   const t0 = Date.now();
   let synced = false;
   const kubeconfig = kube.writeKubeconfig("workflow-controller", kube.adminToken, namespace);
+  const id = opts.instanceID ?? "";
   const proc = await ManagedProcess.start(
     {
-      name: "workflow-controller",
+      name: id ? `workflow-controller-${id}` : "workflow-controller",
       command: toolPath("WORKFLOW_CONTROLLER"),
       args: [
         `--kubeconfig=${kubeconfig}`,
         `--namespace=${namespace}`,
         "--namespaced",
         `--managed-namespace=${namespace}`,
+        ...(id ? [`--configmap=${CONTROLLER_CONFIGMAP}-${id}`] : []),
         `--executor-image=${opts.executorImage ?? `quay.io/argoproj/argoexec:${ARGO_VERSION}`}`,
         "--loglevel=info",
         // client limits kept at Argo's defaults (20 QPS, burst 30, 32 workers): benchmarks meet the
@@ -188,7 +217,7 @@ export async function startWorkflowController(
     },
     opts.deadlineMs ?? 60_000,
   );
-  progress(`workflow-controller ready in ${since(t0)}`);
+  progress(`workflow-controller${id ? ` ${id}` : ""} ready in ${since(t0)}`);
   return proc;
 }
 
@@ -213,8 +242,9 @@ async function applyCrds(kc: KubeConfig, deadlineMs: number): Promise<void> {
   }
 }
 
-function controllerConfigMap(ns: string, minio: ArgoOptions["minio"], metricsPort: number | undefined): KubernetesObject {
+function controllerConfigMap(ns: string, minio: ArgoOptions["minio"], metricsPort: number | undefined, instanceID?: string): KubernetesObject {
   const data: Record<string, string> = {
+    ...(instanceID && { instanceID }),
     // both default to :9090 on every interface; parallel stacks would collide
     metricsConfig: stringify(metricsPort === undefined ? { enabled: false } : { enabled: true, port: metricsPort, path: "/metrics" }),
     telemetryConfig: stringify({ enabled: false }),
@@ -230,7 +260,8 @@ function controllerConfigMap(ns: string, minio: ArgoOptions["minio"], metricsPor
       },
     });
   }
-  return { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "workflow-controller-configmap", namespace: ns }, data } as KubernetesObject;
+  const name = instanceID ? `${CONTROLLER_CONFIGMAP}-${instanceID}` : CONTROLLER_CONFIGMAP;
+  return { apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: ns }, data } as KubernetesObject;
 }
 
 /**
