@@ -12,7 +12,7 @@ set -euo pipefail
 NODE_VERSION=24.22.3  # the current LTS, from the npm registry's node-linux-<arch> package
 NODE_SHA512_X64=KHsob+Fv9YerATvYujMbiyJqnRCvLtrcr/eTNqRqiOSGp97EOiRP1yP47+knGgQ/xnc3XY8xzkW587dlZzNqRA==
 NODE_SHA512_ARM64=IZx0J52/1NDwAsY2iyWR9nlPIYuYviTWetjj8+ElvYQh2+XRhLfCfkbFEF/2O5vGI2hcUbyPNHV+nz342FbJXw==
-NATS_VERSION=v2.11.10
+NATS_VERSION=v2.14.0
 MINIO_VERSION=v0.0.0-20260212201848-7aac2a2c5b7c
 K8S_VERSION=v1.32.9
 ARGO_VERSION=v3.6.18  # v3.6.19 is not on the Go module proxy (403 "not available")

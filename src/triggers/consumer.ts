@@ -41,6 +41,13 @@ export function inbound(m: JsMsg, release?: () => void, trySlot?: () => (() => v
   };
 }
 
+/**
+ * How long one pull request lives. nats.js expects a heartbeat every half of it and pulls again after two
+ * missed ones: when the consumer's leader dies (a NATS server lost in a cluster) the pull it held is gone
+ * with it, and the gateway pulls from the new leader after ~10 s instead of the default ~30 s.
+ */
+export const PULL_EXPIRES_MS = 10_000;
+
 export class StreamConsumer {
   readonly #nc: NatsConnection;
   readonly #o: ConsumerOptions;
@@ -73,7 +80,7 @@ export class StreamConsumer {
     const js = jetstream(this.#nc);
     const c = await js.consumers.get(this.#o.stream, this.#o.consumer);
     // Pull a little more than we process so the next message is already here when a slot frees.
-    this.#messages = await c.consume({ max_messages: Math.max(this.#o.maxInFlight * 2, 10) });
+    this.#messages = await c.consume({ max_messages: Math.max(this.#o.maxInFlight * 2, 10), expires: PULL_EXPIRES_MS });
     this.#bound = true;
     this.#o.metrics.consumerBound.set(1);
     // tell JetStream every message still in hand is being worked on, well before ack_wait runs out

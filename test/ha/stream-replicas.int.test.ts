@@ -72,6 +72,18 @@ describe("framegate setup on a 3-server JetStream cluster", () => {
     expect(JSON.parse(new TextDecoder().decode((await consumer.next({ expires: 5_000 }))!.data))).toEqual({ i: 4 });
     expect((await kv.get("dedupe.p.k1"))?.string()).toBe("claimed");
 
+    // a server that holds a copy since the raise restarts and catches up: the raised streams are its own
+    // (nats-server 2.11.10 dropped a stream updated in a cluster as an orphan after such a restart)
+    const leader = (await jsm.streams.info("FRAMEGATE")).cluster!.leader!;
+    const peer = cluster.servers.find((_, i) => `n${i + 1}` !== leader)!;
+    for (let i = 0; i < 2; i++) {
+      await peer.kill("SIGKILL");
+      await new Promise((r) => setTimeout(r, 2_000));
+      await peer.restart();
+      await cluster.waitCurrent(STREAMS, [["FRAMEGATE", "framegate"]]);
+    }
+    expect(peer.output()).not.toMatch(/orphaned stream/);
+
     const again = await setup("3", "--dry-run");
     expect(again.stdout).toMatch(/streams and consumer are as configured/);
     await gw.close();

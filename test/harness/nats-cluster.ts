@@ -131,7 +131,7 @@ export async function startNatsCluster(opts: NatsClusterOptions = {}): Promise<N
     async waitCurrent(streams, consumers = [], timeoutMs = 60_000) {
       const nc = await cluster.connectAs("setup");
       try {
-        const jsm = await jetstreamManager(nc, { timeout: 3_000 });
+        const jsm = await jetstreamManager(nc, { timeout: 3_000, checkAPI: false }); // right after a restart JetStream may not answer yet
         type Replicated = { cluster?: { leader?: string; replicas?: Array<{ name: string; current: boolean; offline?: boolean; lag?: number }> } };
         const lagging = (what: string, info: Replicated): string | undefined => {
           const c = info.cluster;
@@ -156,6 +156,8 @@ export async function startNatsCluster(opts: NatsClusterOptions = {}): Promise<N
           },
           timeoutMs,
         );
+      } catch (e) {
+        throw new HarnessError((e as Error).message, output().slice(-12_000), { cause: e });
       } finally {
         await nc.close();
       }
@@ -184,4 +186,42 @@ export async function waitMetaLeader(servers: NatsServer[], timeoutMs = 30_000):
     },
     timeoutMs,
   );
+}
+
+/**
+ * The cluster where the stack expects one server (`stack.nats`): clients get every server (`connectAs`,
+ * `clientEnv`), and a one-address client (MinIO's notification target) gets the first, `n1`; like the
+ * Go client MinIO uses, it learns the other servers from `n1` and fails over to them. `kill` and
+ * `restart` are per server: `cluster.servers[i]`.
+ */
+export function clusterAsServer(cluster: NatsCluster): NatsServer {
+  const first = cluster.servers[0]!;
+  const perServer = (what: string) => () => Promise.reject(new HarnessError(`${what} of a cluster: use cluster.servers[i].${what}()`));
+  return {
+    get url() {
+      return cluster.urls.join(",");
+    },
+    host: first.host,
+    get port() {
+      return first.port;
+    },
+    get hostPort() {
+      return first.hostPort;
+    },
+    get monitorUrl() {
+      return first.monitorUrl;
+    },
+    storeDir: first.storeDir,
+    get running() {
+      return cluster.servers.some((s) => s.running);
+    },
+    output: () => cluster.output(),
+    connectAs: (identity, o) => cluster.connectAs(identity, o),
+    credentials: (identity) => cluster.credentials(identity),
+    clientEnv: (identity) => cluster.clientEnv(identity),
+    kill: perServer("kill"),
+    restart: perServer("restart"),
+    stop: () => cluster.stop(),
+    [Symbol.asyncDispose]: () => cluster.stop(),
+  };
 }

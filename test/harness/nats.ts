@@ -12,6 +12,7 @@ import bcrypt from "bcryptjs";
 import { connect, type NatsConnection, type NodeConnectionOptions } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { dlqStreamConfig, streamConfig } from "../../src/triggers/jetstream-setup.js";
+import { DEFAULT_INTAKE_LIMITS } from "../../src/triggers/jetstream-config.js";
 import { pino } from "pino";
 import { loadConfig } from "../../src/config/env.js";
 import { KvStateStore } from "../../src/flow/state-store.js";
@@ -252,6 +253,7 @@ export interface IntakeStreams {
 export async function createIntakeStreams(
   nats: NatsServer | NatsConnection,
   names: Partial<IntakeStreams> = {},
+  replicas = 1,
 ): Promise<IntakeStreams> {
   const n: IntakeStreams = {
     stream: names.stream ?? "FRAMEGATE",
@@ -263,8 +265,9 @@ export async function createIntakeStreams(
   try {
     const jsm = await jetstreamManager(nc);
     const ids = { ...n, consumer: "unused" };
-    await jsm.streams.add(streamConfig(ids));
-    await jsm.streams.add(dlqStreamConfig(ids));
+    const limits = { ...DEFAULT_INTAKE_LIMITS, replicas };
+    await jsm.streams.add(streamConfig(ids, limits));
+    await jsm.streams.add(dlqStreamConfig(ids, limits));
   } catch (e) {
     throw new HarnessError(`creating JetStream streams ${n.stream}/${n.dlqStream} failed: ${(e as Error).message}`, "", { cause: e });
   } finally {

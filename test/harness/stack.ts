@@ -9,6 +9,7 @@ import { startKube, type KubeCluster, type KubeOptions } from "./kube.js";
 import { startKwok, type FakeNodes, type KwokOptions } from "./kwok.js";
 import { startMinio, type MinioOptions, type MinioServer } from "./minio.js";
 import { createIntakeStreams, startNats, type IntakeStreams, type NatsOptions, type NatsServer } from "./nats.js";
+import { clusterAsServer, startNatsCluster, type NatsCluster, type NatsClusterOptions } from "./nats-cluster.js";
 import { startPodRunner, type PodRunner, type PodRunnerOptions } from "./pod-runner.js";
 import { progress, since } from "./util.js";
 
@@ -20,6 +21,8 @@ export interface StackOptions<L extends StackLevel = StackLevel> {
   /** `nats` | `minio` (+MinIO) | `kube` (+etcd, kube-apiserver) | `argo` (+kwok, scheduler, controller; default) */
   level?: L;
   nats?: NatsOptions;
+  /** a JetStream cluster (nats-cluster.ts) instead of one server: `stack.nats` stands for it, `stack.natsCluster` is it */
+  natsCluster?: NatsClusterOptions;
   /** names of the intake streams (defaults FRAMEGATE, FRAMEGATE_DLQ, subject minio.events) */
   streams?: Partial<IntakeStreams>;
   minio?: Omit<MinioOptions, "natsHostPort" | "natsUser" | "subject">;
@@ -36,6 +39,8 @@ export interface StackOptions<L extends StackLevel = StackLevel> {
 /** Level `nats`: a JetStream server with the intake streams. */
 export interface NatsStack extends AsyncDisposable {
   nats: NatsServer;
+  /** set with the option `natsCluster`: its servers, to kill and restart one at a time */
+  natsCluster?: NatsCluster;
   streams: IntakeStreams;
   /** stops every part, last started first */
   stop(): Promise<void>;
@@ -94,8 +99,12 @@ export async function startStack<L extends StackLevel = "argo">(opts: StackOptio
 
   // messaging and storage on one branch, the cluster on the other: they do not depend on each other
   const messaging = async () => {
-    parts.nats = track(await startNats(opts.nats));
-    parts.streams = await createIntakeStreams(parts.nats, opts.streams);
+    if (opts.natsCluster) {
+      parts.natsCluster = track(await startNatsCluster(opts.natsCluster));
+      parts.nats = clusterAsServer(parts.natsCluster);
+    } else parts.nats = track(await startNats(opts.nats));
+    // on a cluster at its size: framegate setup would raise them otherwise (see nats-cluster.ts on scaling up)
+    parts.streams = await createIntakeStreams(parts.nats, opts.streams, parts.natsCluster?.servers.length ?? 1);
     if (upTo("minio")) {
       parts.minio = track(await startMinio({ ...opts.minio, natsHostPort: parts.nats.hostPort, natsUser: parts.nats.credentials("minio"), subject: parts.streams.minioSubject }));
     }

@@ -23,6 +23,7 @@ import { KvCameraActivityStore } from "../../status/camera-activity-kv.js";
 import { intakeSettings, type IntakeSettings } from "../intake-settings.js";
 import { JetStreamPublisher } from "../../triggers/jetstream-publisher.js";
 import { StreamConsumer } from "../../triggers/consumer.js";
+import { checkQuorum } from "../../triggers/jetstream-quorum.js";
 import { statusSubject } from "../../triggers/wire.js";
 import { KubeWorkflowSubmitter } from "../../workflows/k8s-submitter.js";
 import { kubeConfigMaps, SemaphoreGuard, SemaphoreSync } from "../../workflows/semaphore-sync.js";
@@ -42,6 +43,7 @@ import { parseHookSecrets } from "../../gateway/hook-secrets.js";
 import { effectiveBodyLimit } from "../../gateway/body-limit.js";
 import { dryRun } from "../../workflows/dry-run.js";
 import type { NatsConnection } from "@nats-io/transport-node";
+import { jetstreamManager } from "@nats-io/jetstream";
 import { connectNats } from "../nats-connect.js";
 import { RuleDrafts } from "../../gateway/rule-drafts.js";
 import { replay } from "../../triggers/replay.js";
@@ -293,6 +295,8 @@ async function openGateway(cfg: Config, log: Logger, overrides: { kubeConfig?: K
   }
 
   let kubeCheck = { at: 0, ok: false, detail: "not checked yet" };
+  // its own short timeout: a probe must answer within Kubernetes' timeoutSeconds even when JetStream does not
+  const quorumJsm = await jetstreamManager(nc, { timeout: 2_000, checkAPI: false });
   const app = createGatewayApp({
     publisher,
     minioSubject: cfg.FRAMEGATE_MINIO_SUBJECT,
@@ -326,6 +330,8 @@ async function openGateway(cfg: Config, log: Logger, overrides: { kubeConfig?: K
           (e: Error) => ({ at: Date.now(), ok: false, detail: e.message.slice(0, 300) }),
         );
       }
+      // first: without quorum every other JetStream read would wait out its timeout, and a probe must answer
+      const jetstream = await checkQuorum(quorumJsm, cfg.FRAMEGATE_STREAM, cfg.FRAMEGATE_CONSUMER);
       const checks = {
         nats: { ok: !nc.isClosed() && nc.isDraining() === false, detail: nc.getServer() },
         consumer: { ok: consumer.bound, detail: `${cfg.FRAMEGATE_STREAM}/${cfg.FRAMEGATE_CONSUMER}, ${consumer.inFlight} in flight` },
@@ -337,7 +343,10 @@ async function openGateway(cfg: Config, log: Logger, overrides: { kubeConfig?: K
         },
         kubernetes: { ok: kubeCheck.ok, detail: kubeCheck.detail },
         informer: { ok: status.workflows.synced, detail: status.workflows.synced ? "Workflows listed and watched" : "not synced yet" },
-        storage: await usage.read().then(usageCheck, (e: Error) => ({ ok: true, warn: true, detail: `stream usage unknown: ${e.message.slice(0, 200)}` })),
+        jetstream,
+        storage: jetstream.ok
+          ? await usage.read().then(usageCheck, (e: Error) => ({ ok: true, warn: true, detail: `stream usage unknown: ${e.message.slice(0, 200)}` }))
+          : { ok: true, warn: true, detail: "stream usage unknown while JetStream has no quorum" },
       };
       return { ready: Object.values(checks).every((c) => c.ok), checks };
     },
