@@ -142,6 +142,15 @@ describe("the Results view", () => {
     expect(await page.getByLabel("Time", { exact: true }).evaluate((sel: HTMLSelectElement) => sel.selectedOptions[0]?.textContent)).toBe("Any time");
   }, 60_000);
 
+  it("the Cameras page links each camera to its results", async () => {
+    await page.getByRole("navigation", { name: "Dashboard pages" }).getByRole("link", { name: "Cameras", exact: true }).click();
+    await page.getByRole("link", { name: "Results of yard-02" }).click();
+    await expect.poll(shownCameras, { timeout: 10_000 }).toEqual(["yard-02"]);
+    expect(page.url()).toContain("#/results?camera=yard-02");
+    await page.goto(`${t.url}/#/results`);
+    await expect.poll(async () => (await shownCameras()).sort(), { timeout: 10_000 }).toEqual(["gate-01", "yard-02"]);
+  }, 30_000);
+
   it("opens a frame full size with its Workflow link and step timings", async () => {
     await page.locator('section.camera-results[data-camera="gate-01"] button.thumb').first().click();
     const dialog = page.getByRole("dialog");

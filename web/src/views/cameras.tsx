@@ -84,6 +84,11 @@ export function CamerasPage() {
                   <th scope="row">
                     <a href={href("activity", { camera: c.camera })}>{c.camera}</a>
                     {isFresh && <span class="tag new">new</span>}
+                    <div class="sub">
+                      <a href={href("results", { camera: c.camera })} aria-label={`Results of ${c.camera}`}>
+                        results
+                      </a>
+                    </div>
                   </th>
                   <td title={c.lastSeen}>{ago(c.lastSeen, now)}</td>
                   <td class="num">{count(c.framesPerMinute)}</td>
