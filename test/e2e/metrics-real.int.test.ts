@@ -201,7 +201,6 @@ describe("metrics are real: Prometheus scrapes the gateway, the NATS exporter an
       await put("mr-frames", `cam-b/f-${i}.jpg`, `b${i}`);
     }
     await put("mr-frames", "cam-a/f-0.jpg", "a0"); // the same object@etag again: a duplicate
-    await put("mr-fail", "cam-f/f-1.jpg", "x1");
   }, 180_000);
 
   afterAll(async () => {
@@ -223,10 +222,16 @@ describe("metrics are real: Prometheus scrapes the gateway, the NATS exporter an
 
   it("Prometheus has every metric the alert rules and dashboards read, and every panel returns data without padding", async () => {
     // the load has played out: Workflows finished (cam-late's through the sweep), the silent camera counted
+    const sample = async (expr: string) => (await prom.query(expr)).map((s) => Number(s.value[1]));
+    // the second failure only once Prometheus has seen the first: a counter born at 2 would show no rate,
+    // and the failure-ratio panel only has this pipeline's failures
+    const failedCount = 'argo_workflows_framegate_workflow_duration_seconds_count{pipeline="mr-fail",status="Failed"}';
+    await finished("mr-fail", 1);
+    await waitFor("Prometheus has the first failed Workflow", async () => (await sample(failedCount))[0] === 1, 30_000);
+    await stack.minio.client.putObject("mr-fail", "cam-f/f-1.jpg", Buffer.from("x1"));
     expect((await finished("mr-fail", 2)).every((w) => w.status?.phase === "Failed"), "exit 2 fails the Workflow").toBe(true);
     await finished("mr-frames", 6);
     await finished("mr-hook", 3);
-    const sample = async (expr: string) => (await prom.query(expr)).map((s) => Number(s.value[1]));
     await waitFor("Prometheus sees a silent camera, a dead letter, a rejected and a refused create, a late swept event, naks", async () => {
       const checks = await Promise.all([
         sample("max(framegate_cameras_silent)"),
@@ -235,7 +240,7 @@ describe("metrics are real: Prometheus scrapes the gateway, the NATS exporter an
         sample('framegate_workflow_failures_total{pipeline="mr-forbidden",reason="forbidden"}'),
         sample('framegate_sweep_events_total{outcome="late"}'),
         sample("sum(framegate_messages_naked_total)"),
-        sample('argo_workflows_framegate_workflow_duration_seconds_count{pipeline="mr-fail",status="Failed"}'),
+        sample(failedCount).then((v) => (v[0] === 2 ? v : [])),
       ]);
       return checks.every((v) => v.length > 0 && v[0]! > 0);
     }, 60_000, () => t.logs.toString().slice(-3000));
