@@ -16,8 +16,9 @@
 #   framegate/framegate-hooks  hooks                            FRAMEGATE_HOOK_SECRETS file: one HMAC secret
 #                                                               for the example hook motion-alerts
 #   framegate/framegate-nats   gatewayPassword, setupPassword,  the NATS users' passwords (the gateway,
-#                              minioPassword, migratePassword   framegate setup/replay, MinIO's NATS target,
-#                                                               framegate setup --migrate)
+#                              minioPassword, migratePassword,  framegate setup/replay, MinIO's NATS target,
+#                              routePassword                    framegate setup --migrate; the cluster routes
+#                                                               of overlay ha, k8s/base/nats/routes-authorization.conf)
 #   framegate/framegate-nats-server  <user>PasswordHash         their bcrypt hashes, quoted, for nats-server
 #                                                               (k8s/base/nats/authorization.conf)
 #
@@ -114,7 +115,7 @@ if exists framegate framegate-nats && exists framegate framegate-nats-server; th
 else
   command -v node >/dev/null || { echo "create-secrets.sh: Node.js is needed to hash the NATS passwords (bcryptjs): install it and run \`npm ci\` in $root" >&2; exit 1; }
   args=() hashes=()
-  for user in gateway setup minio migrate; do
+  for user in gateway setup minio migrate route; do
     pw="$(rand 24)"
     hash="$(printf %s "$pw" | bcrypt_quoted)"
     args+=(--from-literal="${user}Password=$pw")
@@ -124,5 +125,15 @@ else
   "$kubectl" -n framegate delete secret framegate-nats framegate-nats-server --ignore-not-found >/dev/null
   "$kubectl" -n framegate create secret generic framegate-nats-server "${hashes[@]}"
   "$kubectl" -n framegate create secret generic framegate-nats "${args[@]}"
+fi
+# the cluster routes of the ha overlay (user `route`, k8s/base/nats/routes-authorization.conf): added to Secrets
+# made before it, keeping the client passwords
+if [ -z "$("$kubectl" -n framegate get secret framegate-nats -o jsonpath='{.data.routePassword}')" ]; then
+  pw="$(rand 24)"
+  hash="$(printf %s "$pw" | bcrypt_quoted)"
+  b64() { printf %s "$1" | base64 | tr -d '\n'; }
+  "$kubectl" -n framegate patch secret framegate-nats-server -p "{\"data\":{\"routePasswordHash\":\"$(b64 "$hash")\"}}" >/dev/null
+  "$kubectl" -n framegate patch secret framegate-nats -p "{\"data\":{\"routePassword\":\"$(b64 "$pw")\"}}" >/dev/null
+  echo "framegate/framegate-nats: route password added (NATS cluster routes, overlay ha)"
 fi
 echo "secrets ready"

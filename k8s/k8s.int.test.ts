@@ -43,6 +43,8 @@ type PodSpec = {
 };
 
 const build = kustomize;
+/** The gateway and setup of overlay ha name every NATS server: the client fails over among them. */
+const HA_NATS_URLS = [0, 1, 2].map((i) => `nats://nats-${i}.nats-headless.framegate.svc.cluster.local:4222`).join(",");
 
 const find = (objects: Obj[], kind: string, name: string): Obj => {
   const o = objects.find((x) => x.kind === kind && x.metadata.name === name);
@@ -166,7 +168,7 @@ describe.each(OVERLAYS)("overlay %s", (overlay) => {
       const env = Object.fromEntries((spec.containers[0]!.env as Array<{ name: string; value?: string }>).map((e) => [e.name, e.value]));
       expect(env.FRAMEGATE_RULES_DIR).toBe("/etc/framegate/pipelines");
       expect(env.FRAMEGATE_SERVICES_DIR).toBe("/etc/framegate/services");
-      expect(env.FRAMEGATE_NATS_URL).toBe("nats://nats.framegate.svc.cluster.local:4222");
+      expect(env.FRAMEGATE_NATS_URL).toBe(overlay === "ha" ? HA_NATS_URLS : "nats://nats.framegate.svc.cluster.local:4222");
     }
   });
 
@@ -186,9 +188,9 @@ describe.each(OVERLAYS)("overlay %s", (overlay) => {
     expect(podSpec(gw).serviceAccountName).toBe("framegate-gateway");
     expect(c.env.find((e: { name: string }) => e.name === "FRAMEGATE_ARGO_UI_URL")?.value, "the dashboard links Workflows to Argo's UI (port-forward by default)").toBe("https://localhost:2746");
     const rulesSource = c.env.find((e: { name: string }) => e.name === "FRAMEGATE_RULES_SOURCE")?.value;
-    expect(rulesSource, "k3s reads the Pipelines it applies; the base keeps the files default").toBe(overlay.startsWith("k3s") ? "kubernetes" : undefined);
+    expect(rulesSource, "k3s reads the Pipelines it applies; the base keeps the files default").toBe(overlay.startsWith("k3s") || overlay === "ha" ? "kubernetes" : undefined);
     // the composer edits them there (behind the API token above); the base leaves rule writes off
-    expect(c.env.find((e: { name: string }) => e.name === "FRAMEGATE_ALLOW_RULE_WRITES")?.value).toBe(overlay.startsWith("k3s") ? "true" : undefined);
+    expect(c.env.find((e: { name: string }) => e.name === "FRAMEGATE_ALLOW_RULE_WRITES")?.value).toBe(overlay.startsWith("k3s") || overlay === "ha" ? "true" : undefined);
     expect((find(objects, "PodDisruptionBudget", "framegate-gateway").spec as { minAvailable: number }).minAvailable).toBe(1);
     expect((find(objects, "Service", "framegate").spec as { ports: unknown[] }).ports).toEqual([{ name: "http", port: 80, targetPort: "http" }]);
   });
@@ -232,7 +234,7 @@ describe.each(OVERLAYS)("overlay %s", (overlay) => {
 
   it("wires MinIO's notifications to JetStream with a queue dir, and creates the four buckets", async () => {
     const { objects } = await build(dir);
-    const minio = podSpec(find(objects, "Deployment", "minio"));
+    const minio = podSpec(find(objects, overlay === "ha" ? "StatefulSet" : "Deployment", "minio"));
     const env = Object.fromEntries((minio.containers[0]!.env as Array<{ name: string; value?: string }>).map((e) => [e.name, e.value]));
     expect(env).toMatchObject({
       MINIO_NOTIFY_NATS_ENABLE_PRIMARY: "on",
