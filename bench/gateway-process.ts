@@ -28,16 +28,18 @@ export function procStat(pid: number): { cpuS: number; rssMb: number } {
 /**
  * Starts `framegate serve` with the given FRAMEGATE_* settings (plus KUBECONFIG), from the build in
  * `dist/` as production runs it (`make bench` builds first; tsx's on-the-fly transpiling and source-mapped
- * stacks would be measured otherwise). `cpuProfDir`: write a V8 CPU profile there when it exits.
+ * stacks would be measured otherwise). `cpuProfDir`: write a V8 CPU profile there when it exits; `root`: run
+ * another checkout's build (an earlier commit, for a before/after in one run).
  */
-export function startGatewayProcess(env: Record<string, string>, opts: { cpuProfDir?: string } = {}): ChildProcess {
-  const built = join(REPO_ROOT, "dist/cli/main.js");
+export function startGatewayProcess(env: Record<string, string>, opts: { cpuProfDir?: string; root?: string } = {}): ChildProcess {
+  const built = join(opts.root ?? REPO_ROOT, "dist/cli/main.js");
   if (!existsSync(built)) throw new Error(`${built} is missing: run \`npm run build\` (make bench does) before benchmarking the gateway`);
   // the heap settings the Deployment sets (k8s/base/gateway/deployment.yaml NODE_OPTIONS)
   const prof = opts.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${opts.cpuProfDir}`] : [];
-  return spawn(process.execPath, [...deploymentNodeOptions(), ...prof, built, "serve"], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, FRAMEGATE_HTTP_PORT: "0", FRAMEGATE_LOG_LEVEL: "warn", FRAMEGATE_WATCH_RULES: "false", FRAMEGATE_SERVICES_DIR: join(REPO_ROOT, "services"), ...env },
+  const nodeOptions = deploymentNodeOptions(join(opts.root ?? REPO_ROOT, "k8s/base/gateway/deployment.yaml"));
+  return spawn(process.execPath, [...nodeOptions, ...prof, built, "serve"], {
+    cwd: opts.root ?? REPO_ROOT,
+    env: { ...process.env, FRAMEGATE_HTTP_PORT: "0", FRAMEGATE_LOG_LEVEL: "warn", FRAMEGATE_WATCH_RULES: "false", FRAMEGATE_SERVICES_DIR: join(opts.root ?? REPO_ROOT, "services"), ...env },
     stdio: ["ignore", "ignore", "inherit"],
   });
 }
