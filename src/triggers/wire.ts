@@ -49,6 +49,8 @@ export const HEADERS = {
   runPipeline: "Framegate-Run-Pipeline",
   /** set by a forced on-demand run: a nonce that gives the event a new identity (id `<id>#run-<nonce>`), so dedupe and the Workflow name see a new event */
   runForce: "Framegate-Run-Force",
+  /** on a status report (core NATS): the replica that published it, which already delivered it to itself */
+  statusOrigin: "Framegate-Status-Origin",
 } as const;
 
 /**
