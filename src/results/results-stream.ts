@@ -42,7 +42,8 @@ export function resultsStreamConfig(name: string, limits: ResultsLimits, replica
 
 /** `framegate setup`: creates or updates the stream; returns the line to print. */
 export async function ensureResultsStream(nc: NatsConnection, name: string, limits: ResultsLimits, replicas = 1): Promise<string> {
-  return applyStream(await jetstreamManager(nc), resultsStreamConfig(name, limits, replicas), `results index, ${limits.perCamera} per camera`);
+  // a lower limit than it holds is fine here: nats-server drops the oldest results, as it does at the limit
+  return applyStream(await jetstreamManager(nc), resultsStreamConfig(name, limits, replicas), `results index, ${limits.perCamera} per camera`, true);
 }
 
 /** A result as it is published: the JSON and its length, which the index counts as the entry's bytes. */

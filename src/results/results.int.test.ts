@@ -118,6 +118,22 @@ describe("the results stream on nats-server", () => {
     expect(later.index.query({ camera: "cam-40", limit: 1 })).toHaveLength(1);
   });
 
+  it("setup lowers the limits of a full stream in place: nats-server drops the oldest results to fit", async () => {
+    const setup = await nats.connectAs("setup");
+    try {
+      const jsm = await jetstreamManager(setup);
+      const held = (await jsm.streams.info(STREAM)).state.bytes;
+      expect(held).toBeGreaterThan(8 * 1024);
+      expect(await ensureResultsStream(setup, STREAM, { ...LIMITS, maxBytes: 8 * 1024 })).toMatch(/stream FRAMEGATE_RESULTS updated .*limit 8 KiB/);
+      const after = await jsm.streams.info(STREAM);
+      expect(after.state.bytes).toBeLessThanOrEqual(8 * 1024);
+      expect(await subjectMessages(setup, "cam-40")).toBe(1); // the newest result is kept
+      await ensureResultsStream(setup, STREAM, LIMITS); // back, for the next test
+    } finally {
+      await setup.close();
+    }
+  });
+
   it("the gateway user cannot create or delete the stream (setup makes it)", async () => {
     const a = await replica();
     const jsm = await jetstreamManager(a.nc);

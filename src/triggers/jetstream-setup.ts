@@ -140,8 +140,12 @@ export async function verifyIntake(nc: NatsConnection, n: IntakeNames, limits: I
   return diffIntake(await readIntake(nc, n), n, limits, consumer);
 }
 
-/** Creates the stream, or updates it to `cfg` (refusing a byte limit below what it holds); returns the line to print. */
-export async function applyStream(jsm: JetStreamManager, cfg: Partial<StreamConfig> & { name: string; max_bytes: number }, what: string): Promise<string> {
+/**
+ * Creates the stream, or updates it to `cfg`; returns the line to print. A byte limit below what it holds is
+ * refused, unless `dropOldest` (a stream that is a window, such as the results index: shrinking it drops its
+ * oldest messages, which is what its limit is for).
+ */
+export async function applyStream(jsm: JetStreamManager, cfg: Partial<StreamConfig> & { name: string; max_bytes: number }, what: string, dropOldest = false): Promise<string> {
   const info = await streamInfo(jsm, cfg.name);
   const replicas = cfg.num_replicas ?? 1;
   const fail = (e: unknown) => {
@@ -151,7 +155,7 @@ export async function applyStream(jsm: JetStreamManager, cfg: Partial<StreamConf
     await jsm.streams.add(cfg).catch(fail);
     return `stream ${cfg.name} created (${what}, limit ${formatBytes(cfg.max_bytes)}, ${replicasText(replicas)})`;
   }
-  checkNotBelowUsage(cfg.name, info.state.bytes, cfg.max_bytes);
+  if (!dropOldest) checkNotBelowUsage(cfg.name, info.state.bytes, cfg.max_bytes);
   await jsm.streams.update(cfg.name, { ...info.config, ...cfg }).catch(fail);
   const was = info.config.num_replicas !== replicas ? ` (was ${info.config.num_replicas})` : "";
   return `stream ${cfg.name} updated (${what}, limit ${formatBytes(cfg.max_bytes)}, holds ${formatBytes(info.state.bytes)}, ${replicasText(replicas)}${was})`;
