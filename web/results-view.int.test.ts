@@ -175,11 +175,14 @@ describe("the Results view", () => {
     await form.getByRole("button", { name: "Run" }).click();
     await form.locator(".run-workflow").waitFor({ timeout: 15_000 });
     expect(await form.locator(".run-workflow").innerText()).toBe(existing);
-    expect(await form.locator(".run-answer").innerText()).toContain("dedupe keeps that Workflow");
+    // the processor's answer, from its report on the live feed: dedupe had this object
+    await form.locator('.run-outcome[data-outcome="duplicate"]').waitFor({ timeout: 15_000 });
+    expect(await form.locator(".run-outcome").innerText()).toContain("processed before");
     await form.getByLabel(/Force/).check();
     await form.getByRole("button", { name: "Run" }).click();
     await expect.poll(() => form.locator(".run-workflow").innerText(), { timeout: 15_000 }).not.toBe(existing);
     expect(await form.locator(".run-workflow").innerText()).toMatch(/^rv-people-/);
+    await form.locator('.run-outcome[data-outcome="created"]').waitFor({ timeout: 15_000 });
     await shot("04-run-on-object");
     // an object the gateway cannot run (no such object, or a key the trigger does not cover): its reason, on the form
     await form.getByLabel("Key").fill("gate-01/nested/deeper/x.jpg");
