@@ -69,8 +69,10 @@ test-unit: deps
 test-int: deps tools build detect-venv browser
 	$(TOOLS_ENV); npx vitest run int.test
 
-## bench: every benchmark, each printing its table (one: npm run bench -- matcher|gateway|stack|fleet)
+## bench: every benchmark, each printing its table (one: npm run bench -- matcher|gateway|stack|fleet|peers);
+##        also builds Argo Events, the peers benchmark's peer (scripts/tools.sh argo-events; `make test` never does)
 bench: deps tools build
+	scripts/tools.sh argo-events
 	$(TOOLS_ENV); npm run bench -- all
 
 ## demo: the whole local stack + `framegate setup`/`serve` with pipelines/ + a camera fleet, the steps run for

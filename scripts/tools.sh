@@ -3,7 +3,7 @@
 # run (and actionlint), pinned, cached outside the clone in $FRAMEGATE_TOOLS_CACHE (default
 # ~/.cache/framegate). A second run takes seconds.
 #
-# usage: scripts/tools.sh [all|node|nats|minio|etcd|kube|argo|kwok|promtool|prometheus|nats-exporter|actionlint|chromium|env|node-dir]
+# usage: scripts/tools.sh [all|node|nats|minio|etcd|kube|argo|argo-events|kwok|promtool|prometheus|nats-exporter|actionlint|chromium|env|node-dir]
 #   env       prints a PATH line that puts the pinned Node first, and `export FRAMEGATE_<TOOL>=path` lines for
 #             the harness (after `all`).
 #   node-dir  prints the pinned Node's directory (its bin/ holds `node`; the Makefile puts it first on PATH).
@@ -23,6 +23,7 @@ PROMETHEUS_VERSION=v0.316.0  # the Go module of Prometheus 3.x: cmd/promtool (te
 # prometheus-nats-exporter: the Go module proxy refuses its module, so its source at this tag is checked in
 # under third_party/ (Apache-2.0, LICENSE beside it) and built from there; its dependencies come from the proxy.
 NATS_EXPORTER_VERSION=v0.20.1
+ARGO_EVENTS_VERSION=v1.9.11  # the peer in `npm run bench -- peers` (built by `make bench` only, never by `make test`)
 
 CACHE="${FRAMEGATE_TOOLS_CACHE:-$HOME/.cache/framegate}"
 mkdir -p "$CACHE"
@@ -154,6 +155,45 @@ tool_nats_exporter() {
   mv "$dir/$name.tmp" "$dir/$name"
   log "built $dir/$name"
 }
+# Argo Events: one binary (package .../cmd) with the subcommands eventsource-service, sensor-service, controller,
+# webhook-service; built from a local module that requires the pinned version (the proxy refuses the module's
+# version list, so `go install ...@version` cannot resolve it) and named argo-events. Only the peers benchmark
+# runs it, so only `make bench` builds it (`scripts/tools.sh argo-events`).
+# Two out-of-cluster adaptations, applied to a copy of the module's source (taken from Go's module cache, which
+# checked it against the checksum database) used through a `replace`, neither on the event path: in a pod,
+# every process has its own network namespace and its Secrets mounted at /argo-events/secrets, so v1.9.11
+# hard-codes both. Here an event source and a sensor share one host:
+#   ARGO_EVENTS_METRICS_ADDR  replaces the fixed metrics address :7777 (pkg/metrics Run);
+#   ARGO_EVENTS_SECRETS_DIR   replaces the Secret volume root /argo-events/secrets (pkg/shared/util).
+# Unset, both behave as upstream.
+tool_argo_events() {
+  local dir="$CACHE/argo-events-$ARGO_EVENTS_VERSION" m=github.com/argoproj/argo-events
+  if [[ -x "$dir/argo-events" ]]; then return 0; fi
+  need_go
+  local mod="$dir-build"
+  log "building Argo Events $ARGO_EVENTS_VERSION ($m/cmd; first run only, ~10-20 min on 2 cores; cached in $dir)"
+  rm -rf "$mod/argo-events" && mkdir -p "$mod" "$dir"
+  log "fetching its source ($m@$ARGO_EVENTS_VERSION, checked against go.sum's database)"
+  local src; src="$(cd "$mod" && GOFLAGS=-mod=mod go mod download -json "$m@$ARGO_EVENTS_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+  [[ -d "$src" ]] || { log "go mod download gave no source directory for $m@$ARGO_EVENTS_VERSION"; exit 1; }
+  cp -r "$src" "$mod/argo-events" && chmod -R u+w "$mod/argo-events"
+  local a="$mod/argo-events"
+  sed -i 's|http.ListenAndServe(addr, nil)|http.ListenAndServe(framegateMetricsAddr(addr), nil)|' "$a/pkg/metrics/metrics.go"
+  printf 'package metrics\n\nimport "os"\n\nfunc framegateMetricsAddr(addr string) string {\n\tif a := os.Getenv("ARGO_EVENTS_METRICS_ADDR"); a != "" {\n\t\treturn a\n\t}\n\treturn addr\n}\n' > "$a/pkg/metrics/framegate_metrics_addr.go"
+  sed -i 's|fmt.Sprintf("/argo-events/secrets/%s/%s", selector.Name, selector.Key)|fmt.Sprintf("%s/%s/%s", framegateSecretsDir(), selector.Name, selector.Key)|' "$a/pkg/shared/util/util.go"
+  printf 'package util\n\nimport "os"\n\nfunc framegateSecretsDir() string {\n\tif d := os.Getenv("ARGO_EVENTS_SECRETS_DIR"); d != "" {\n\t\treturn d\n\t}\n\treturn "/argo-events/secrets"\n}\n' > "$a/pkg/shared/util/framegate_secrets_dir.go"
+  grep -q framegateMetricsAddr "$a/pkg/metrics/metrics.go" && grep -q framegateSecretsDir "$a/pkg/shared/util/util.go" || {
+    log "$m $ARGO_EVENTS_VERSION's source is not what this script expects: the adaptations did not apply"; exit 1; }
+  printf 'module framegate.local/build\n\ngo 1.26\n\nrequire %s %s\n\nreplace %s => ./argo-events\n' "$m" "$ARGO_EVENTS_VERSION" "$m" > "$mod/go.mod"
+  printf '//go:build tools\n\npackage tools\n\nimport _ "%s/cmd"\n' "$m" > "$mod/tools.go"
+  log "resolving its modules (go mod tidy)"
+  (cd "$mod" && GOFLAGS=-mod=mod go mod tidy)
+  log "compiling (go build; no output until it is done)"
+  (cd "$mod" && GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath \
+    -ldflags "-X $m.version=$ARGO_EVENTS_VERSION" -o "$dir/argo-events.tmp" "$m/cmd")
+  mv "$dir/argo-events.tmp" "$dir/argo-events"
+  log "built $dir/argo-events"
+}
 tool_kwok() { go_install "$CACHE/kwok-$KWOK_VERSION" "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION"; }
 tool_actionlint() {
   go_install "$CACHE/actionlint-$ACTIONLINT_VERSION" "github.com/rhysd/actionlint/cmd/actionlint@$ACTIONLINT_VERSION"
@@ -234,13 +274,14 @@ env_lines() {
   echo "export FRAMEGATE_PROMETHEUS=$CACHE/prometheus-$PROMETHEUS_VERSION/prometheus"
   echo "export FRAMEGATE_NATS_EXPORTER=$CACHE/prometheus-nats-exporter-$NATS_EXPORTER_VERSION/prometheus-nats-exporter"
   echo "export FRAMEGATE_ACTIONLINT=$CACHE/actionlint-$ACTIONLINT_VERSION/actionlint"
+  echo "export FRAMEGATE_ARGO_EVENTS=$CACHE/argo-events-$ARGO_EVENTS_VERSION/argo-events"
 }
 
 case "${1:-all}" in
   all) tool_node; tool_nats; tool_etcd; tool_minio; tool_kube; tool_argo; tool_kwok; tool_promtool; tool_prometheus; tool_nats_exporter; tool_actionlint; log "all tools ready in $CACHE" ;;
   node) tool_node ;; node-dir) node_dir ;;
   nats) tool_nats ;; minio) tool_minio ;; etcd) tool_etcd ;; kube) tool_kube ;; argo) tool_argo ;;
-  kwok) tool_kwok ;; promtool) tool_promtool ;; prometheus) tool_prometheus ;; nats-exporter) tool_nats_exporter ;; actionlint) tool_actionlint ;; chromium) tool_chromium ;;
+  kwok) tool_kwok ;; argo-events) tool_argo_events ;; promtool) tool_promtool ;; prometheus) tool_prometheus ;; nats-exporter) tool_nats_exporter ;; actionlint) tool_actionlint ;; chromium) tool_chromium ;;
   env) env_lines ;;
-  *) echo "usage: $0 [all|node|nats|minio|etcd|kube|argo|kwok|promtool|prometheus|nats-exporter|actionlint|chromium|env|node-dir]" >&2; exit 2 ;;
+  *) echo "usage: $0 [all|node|nats|minio|etcd|kube|argo|argo-events|kwok|promtool|prometheus|nats-exporter|actionlint|chromium|env|node-dir]" >&2; exit 2 ;;
 esac

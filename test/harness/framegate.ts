@@ -4,6 +4,7 @@
  * and `framegate serve` as a managed child process (own process group, output kept, reaped on exit).
  */
 import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { HarnessError, ManagedProcess } from "./process.js";
 import type { FullStack, KubeStack } from "./stack.js";
@@ -126,15 +127,18 @@ export interface GatewayProcess {
 
 /**
  * Starts `framegate serve` with `env` (see {@link framegateEnv}) and waits until it logged the port it
- * listens on and `GET /healthz` answers 200.
+ * listens on and `GET /healthz` answers 200. `fromDist` runs the build in dist/ as the Deployment does (its
+ * heap cap too): benchmarks use it, so tsx's on-the-fly transpiling is not what they measure.
  */
-export async function startGatewayProcess(env: Record<string, string>, deadlineMs = 60_000): Promise<GatewayProcess> {
+export async function startGatewayProcess(env: Record<string, string>, deadlineMs = 60_000, opts: { fromDist?: boolean } = {}): Promise<GatewayProcess> {
   let port = 0;
+  const built = join(REPO_ROOT, "dist/cli/main.js");
+  if (opts.fromDist && !existsSync(built)) throw new HarnessError(`${built} is missing: run \`npm run build\` first (make bench does)`);
   const proc = await ManagedProcess.start(
     {
       name: "framegate serve",
       command: process.execPath,
-      args: ["--import", "tsx", CLI_MAIN, "serve"],
+      args: opts.fromDist ? ["--max-old-space-size=192", built, "serve"] : ["--import", "tsx", CLI_MAIN, "serve"],
       cwd: REPO_ROOT,
       // pino logs its start line at info: keep at least that level so the port can be read
       env: { ...asGateway(env), FRAMEGATE_LOG_LEVEL: keepInfo(env.FRAMEGATE_LOG_LEVEL) },

@@ -5,7 +5,9 @@
  * fresh passwords per server, so every client connects as one of the production identities.
  * Fault tests can `kill()` it and `restart()` it later on the same port and store.
  */
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { getCACertificates, setDefaultCACertificates } from "node:tls";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import bcrypt from "bcryptjs";
@@ -65,6 +67,19 @@ export interface NatsOptions {
   name?: string;
   /** readiness: `/healthz` (default) or `/healthz?js-server-only=true` for a cluster member started before its peers */
   readyPath?: string;
+  /**
+   * Users of other software a benchmark runs against this server (Argo Events), by name and password, added to
+   * this server's copy of the authorization file with no permission limits. Tests never set it: framegate's
+   * identities are the production ones.
+   */
+  peerUsers?: Record<string, string>;
+  /**
+   * Offer TLS next to plain text (a self-signed certificate, `allow_non_tls`): for clients that insist on TLS
+   * (Argo Events' JetStream bus). nats.js upgrades to TLS whenever a server offers it, so this process then
+   * trusts the certificate (`tls.setDefaultCACertificates`) and child processes need
+   * `NODE_EXTRA_CA_CERTS=<tlsCertFile>`; MinIO's Go client stays in plain text.
+   */
+  tlsAvailable?: boolean;
 }
 
 /** User, password and inbox prefix of one identity on a harness server. */
@@ -87,6 +102,8 @@ export interface NatsServer extends AsyncDisposable {
   readonly monitorUrl: string;
   /** the JetStream store dir (kept across kill/restart) */
   readonly storeDir: string;
+  /** with `tlsAvailable`: the server's self-signed certificate (PEM file), to trust in child processes */
+  readonly tlsCertFile?: string;
   /** true while the process runs */
   readonly running: boolean;
   /** the server's recent output */
@@ -119,7 +136,7 @@ export async function startNats(opts: NatsOptions = {}): Promise<NatsServer> {
   // nats-server resolves an include relative to the including file, so the config points back at the repository's file
   const confFile = join(dir.path, "nats.conf");
   const name = opts.name ? `server_name: ${opts.name}\n` : "";
-  writeFileSync(confFile, `${name}include "${relative(dir.path, AUTHORIZATION_CONF)}"\n${opts.confExtra?.(dir.path) ?? ""}`);
+  writeFileSync(confFile, `${name}${natsConf(dir.path, opts)}${opts.confExtra?.(dir.path) ?? ""}`);
   // fresh passwords per server; bcrypt cost 4 keeps start-up and each connect fast (create-secrets.sh uses 11)
   const creds = new Map<string, string>();
   const hashEnv: Record<string, string> = {};
@@ -174,6 +191,7 @@ export async function startNats(opts: NatsOptions = {}): Promise<NatsServer> {
       return `http://${HOST}:${monitorPort}`;
     },
     storeDir,
+    ...(opts.tlsAvailable && { tlsCertFile: join(dir.path, "tls.crt") }),
     get running() {
       return !!proc && !proc.exitStatus;
     },
@@ -212,6 +230,32 @@ export async function startNats(opts: NatsOptions = {}): Promise<NatsServer> {
     [Symbol.asyncDispose]: () => server.stop(),
   };
   return server;
+}
+
+/** The server's configuration: the repository's authorization file (a copy with the peer users, if any), and TLS. */
+function natsConf(dir: string, opts: NatsOptions): string {
+  let auth = relative(dir, AUTHORIZATION_CONF);
+  const peers = Object.entries(opts.peerUsers ?? {});
+  if (peers.length > 0) {
+    const text = readFileSync(AUTHORIZATION_CONF, "utf8");
+    const at = text.indexOf("users: [");
+    if (at < 0) throw new HarnessError(`${AUTHORIZATION_CONF} has no "users: [" list to add the peer users to`, "");
+    const added = peers.map(([user, pass]) => `\n    { user: ${JSON.stringify(user)}, password: ${JSON.stringify(pass)} }`).join("");
+    auth = "authorization-with-peers.conf";
+    writeFileSync(join(dir, auth), text.slice(0, at + "users: [".length) + added + text.slice(at + "users: [".length));
+  }
+  let conf = `include "${auth}"\n`;
+  if (opts.tlsAvailable) {
+    const [cert, key] = [join(dir, "tls.crt"), join(dir, "tls.key")];
+    try {
+      execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", `/CN=${HOST}`, "-addext", `subjectAltName=IP:${HOST},DNS:localhost`, "-keyout", key, "-out", cert], { stdio: "pipe" });
+    } catch (e) {
+      throw new HarnessError(`openssl could not make the NATS server's certificate (install openssl): ${(e as Error).message}`, "", { cause: e });
+    }
+    conf += `tls { cert_file: ${JSON.stringify(cert)}, key_file: ${JSON.stringify(key)} }\nallow_non_tls: true\n`;
+    setDefaultCACertificates([...getCACertificates("default"), readFileSync(cert, "utf8")]);
+  }
+  return conf;
 }
 
 function readPorts(portsDir: string): { client: number; monitoring: string; monitorPort: number } | undefined {

@@ -85,7 +85,8 @@ export type Tool =
   | "KWOK"
   | "PROMTOOL"
   | "PROMETHEUS"
-  | "NATS_EXPORTER";
+  | "NATS_EXPORTER"
+  | "ARGO_EVENTS";
 
 /** `scripts/tools.sh` argument that installs each tool. */
 const INSTALL_ARG: Record<Tool, string> = {
@@ -101,6 +102,7 @@ const INSTALL_ARG: Record<Tool, string> = {
   PROMTOOL: "promtool",
   PROMETHEUS: "prometheus",
   NATS_EXPORTER: "nats-exporter",
+  ARGO_EVENTS: "argo-events",
 };
 
 let cachePaths: Record<string, string> | undefined;
@@ -127,7 +129,7 @@ export function toolPath(tool: Tool): string {
     const source = fromEnv ? `${name}=${fromEnv}` : `the tools cache (${name} unset)`;
     throw new HarnessError(
       `${tool.toLowerCase().replace(/_/g, "-")} is not installed: ${path} does not exist (from ${source}). ` +
-        `Install it with \`scripts/tools.sh ${INSTALL_ARG[tool]}\` (or \`make tools\` for every server), ` +
+        `Install it with \`scripts/tools.sh ${INSTALL_ARG[tool]}\` (or \`${tool === "ARGO_EVENTS" ? "make bench" : "make tools"}\`, which builds it), ` +
         `then run the tests through \`make test\` or with the env of \`scripts/tools.sh env\`.`,
     );
   }
