@@ -88,6 +88,13 @@ export async function workflowsPerKey(kc: KubeConfig, namespace: string, pipelin
   return perKey;
 }
 
+/** The Workflow of `pipeline` for frame `key`, as the API server returns it. */
+export async function workflowOf(kc: KubeConfig, namespace: string, pipeline: string, key: string): Promise<unknown> {
+  const api = kc.makeApiClient(CustomObjectsApi);
+  const page = (await api.listNamespacedCustomObject({ group: "argoproj.io", version: "v1alpha1", namespace, plural: "workflows", labelSelector: `framegate.io/pipeline=${pipeline}` })) as { items: WorkflowMeta[] };
+  return page.items.find((wf) => wf.metadata?.annotations?.["framegate.io/key"] === key);
+}
+
 /** CPU seconds of a process and of its children it has waited for (`argo submit` runs), and its resident memory. */
 function usage(pid: number): { cpuS: number; rssMb: number } | undefined {
   try {

@@ -50,15 +50,37 @@ function parametersOf(node: unknown, at: (string | number)[], records: EventReco
   }
 }
 
-/** The Workflow `pipeline` (in `rulesDir`) renders for a frame in `bucket`, and the parameters that make it any frame's. */
-export async function workflowTrigger(o: { rulesDir: string; pipeline: string; bucket: string; workDir: string; env: Record<string, string>; records: EventRecords }): Promise<{ workflow: Record<string, unknown>; parameters: TriggerParameter[] }> {
-  const event = join(o.workDir, `${o.pipeline}-sample.json`);
-  writeFileSync(event, JSON.stringify(sampleNotification({ bucket: o.bucket, key: KEY, etag: ETAG, size: 1000 })));
+type RenderOptions = { rulesDir: string; pipeline: string; bucket: string; workDir: string; env: Record<string, string> };
+
+/** The Workflow `framegate render` prints for `pipeline` and one frame (`key`, `etag`) in `bucket`. */
+export async function renderFor(o: RenderOptions & { key: string; etag: string }): Promise<Record<string, unknown>> {
+  const event = join(o.workDir, `${o.pipeline}-event.json`);
+  writeFileSync(event, JSON.stringify(sampleNotification({ bucket: o.bucket, key: o.key, etag: o.etag, size: 1000 })));
   const r = await runFramegate(["render", "--event", event, "--rules", o.rulesDir, "--pipeline", o.pipeline], o.env);
   if (r.code !== 0) throw new Error(`framegate render failed (${r.code}):\n${r.stderr}`);
   const docs = parseAllDocuments(r.stdout).map((d) => d.toJS() as Record<string, unknown> | null).filter((d) => d !== null);
   if (docs.length !== 1) throw new Error(`framegate render printed ${docs.length} Workflows for ${o.pipeline}, expected 1:\n${r.stdout.slice(0, 500)}`);
-  const workflow = docs[0]!;
+  return docs[0]!;
+}
+
+/**
+ * Where `created` (read back from the API server) differs from `rendered` (framegate's), leaving out what only
+ * names or tracks the object: name and generateName, server fields, status, and the labels and annotations
+ * Argo Events and Argo's CLI add (`events.argoproj.io/*`, `workflows.argoproj.io/*`).
+ */
+export function workflowDifferences(rendered: unknown, created: unknown, at = ""): string[] {
+  const skip = /^\.metadata\.(name|generateName|uid|resourceVersion|creationTimestamp|generation|managedFields)$|^\.status$|^\.metadata\.(labels|annotations)\.(events|workflows)\.argoproj\.io\//;
+  if (skip.test(at)) return [];
+  if (rendered && created && typeof rendered === "object" && typeof created === "object") {
+    const keys = new Set([...Object.keys(rendered), ...Object.keys(created)]);
+    return [...keys].flatMap((k) => workflowDifferences((rendered as Record<string, unknown>)[k], (created as Record<string, unknown>)[k], `${at}.${k}`));
+  }
+  return JSON.stringify(rendered) === JSON.stringify(created) ? [] : [`${at}: ${JSON.stringify(rendered)?.slice(0, 80)} != ${JSON.stringify(created)?.slice(0, 80)}`];
+}
+
+/** The Workflow `pipeline` (in `rulesDir`) renders for a frame in `bucket`, and the parameters that make it any frame's. */
+export async function workflowTrigger(o: RenderOptions & { records: EventRecords }): Promise<{ workflow: Record<string, unknown>; parameters: TriggerParameter[] }> {
+  const workflow = await renderFor({ ...o, key: KEY, etag: ETAG });
   const metadata = workflow.metadata as Record<string, unknown>;
   delete metadata.name;
   metadata.generateName = `${o.pipeline}-`;

@@ -40,8 +40,8 @@ import { startStack, type KubeStack } from "../test/harness/stack.js";
 import { CameraFleet } from "../test/harness/synthetic-camera.js";
 import { makeTempDir } from "../test/harness/util.js";
 import { startMinioEventSource, startNatsEventSource, startSensor, type EventBus, type EventRecords, type PeerProcess, type TriggerKind } from "./argo-events.js";
-import { observeNotifications, observeWorkflows, sampleUsage, workflowsPerKey } from "./peers-observe.js";
-import { workflowTrigger } from "./peers-workflow.js";
+import { observeNotifications, observeWorkflows, sampleUsage, workflowOf, workflowsPerKey } from "./peers-observe.js";
+import { renderFor, workflowDifferences, workflowTrigger } from "./peers-workflow.js";
 import { pct, printTable } from "./table.js";
 
 const SYSTEMS = { framegate: "fg", k8s: "ae-k8s", argoWorkflow: "ae-submit", minio: "ae-minio" } as const;
@@ -103,6 +103,8 @@ interface PhaseResult {
   restartMs: number;
   /** the settle cap ended the phase while Workflows were still being created: `lost` counts frames not yet reached too */
   capped: boolean;
+  /** stream phase: where the first frame's Workflow differs from framegate's render of that frame (empty: nowhere) */
+  sameAsFramegate?: string[];
 }
 
 interface Context {
@@ -236,6 +238,18 @@ async function runPhase(ctx: Context, system: SystemName, phase: Phase, notified
       if (a !== undefined && b !== undefined && system !== "minio") latency.push(b - a);
     }
     latency.sort((x, y) => x - y);
+    // the first frame's Workflow, read back, against what framegate renders for that frame
+    let sameAsFramegate: string[] | undefined;
+    const sample = fleet.uploads.find((u) => perKey.get(u.key) === 1);
+    if (phase === "stream" && sample) {
+      try {
+        const rendered = await renderFor({ rulesDir: ctx.rulesDir, pipeline, bucket: pipeline, workDir: ctx.workDir, env: ctx.fgEnv, key: sample.key, etag: sample.etag });
+        const created = await workflowOf(kc, ctx.namespace, pipeline, sample.key);
+        sameAsFramegate = workflowDifferences(rendered, created);
+      } catch (e) {
+        sameAsFramegate = [`the comparison failed: ${(e as Error).message}`];
+      }
+    }
     const fromPut = fleet.uploads.filter((u) => watch.seen.has(u.key)).map((u) => watch.seen.get(u.key)! - u.doneAt);
     fromPut.sort((x, y) => x - y);
     const firstEvent = system === "minio" ? Math.min(...fleet.uploads.map((u) => u.doneAt)) : Math.min(...uploads.map((u) => notified.get(`${pipeline}/${u.key}`) ?? Infinity));
@@ -253,6 +267,7 @@ async function runPhase(ctx: Context, system: SystemName, phase: Phase, notified
       duplicated: [...perKey.values()].reduce((s, n) => s + Math.max(0, n - 1), 0),
       restartMs,
       capped,
+      sameAsFramegate,
     };
   } finally {
     usage.stop();
@@ -362,6 +377,11 @@ function printResults(systems: SystemName[], results: Map<string, PhaseResult>, 
       ];
     }),
   );
+  process.stdout.write("\nthe first frame's Workflow, read back from the API server, against `framegate render` of the same frame (name and Argo's own labels left out):\n");
+  for (const s of systems) {
+    const d = get(s, "stream")!.sameAsFramegate;
+    process.stdout.write(`  ${LABEL[s]}: ${d === undefined ? "no Workflow to compare" : d.length === 0 ? "identical" : `differs at ${d.join("; ")}`}\n`);
+  }
   if (systems.some((s) => get(s, "kill")!.capped)) {
     process.stdout.write(`\n* still creating Workflows when the ${o.settleS} s settle cap ended the kill phase: frames not reached yet count as lost too\n`);
   }
