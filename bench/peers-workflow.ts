@@ -63,14 +63,17 @@ export async function renderFor(o: RenderOptions & { key: string; etag: string }
   return docs[0]!;
 }
 
+/** Absent, "" or {}: Argo's CLI re-encodes a Workflow through its Go types, which write empty fields as {} or "" or drop them. */
+const isEmpty = (v: unknown) => v === undefined || v === "" || (typeof v === "object" && v !== null && !Array.isArray(v) && Object.keys(v).length === 0);
+
 /**
  * Where `created` (read back from the API server) differs from `rendered` (framegate's), leaving out what only
- * names or tracks the object: name and generateName, server fields, status, and the labels and annotations
- * Argo Events and Argo's CLI add (`events.argoproj.io/*`, `workflows.argoproj.io/*`).
+ * names or tracks the object: name and generateName, server fields, status, the labels and annotations Argo
+ * Events and Argo's CLI add (`events.argoproj.io/*`, `workflows.argoproj.io/*`), and empty fields.
  */
 export function workflowDifferences(rendered: unknown, created: unknown, at = ""): string[] {
   const skip = /^\.metadata\.(name|generateName|uid|resourceVersion|creationTimestamp|generation|managedFields)$|^\.status$|^\.metadata\.(labels|annotations)\.(events|workflows)\.argoproj\.io\//;
-  if (skip.test(at)) return [];
+  if (skip.test(at) || (isEmpty(rendered) && isEmpty(created))) return [];
   if (rendered && created && typeof rendered === "object" && typeof created === "object") {
     const keys = new Set([...Object.keys(rendered), ...Object.keys(created)]);
     return [...keys].flatMap((k) => workflowDifferences((rendered as Record<string, unknown>)[k], (created as Record<string, unknown>)[k], `${at}.${k}`));

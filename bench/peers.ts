@@ -377,7 +377,7 @@ function printResults(systems: SystemName[], results: Map<string, PhaseResult>, 
       ];
     }),
   );
-  process.stdout.write("\nthe first frame's Workflow, read back from the API server, against `framegate render` of the same frame (name and Argo's own labels left out):\n");
+  process.stdout.write("\nthe first frame's Workflow, read back from the API server, against `framegate render` of the same frame (name, Argo's own labels and empty fields left out):\n");
   for (const s of systems) {
     const d = get(s, "stream")!.sameAsFramegate;
     process.stdout.write(`  ${LABEL[s]}: ${d === undefined ? "no Workflow to compare" : d.length === 0 ? "identical" : `differs at ${d.join("; ")}`}\n`);
