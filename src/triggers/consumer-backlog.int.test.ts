@@ -40,12 +40,19 @@ describe("ConsumerBacklogMonitor on a real JetStream consumer", () => {
     expect(await monitor.read()).toEqual({ pending: 3, ackPending: 2, redelivered: 0 });
     first!.ack();
     second!.nak();
-    const again = await c.next();
+    // the server may hand out a fresh message before it has processed the nak: pull until the naked one comes back
+    let fresh = 0;
+    let again = await c.next();
+    while (again && !again.redelivered && fresh < 3) {
+      fresh++;
+      again = await c.next();
+    }
     expect(again!.redelivered).toBe(true);
-    expect(await monitor.read()).toEqual({ pending: 3, ackPending: 1, redelivered: 1 });
+    expect(again!.subject).toBe(second!.subject);
+    expect(await monitor.read()).toEqual({ pending: 3 - fresh, ackPending: 1 + fresh, redelivered: 1 });
     const gauge = (await metrics.registry.getSingleMetric("framegate_jetstream_consumer_redelivered_messages")!.get()).values;
     expect(gauge).toEqual([{ labels: { consumer: "work" }, value: 1 }]);
-    expect((await metrics.registry.getSingleMetric("framegate_jetstream_consumer_pending_messages")!.get()).values[0]!.value).toBe(3);
+    expect((await metrics.registry.getSingleMetric("framegate_jetstream_consumer_pending_messages")!.get()).values[0]!.value).toBe(3 - fresh);
   });
 
   it("a missing consumer is an error for the caller to log, not a zero", async () => {
