@@ -185,7 +185,9 @@ describe.each(OVERLAYS)("overlay %s runs nats-server with authorization.conf as 
     const user = (env: EnvVar[], u: string, p: string) => [env.find((e) => e.name === u)?.value, env.find((e) => e.name === p)?.valueFrom?.secretKeyRef];
     expect(user(envOf(objs, "Deployment", "framegate-gateway"), "FRAMEGATE_NATS_USER", "FRAMEGATE_NATS_PASSWORD")).toEqual(["gateway", { name: "framegate-nats", key: "gatewayPassword" }]);
     expect(user(envOf(objs, "Job", "framegate-setup"), "FRAMEGATE_NATS_USER", "FRAMEGATE_NATS_PASSWORD")).toEqual(["setup", { name: "framegate-nats", key: "setupPassword" }]);
-    expect(user(envOf(objs, "Deployment", "minio"), "MINIO_NOTIFY_NATS_USERNAME_PRIMARY", "MINIO_NOTIFY_NATS_PASSWORD_PRIMARY")).toEqual(["minio", { name: "framegate-nats", key: "minioPassword" }]);
+    // MinIO is a Deployment on one node and a StatefulSet in distributed mode (overlay ha)
+    const minioKind = objs.some((o) => o.kind === "StatefulSet" && o.metadata.name === "minio") ? "StatefulSet" : "Deployment";
+    expect(user(envOf(objs, minioKind, "minio"), "MINIO_NOTIFY_NATS_USERNAME_PRIMARY", "MINIO_NOTIFY_NATS_PASSWORD_PRIMARY")).toEqual(["minio", { name: "framegate-nats", key: "minioPassword" }]);
   });
 });
 
