@@ -4,7 +4,7 @@
  * composer may do here (`GET /api/compose`). Validation is `POST /api/validate` (api.ts). Mounted under
  * `/api`, so the API token guards them all.
  */
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
 import { z } from "zod";
 import { BadEventError, formatIssue, type Issue } from "../lib/errors.js";
 import { parseEventInput } from "../triggers/parse-input.js";
@@ -18,6 +18,19 @@ import type { RuleDraftsApi } from "./rule-drafts.js";
 /** Issues as the API returns them: the fields plus the `FILE:LINE:COL: path: message` line. */
 export function issuesJson(issues: readonly Issue[]) {
   return issues.map((i) => ({ ...i, text: formatIssue(i) }));
+}
+
+/** The status of each way a composer write is refused, the same for the rules folder and Pipeline resources. */
+const refusalStatus = { disabled: 403, "bad-name": 400, exists: 412, "not-found": 404, "precondition-required": 428, unwritable: 409 } as const;
+
+/** The answer to a refused composer write: `{ ok: false, reason, error }` with the refusal's status. */
+export function refuseWrite(c: Context<GatewayEnv>, reason: keyof typeof refusalStatus, message: string) {
+  return c.json({ ok: false, reason, error: message }, refusalStatus[reason]);
+}
+
+/** The answer to a draft with problems (422, with the issues). */
+export function invalidDraft(c: Context<GatewayEnv>, issues: readonly Issue[]) {
+  return c.json({ ok: false, reason: "invalid", error: `not saved: ${issues.length} problem(s) in the pipeline; fix them (the issues say where) and save again`, issues: issuesJson(issues) }, 422);
 }
 
 const draftMatchBody = z
@@ -81,15 +94,9 @@ export function composeRoutes(deps: ResolvedGatewayDeps & { drafts: RuleDraftsAp
         log.info({ file: r.file, created: r.created }, "pipeline saved from the composer");
         return c.json({ ok: true, file: r.file, created: r.created, reload: r.reload ? { changed: r.reload.changed, issues: issuesJson(r.reload.issues) } : null }, r.created ? 201 : 200);
       case "invalid":
-        return c.json({ ok: false, reason: r.outcome, error: `not saved: ${r.issues.length} problem(s) in the pipeline; fix them (the issues say where) and save again`, issues: issuesJson(r.issues) }, 422);
-      case "disabled":
-        return c.json({ ok: false, reason: r.outcome, error: r.message }, 403);
-      case "bad-name":
-        return c.json({ ok: false, reason: r.outcome, error: r.message }, 400);
-      case "exists":
-        return c.json({ ok: false, reason: r.outcome, error: r.message }, 412);
-      case "unwritable":
-        return c.json({ ok: false, reason: r.outcome, error: r.message }, 409);
+        return invalidDraft(c, r.issues);
+      default:
+        return refuseWrite(c, r.outcome, r.message);
     }
   });
 

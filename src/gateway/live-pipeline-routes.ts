@@ -10,7 +10,7 @@ import { getConnInfo } from "@hono/node-server/conninfo";
 import { Hono, type Context } from "hono";
 import { z } from "zod";
 import { bodyText, parseJsonObject, readBodyCapped } from "./body-limit.js";
-import { issuesJson } from "./compose.js";
+import { invalidDraft, refuseWrite } from "./compose.js";
 import type { ResolvedGatewayDeps } from "./deps.js";
 import { HttpError } from "./http-error.js";
 import type { LivePipelines, LiveWriteResult, SaveOrigin } from "./live-pipelines.js";
@@ -77,20 +77,12 @@ function answer(c: Context<GatewayEnv>, deps: ResolvedGatewayDeps, r: LiveWriteR
       log.info({ pipeline: r.name }, "pipeline deleted from the composer");
       return c.json({ ok: true, deleted: r.name });
     case "invalid":
-      return c.json({ ok: false, reason: r.outcome, error: `not saved: ${r.issues.length} problem(s) in the pipeline; fix them (the issues say where) and save again`, issues: issuesJson(r.issues) }, 422);
+      return invalidDraft(c, r.issues);
     case "conflict":
       log.info({ pipeline: r.current.name, resourceVersion: r.current.resourceVersion, what }, "composer write refused: the Pipeline changed since it was opened");
       return c.json({ ok: false, reason: r.outcome, error: r.message, current: r.current, ...r.report }, 409);
-    case "disabled":
-      return c.json({ ok: false, reason: r.outcome, error: r.message }, 403);
-    case "bad-name":
-      return c.json({ ok: false, reason: r.outcome, error: r.message }, 400);
-    case "exists":
-      return c.json({ ok: false, reason: r.outcome, error: r.message }, 412);
-    case "not-found":
-      return c.json({ ok: false, reason: r.outcome, error: r.message }, 404);
-    case "precondition-required":
-      return c.json({ ok: false, reason: r.outcome, error: r.message }, 428);
+    default:
+      return refuseWrite(c, r.outcome, r.message);
   }
 }
 
