@@ -105,30 +105,7 @@ export async function startMinio(opts: MinioOptions = {}): Promise<MinioServer> 
   let port = 0;
   let proc: ManagedProcess | undefined;
 
-  const env: Record<string, string> = {
-    MINIO_ROOT_USER: accessKey,
-    MINIO_ROOT_PASSWORD: secretKey,
-    MINIO_BROWSER: "off",
-    MINIO_UPDATE: "off",
-    MINIO_CI_CD: "on",
-    HOME: dir.path, // ~/.minio (certs dir) inside the temp dir
-  };
-  if (opts.natsHostPort) {
-    // the _PRIMARY suffix names the target: its ARN is arn:minio:sqs::PRIMARY:nats
-    Object.assign(env, {
-      MINIO_NOTIFY_NATS_ENABLE_PRIMARY: "on",
-      MINIO_NOTIFY_NATS_ADDRESS_PRIMARY: opts.natsHostPort,
-      MINIO_NOTIFY_NATS_SUBJECT_PRIMARY: subject!,
-      MINIO_NOTIFY_NATS_JETSTREAM_PRIMARY: "on",
-      MINIO_NOTIFY_NATS_QUEUE_DIR_PRIMARY: queueDir,
-      ...(opts.natsUser && { MINIO_NOTIFY_NATS_USERNAME_PRIMARY: opts.natsUser.user, MINIO_NOTIFY_NATS_PASSWORD_PRIMARY: opts.natsUser.pass }),
-      // as k8s/base/minio runs it: no PUT is answered before the notification rules are loaded, and none
-      // before its event is in the queue dir (both lost frames in the MinIO restart test without them)
-      MINIO_SYNC_BOOT: "on",
-      MINIO_API_SYNC_EVENTS: "on",
-    });
-  }
-  Object.assign(env, opts.env);
+  const env = minioEnv(opts, { accessKey, secretKey, home: dir.path, queueDir, subject });
 
   const launch = async (fixedPort?: number) => {
     const t0 = Date.now();
@@ -198,6 +175,43 @@ export async function startMinio(opts: MinioOptions = {}): Promise<MinioServer> 
     throw new HarnessError(`minio: creating buckets failed: ${(e as Error).message}`, out, { cause: e });
   }
   return server;
+}
+
+/**
+ * The environment of a harness MinIO server: root user, no browser or update checks, and with
+ * `natsHostPort` the NATS target `PRIMARY` in JetStream mode with its queue dir, as k8s/base/minio sets it.
+ * Shared by {@link startMinio} and the distributed servers of minio-cluster.ts.
+ */
+export function minioEnv(
+  opts: Pick<MinioOptions, "natsHostPort" | "natsUser" | "env">,
+  o: { accessKey: string; secretKey: string; home: string; queueDir: string; subject: string | undefined },
+): Record<string, string> {
+  const { accessKey, secretKey, queueDir, subject } = o;
+  const env: Record<string, string> = {
+    MINIO_ROOT_USER: accessKey,
+    MINIO_ROOT_PASSWORD: secretKey,
+    MINIO_BROWSER: "off",
+    MINIO_UPDATE: "off",
+    MINIO_CI_CD: "on",
+    HOME: o.home, // ~/.minio (certs dir) inside the temp dir
+  };
+  if (opts.natsHostPort) {
+    // the _PRIMARY suffix names the target: its ARN is arn:minio:sqs::PRIMARY:nats
+    Object.assign(env, {
+      MINIO_NOTIFY_NATS_ENABLE_PRIMARY: "on",
+      MINIO_NOTIFY_NATS_ADDRESS_PRIMARY: opts.natsHostPort,
+      MINIO_NOTIFY_NATS_SUBJECT_PRIMARY: subject!,
+      MINIO_NOTIFY_NATS_JETSTREAM_PRIMARY: "on",
+      MINIO_NOTIFY_NATS_QUEUE_DIR_PRIMARY: queueDir,
+      ...(opts.natsUser && { MINIO_NOTIFY_NATS_USERNAME_PRIMARY: opts.natsUser.user, MINIO_NOTIFY_NATS_PASSWORD_PRIMARY: opts.natsUser.pass }),
+      // as k8s/base/minio runs it: no PUT is answered before the notification rules are loaded, and none
+      // before its event is in the queue dir (both lost frames in the MinIO restart test without them)
+      MINIO_SYNC_BOOT: "on",
+      MINIO_API_SYNC_EVENTS: "on",
+    });
+  }
+  Object.assign(env, opts.env);
+  return env;
 }
 
 /** What {@link setBucketNotification} subscribes to. */

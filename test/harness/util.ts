@@ -20,19 +20,19 @@ export const HOST = "127.0.0.1";
  * Finds a free TCP port on 127.0.0.1 by binding port 0, then verifies it by binding that port again.
  * Servers can still lose a race for it; the components retry their start on "address already in use".
  */
-export async function freePort(): Promise<number> {
+export async function freePort(host = HOST): Promise<number> {
   for (let attempt = 0; attempt < 20; attempt++) {
-    const port = await listenOnce(0);
-    if (port && (await listenOnce(port)) === port) return port;
+    const port = await listenOnce(0, host);
+    if (port && (await listenOnce(port, host)) === port) return port;
   }
-  throw new HarnessError(`could not find a free TCP port on ${HOST} after 20 attempts`);
+  throw new HarnessError(`could not find a free TCP port on ${host} after 20 attempts`);
 }
 
-function listenOnce(port: number): Promise<number | undefined> {
+function listenOnce(port: number, host = HOST): Promise<number | undefined> {
   return new Promise((resolve) => {
     const srv = createServer();
     srv.once("error", () => resolve(undefined));
-    srv.listen({ port, host: HOST, exclusive: true }, () => {
+    srv.listen({ port, host, exclusive: true }, () => {
       const addr = srv.address();
       const got = typeof addr === "object" && addr ? addr.port : undefined;
       srv.close(() => resolve(got));
