@@ -4,7 +4,8 @@
  * in a real kube-apiserver. Throughput and upload->Workflow latency at 1, 10 and 100 cameras, and where
  * the time goes:
  *
- * - MinIO notify: the PUT returned -> the notification's JetStream timestamp (per frame);
+ * - MinIO notify: the PUT returned -> the notification's JetStream timestamp (per frame; read from the replay
+ *   window, which sources the work-queue intake a few ms later);
  * - pickup: JetStream timestamp -> the gateway's consumer starts on it (`framegate_event_pickup_seconds`);
  * - gateway: decode, match, render and the create's HTTP round trip, less the API server's own time
  *   (`framegate_event_to_workflow_seconds` minus pickup minus the API server's create time);
@@ -24,7 +25,8 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { Watch } from "@kubernetes/client-node";
-import { DeliverPolicy, jetstream } from "@nats-io/jetstream";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { historyStreamName } from "../src/triggers/jetstream-config.js";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { parseMinioNotificationText } from "../src/triggers/minio-event.js";
 import { installArgo, type ArgoInstall } from "../test/harness/argo.js";
@@ -77,24 +79,37 @@ async function scrapeGateway(url: string): Promise<Sample[]> {
   return parsePrometheusText(await res.text());
 }
 
-/** JetStream timestamps (ms since the epoch) of MinIO notifications for `bucket`, by object key. */
-async function observeStream(nc: NatsConnection, stream: string, subject: string, bucket: string) {
+/**
+ * When JetStream stored each MinIO notification for `bucket` (ms since the epoch), by object key. The intake
+ * is a work queue: no second consumer may read it, so this reads its replay window (`<stream>_HISTORY`,
+ * which sources the intake) by sequence, as `framegate replay` may; a copy's time there is when it was
+ * sourced, a few ms after the intake stored it.
+ */
+async function observeStream(nc: NatsConnection, stream: string, bucket: string) {
   const seen = new Map<string, number>();
-  const consumer = await jetstream(nc).consumers.get(stream, { filter_subjects: [subject], deliver_policy: DeliverPolicy.New });
-  const messages = await consumer.consume();
+  const jsm = await jetstreamManager(nc);
+  const history = historyStreamName(stream);
+  let next = (await jsm.streams.info(history)).state.last_seq + 1;
+  let stopped = false;
   const loop = (async () => {
-    for await (const m of messages) {
-      try {
-        for (const e of parseMinioNotificationText(m.string())) if (e.bucket === bucket) seen.set(e.key, m.info.timestampNanos / 1e6);
-      } catch {
-        /* not a notification */
+    while (!stopped) {
+      const last = (await jsm.streams.info(history)).state.last_seq;
+      for (; next <= last && !stopped; next++) {
+        const m = await jsm.streams.getMessage(history, { seq: next }).catch(() => null);
+        if (!m) continue;
+        try {
+          for (const e of parseMinioNotificationText(m.string())) if (e.bucket === bucket) seen.set(e.key, m.time.getTime());
+        } catch {
+          /* not a notification */
+        }
       }
+      await new Promise((r) => setTimeout(r, 50));
     }
   })();
   return {
     seen,
     async stop() {
-      await messages.close();
+      stopped = true;
       await loop;
     },
   };
@@ -182,7 +197,7 @@ async function runOnce(stack: KubeStack, nc: NatsConnection, o: { cameras: numbe
   const setup = await runFramegate(["setup"], setupEnv(stack, env));
   if (setup.code !== 0) throw new Error(`framegate setup failed:\n${setup.stdout}${setup.stderr}`);
   const gateway = await startGatewayProcess(env);
-  const stream = await observeStream(nc, stack.streams.stream, stack.streams.minioSubject, bucket);
+  const stream = await observeStream(nc, stack.streams.stream, bucket);
   const watch = await observeWorkflows(stack, o.namespace, pipeline);
   try {
     const apiBefore = await scrapeApiserver(stack);
