@@ -9,7 +9,7 @@ import { setupServer } from "msw/node";
 import { KubeConfig } from "@kubernetes/client-node";
 import { NonRetriableError, RetryAfterError } from "../lib/errors.js";
 import { KubeWorkflowSubmitter } from "./k8s-submitter.js";
-import { METADATA_ONLY_ACCEPT } from "./kube-post.js";
+import { KubeApiError, MAX_ANSWER_BYTES, METADATA_ONLY_ACCEPT } from "./kube-post.js";
 import type { Workflow } from "./types.js";
 
 const API = "http://kube.test:6443";
@@ -127,6 +127,19 @@ describe("KubeWorkflowSubmitter", () => {
     const err = await s.create(wf("a")).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NonRetriableError);
     expect((err as Error).message).toMatch(/422 Invalid.*metadata\.labels/);
+    s.close();
+  });
+
+  it("keeps at most MAX_ANSWER_BYTES of an error answer (a proxy's huge error page)", async () => {
+    server.use(http.post(PATH, () => new HttpResponse("x".repeat(MAX_ANSWER_BYTES * 4), { status: 502, headers: { "content-type": "text/html" } })));
+    const s = await submitter();
+    const err = await s.create(wf("a")).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RetryAfterError);
+    expect((err as RetryAfterError).reason).toBe("server-error");
+    const cause = (err as Error).cause as KubeApiError;
+    expect(cause).toBeInstanceOf(KubeApiError);
+    expect(cause.code).toBe(502);
+    expect(cause.body.length).toBe(MAX_ANSWER_BYTES);
     s.close();
   });
 
