@@ -1,7 +1,7 @@
 /**
  * @module gateway/compose — the routes behind the dashboard's pipeline composer: a dry run of a draft
- * (`POST /api/match/draft`), saving it into the rules folder (`PUT /api/pipelines/:name`) and what the
- * composer may do here (`GET /api/compose`). Validation is `POST /api/validate` (api.ts). Mounted under
+ * (`POST /api/match/draft`) and saving it into the rules folder (`PUT /api/pipelines/:name`), and the answers
+ * to a refused write shared with live-pipeline-routes.ts. Validation is `POST /api/validate` (api.ts). Mounted under
  * `/api`, so the API token guards them all.
  */
 import { Hono, type Context } from "hono";
