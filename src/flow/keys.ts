@@ -1,9 +1,5 @@
 /** @module flow/keys — state keys: KV allows `[-/_=.a-zA-Z0-9]`, so ids and partitions are hashed. */
-import { createHash } from "node:crypto";
-
-export function hashId(s: string): string {
-  return createHash("sha256").update(s).digest("base64url").slice(0, 32).replace(/-/g, "=");
-}
+import { hashId } from "../lib/hash-id.js";
 
 export const stateKey = {
   dedupe: (pipeline: string, eventId: string) => `dedupe.${pipeline}.${hashId(eventId)}`,

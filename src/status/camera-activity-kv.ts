@@ -7,7 +7,7 @@ import { jetstream } from "@nats-io/jetstream";
 import { Kvm, type KV } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
-import { hashId } from "../flow/keys.js";
+import { hashId } from "../lib/hash-id.js";
 import type { CameraActivityStore, CameraSeen } from "./camera-activity.js";
 
 const enc = new TextEncoder();

@@ -6,7 +6,7 @@
  * The window only moves (`since` := the pass's `until`) when a pass has listed everything, so an object
  * is never skipped: at worst it is published twice, which dedupe and Workflow names make harmless.
  */
-import { hashId } from "../flow/keys.js";
+import { hashId } from "../lib/hash-id.js";
 import type { ListedObject } from "../triggers/swept-object.js";
 import { PAGE_SIZE, type ObjectLister } from "./object-lister.js";
 
