@@ -32,6 +32,9 @@ export const ARGO_CRDS_DIR = join(REPO_ROOT, "test/harness/argo-crds");
 /** The controller's ConfigMap (Argo's default name); a shard's is `<this>-<instanceID>`. */
 export const CONTROLLER_CONFIGMAP = "workflow-controller-configmap";
 
+/** The JSON patch of k8s/base/argo that sets the controller's flags (docs/deploy.md, step 2). */
+export const CONTROLLER_ARGS_PATCH = join(REPO_ROOT, "k8s/base/argo/workflow-controller-args.yaml");
+
 /** ServiceAccount the gateway submits Workflows as. */
 export const GATEWAY_SA = "framegate-gateway";
 /** ServiceAccount Workflow pods run as (`spec.serviceAccountName`). */
@@ -120,6 +123,16 @@ export async function startArgo(kube: KubeCluster, opts: ArgoOptions = {}): Prom
   }
   const output = () => [...controllers].map(([id, c]) => (ids.length > 1 ? `--- workflow-controller ${id}\n${c.output}` : c.output.toString())).join("\n");
   return { ...install, controllers, output, stop, [Symbol.asyncDispose]: stop };
+}
+
+/** The workflow-controller flags the patch in k8s/base/argo sets (the tuned controller of the shards bench). */
+export function tunedControllerArgs(file = CONTROLLER_ARGS_PATCH): string[] {
+  for (const doc of parseAllDocuments(readFileSync(file, "utf8"))) {
+    const ops = doc.toJS() as { op: string; path: string; value: unknown }[] | null;
+    const add = ops?.find((o) => o.path.endsWith("/args/-") || o.path.endsWith("/args"));
+    if (add) return (Array.isArray(add.value) ? add.value : [add.value]).map(String);
+  }
+  throw new HarnessError(`${file}: no patch of the controller's args found`);
 }
 
 /** Applies the CRDs (waiting until they are Established) and the namespace, config and RBAC. */
