@@ -10,6 +10,7 @@ const BENCHES: Record<string, { about: string; load: () => Promise<{ run(argv: s
   gateway: { about: "events/s and latency through real NATS into a Kubernetes API stand-in", load: () => import("./gateway.js") },
   results: { about: "the results index at 1,000 and 10,000 cameras: bytes per entry, stream size, index heap, query times", load: () => import("./results-index.js") },
   peers: { about: "framegate vs Argo Events v1.9.11 (k8s and argoWorkflow triggers) on the same stack: events/s, latency, CPU, RSS, SIGKILL losses", load: () => import("./peers.js") },
+  shards: { about: "Argo's controller: Workflows completed/s with Argo's defaults, tuned (k8s/base/argo), and 2 controller shards", load: () => import("./shards.js") },
   stack: { about: "frames PUT into MinIO -> Workflows in a real kube-apiserver: throughput, latency and where the time goes at 1/10/100 cameras", load: () => import("./stack.js") },
 };
 

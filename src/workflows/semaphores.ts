@@ -3,7 +3,8 @@
  * semaphores: every step template of a capped service takes one permit of the key `<service>` in the
  * ConfigMap `framegate-semaphores` of its Workflow's namespace, and the gateway keeps that ConfigMap's
  * data in step with the catalog's caps (semaphore-sync.ts). Argo v3.6 counts permits per workflow-controller:
- * the cap holds across every Workflow of the namespace that one controller manages.
+ * the cap holds across every Workflow of the namespace that one controller manages, which is why controller
+ * shards (shards.ts) put every Workflow taking permits of a namespace on one shard.
  */
 import type { Catalog, RuleSet } from "../rules/types.js";
 import type { Service } from "../rules/catalog-schema.js";
