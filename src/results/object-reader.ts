@@ -3,8 +3,9 @@
  * identity (`framegate-results`: s3:GetObject on `<output bucket>/<pipeline>/` of each pipeline, nothing else).
  * Objects are read whole into memory up to a byte cap; MinIO's errors are translated here, once.
  */
-import { Client } from "minio";
+import type { Client } from "minio";
 import { FramegateError } from "../lib/errors.js";
+import { s3Client } from "../storage/s3-client.js";
 import type { SidecarReader } from "./results-feeder.js";
 
 /** Why an object could not be read, for the HTTP status: missing (404), too large (413), denied or down (503). */
@@ -44,16 +45,8 @@ export class MinioObjectReader implements ObjectReader {
   readonly #maxSidecarBytes: number;
 
   constructor(o: ObjectReaderOptions) {
-    const url = new URL(o.endpoint);
-    this.#client = new Client({
-      endPoint: url.hostname,
-      port: Number(url.port || (url.protocol === "https:" ? 443 : 80)),
-      useSSL: url.protocol === "https:",
-      accessKey: o.accessKey,
-      secretKey: o.secretKey,
-      // a region given: the client does not ask the bucket's location, which the identity may not do
-      region: "us-east-1",
-    });
+    // a region given: the client does not ask the bucket's location, which the identity may not do
+    this.#client = s3Client({ endpoint: o.endpoint, accessKey: o.accessKey, secretKey: o.secretKey, region: "us-east-1" });
     this.#maxSidecarBytes = o.maxSidecarBytes ?? 1 << 20;
   }
 

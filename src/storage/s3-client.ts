@@ -7,6 +7,8 @@ export interface S3Identity {
   endpoint: string;
   accessKey: string;
   secretKey: string;
+  /** given, the client does not ask a bucket's location first (which a narrow identity may not do) */
+  region?: string;
 }
 
 /**
@@ -21,5 +23,6 @@ export function s3Client(o: S3Identity): Client {
     useSSL: url.protocol === "https:",
     accessKey: o.accessKey,
     secretKey: o.secretKey,
+    ...(o.region !== undefined && { region: o.region }),
   });
 }
