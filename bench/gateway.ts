@@ -13,11 +13,16 @@
  * each create as it arrives), and its CPU per event also less what the gateways burn idle (measured for 5 s
  * after it: timers, heartbeats, the informer), a fixed cost per second a slow API server spreads over few events. Argo Events' sensor is the quoted comparison: ~45 events/s.
  *
+ * A run written `<target>:<gateways>:cluster` (e.g. `stand-in:1:cluster`) uses a 3-server JetStream cluster on
+ * loopback (test/harness/nats-cluster.ts) with the intake, the consumer and the KV buckets at 3 replicas, as the ha
+ * overlay runs them: next to the same run on one server it shows what replication costs. On one machine that is
+ * the CPU and fsync of three servers, not the network.
+ *
  * `--baseline DIR` runs the gateway of another checkout (with its `dist/` built, e.g. `git worktree add` of an
  * earlier commit) for the runs marked `@baseline`, so a before/after is measured in one run.
  *
  *   npm run bench -- gateway [--events 20000] [--rate 1000] [--seconds 10] [--in-flight 64]
- *     [--runs stand-in:1,stand-in:2,kube:1] [--baseline DIR] [--cpu-prof DIR]
+ *     [--runs stand-in:1,stand-in:2,kube:1,stand-in:1:cluster] [--baseline DIR] [--cpu-prof DIR]
  */
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -26,6 +31,8 @@ import { parseArgs } from "node:util";
 import type { ChildProcess } from "node:child_process";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { createStateBuckets, startNats } from "../test/harness/nats.js";
+import { clusterAsServer, startNatsCluster } from "../test/harness/nats-cluster.js";
+import { DEFAULT_INTAKE_LIMITS } from "../src/triggers/jetstream-config.js";
 import { installArgo, startKube, type KubeCluster } from "../test/harness/index.js";
 import { FakeKubeApi } from "../test/fakes/kube-api.js";
 import { ensureIntake } from "../src/triggers/jetstream-setup.js";
@@ -83,19 +90,21 @@ export async function run(argv: string[]): Promise<void> {
   const inFlight = Number(values["in-flight"]);
   const runs = values.runs.split(",").map((r) => {
     const [spec, which] = r.split("@");
-    const [target, n] = spec!.split(":");
-    if ((target !== "stand-in" && target !== "kube") || !(Number(n) >= 1) || (which !== undefined && which !== "baseline")) {
-      throw new Error(`--runs: "${r}" is not <stand-in|kube>:<gateways>[@baseline] (e.g. stand-in:2, kube:1@baseline)`);
+    const [target, n, natsKind] = spec!.split(":");
+    if ((target !== "stand-in" && target !== "kube") || !(Number(n) >= 1) || (which !== undefined && which !== "baseline") || (natsKind !== undefined && natsKind !== "cluster")) {
+      throw new Error(`--runs: "${r}" is not <stand-in|kube>:<gateways>[:cluster][@baseline] (e.g. stand-in:2, stand-in:1:cluster, kube:1@baseline)`);
     }
     if (which && !values.baseline) throw new Error(`--runs: "${r}" needs --baseline DIR (a checkout with dist/ built)`);
-    return { target, gateways: Number(n), root: which ? values.baseline : undefined } as const;
+    return { target, gateways: Number(n), root: which ? values.baseline : undefined, cluster: natsKind === "cluster" } as const;
   });
   const rows: string[][] = [];
   let kube: KubeCluster | undefined;
   try {
-    for (const { target: kind, gateways, root } of runs) {
-      // a fresh NATS per run: the streams have their production names, which the NATS users' permissions name
-      const nats = await startNats();
+    for (const { target: kind, gateways, root, cluster } of runs) {
+      // a fresh NATS per run: the streams have their production names, which the NATS users' permissions name.
+      // `:cluster`: a 3-server JetStream cluster on loopback, everything at 3 replicas (the ha overlay)
+      const replicas = cluster ? 3 : 1;
+      const nats = cluster ? clusterAsServer(await startNatsCluster()) : await startNats();
       const admin = await nats.connectAs("setup");
       const nc = await nats.connectAs("minio"); // publishes notifications, as MinIO does
       const js = jetstream(nc);
@@ -103,8 +112,8 @@ export async function run(argv: string[]): Promise<void> {
       const procs: ChildProcess[] = [];
       let target: Target | undefined;
       try {
-        await ensureIntake(admin, { stream: STREAM, dlqStream: `${STREAM}_DLQ`, consumer: "gw", minioSubject: SUBJECT }, { ackWaitMs: 30_000 });
-        await createStateBuckets(nats); // as framegate setup does
+        await ensureIntake(admin, { stream: STREAM, dlqStream: `${STREAM}_DLQ`, consumer: "gw", minioSubject: SUBJECT }, { ackWaitMs: 30_000, replicas, limits: { ...DEFAULT_INTAKE_LIMITS, replicas } });
+        await createStateBuckets(nats, {}, replicas); // as framegate setup does
         const dir = mkdtempSync(join(tmpdir(), "fg-bench-"));
         // into the real API server, each run has a namespace of its own: its informer lists only its Workflows
         const namespace = kind === "kube" ? `bench-${rows.length}` : "argo";
@@ -196,7 +205,7 @@ export async function run(argv: string[]): Promise<void> {
         const lat = (target.latencies ?? []).sort((a, b) => a - b);
         const rss = rssOf(procs);
         rows.push([
-          `${kind === "kube" ? "kube-apiserver" : "stand-in"}${root ? " (baseline)" : ""}`,
+          `${kind === "kube" ? "kube-apiserver" : "stand-in"}${cluster ? ", NATS x3 (R3)" : ""}${root ? " (baseline)" : ""}`,
           String(gateways),
           drainRate.toFixed(0),
           `${(drainRate / ARGO_EVENTS_EVENTS_PER_S).toFixed(0)}x`,
@@ -211,7 +220,7 @@ export async function run(argv: string[]): Promise<void> {
           lat.length ? pct(lat, 99).toFixed(1) : "–",
           rss.toFixed(0),
         ]);
-        process.stderr.write(`${kind} x${gateways}: ${drainRate.toFixed(0)} events/s at ${msPerEvent(drainCpu, drained)} CPU-ms/event\n`);
+        process.stderr.write(`${kind}${cluster ? " (NATS cluster)" : ""} x${gateways}: ${drainRate.toFixed(0)} events/s at ${msPerEvent(drainCpu, drained)} CPU-ms/event\n`);
       } finally {
         for (const p of procs) await stopProcess(p);
         await target?.stop();

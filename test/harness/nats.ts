@@ -325,12 +325,12 @@ export async function createIntakeStreams(
  * the settings of `env` (FRAMEGATE_* as the gateway will read them), as the `setup` user: the gateway's user
  * may open them but not create them.
  */
-export async function createStateBuckets(nats: NatsServer, env: Record<string, string | undefined> = {}): Promise<void> {
+export async function createStateBuckets(nats: NatsServer, env: Record<string, string | undefined> = {}, replicas = 1): Promise<void> {
   const cfg = loadConfig(env);
   const nc = await nats.connectAs("setup");
   try {
-    await KvStateStore.open(nc, cfg.FRAMEGATE_KV_BUCKET, cfg.FRAMEGATE_STATE_TTL, cfg.FRAMEGATE_KV_MAX_BYTES);
-    await KvCameraActivityStore.open(nc, cfg.FRAMEGATE_CAMERA_BUCKET, cfg.FRAMEGATE_CAMERA_TTL, cfg.FRAMEGATE_CAMERA_MAX_BYTES, pino({ level: "silent" }));
+    await KvStateStore.open(nc, cfg.FRAMEGATE_KV_BUCKET, cfg.FRAMEGATE_STATE_TTL, cfg.FRAMEGATE_KV_MAX_BYTES, { replicas });
+    await KvCameraActivityStore.open(nc, cfg.FRAMEGATE_CAMERA_BUCKET, cfg.FRAMEGATE_CAMERA_TTL, cfg.FRAMEGATE_CAMERA_MAX_BYTES, pino({ level: "silent" }), { replicas });
   } finally {
     await nc.close();
   }
