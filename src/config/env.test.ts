@@ -32,6 +32,11 @@ describe("loadConfig", () => {
     expect(lines[2]).toMatch(/^FRAMEGATE_LOG_LEVEL: /);
   });
 
+  it("says what a stream or bucket name may hold", () => {
+    expect(() => loadConfig({ FRAMEGATE_DLQ_STREAM: "dead.letters" })).toThrow(/FRAMEGATE_DLQ_STREAM: must be a JetStream stream name \(letters, digits/);
+    expect(() => loadConfig({ FRAMEGATE_KV_BUCKET: "state bucket" })).toThrow(/FRAMEGATE_KV_BUCKET: must be a KV bucket name \(letters, digits/);
+  });
+
   it("refuses to serve beyond loopback without an API token unless told to", () => {
     expect(() => loadConfig({ FRAMEGATE_HTTP_HOST: "0.0.0.0" })).toThrow(/FRAMEGATE_API_TOKEN: required/);
     expect(loadConfig({ FRAMEGATE_HTTP_HOST: "0.0.0.0", FRAMEGATE_API_TOKEN: "x".repeat(32) }).FRAMEGATE_HTTP_HOST).toBe("0.0.0.0");

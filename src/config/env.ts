@@ -53,9 +53,9 @@ export const envSchema = z.object({
   /** reply subjects are `<prefix>.<id>`; default `_INBOX_<FRAMEGATE_NATS_USER>` (`_INBOX` without a user), which the user must be allowed to subscribe to */
   FRAMEGATE_NATS_INBOX_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, "must be one subject token (letters, digits, '_', '-'), such as _INBOX_gateway").optional(),
   FRAMEGATE_STREAM: z.string().regex(/^[A-Za-z0-9_-]+$/, "must be a JetStream stream name (letters, digits, '_', '-')").default("FRAMEGATE"),
-  FRAMEGATE_DLQ_STREAM: z.string().regex(/^[A-Za-z0-9_-]+$/).default("FRAMEGATE_DLQ"),
+  FRAMEGATE_DLQ_STREAM: z.string().regex(/^[A-Za-z0-9_-]+$/, "must be a JetStream stream name (letters, digits, '_', '-')").default("FRAMEGATE_DLQ"),
   FRAMEGATE_CONSUMER: z.string().regex(/^[A-Za-z0-9_-]+$/, "must be a consumer name (letters, digits, '_', '-')").default("framegate"),
-  FRAMEGATE_KV_BUCKET: z.string().regex(/^[A-Za-z0-9_-]+$/).default("framegate-state"),
+  FRAMEGATE_KV_BUCKET: z.string().regex(/^[A-Za-z0-9_-]+$/, "must be a KV bucket name (letters, digits, '_', '-')").default("framegate-state"),
   /**
    * copies JetStream keeps of every stream and KV bucket framegate uses (and of the consumer): 1 on a single
    * nats-server, 3 on the ha overlay's cluster (survives the loss of one server). `framegate setup` raises
