@@ -18,7 +18,12 @@
  * By default no Argo controller runs (it would compete for the same CPUs running the Workflows); pass
  * `--controller` to start it with kwok and measure with it.
  *
- *   npm run bench -- stack [--cameras 1,10,100] [--seconds 20] [--fps 1] [--controller]
+ * `--nats single,cluster` runs the same on one nats-server and then on a 3-server JetStream cluster with every
+ * stream, the consumer and the KV buckets at 3 replicas (the ha overlay), each on a stack of its own: the
+ * difference is the cost of replication. On loopback that measures CPU and fsync of three servers on the same
+ * cores, not the network.
+ *
+ *   npm run bench -- stack [--cameras 1,10,100] [--seconds 20] [--fps 1] [--controller] [--nats single,cluster]
  */
 import { request } from "node:https";
 import { writeFileSync } from "node:fs";
@@ -164,6 +169,8 @@ async function observeWorkflows(stack: KubeStack, namespace: string, pipeline: s
 }
 
 interface RunResult {
+  /** `1 server` or `3 servers (R3)` */
+  nats: string;
   cameras: number;
   frames: number;
   uploadRate: number;
@@ -180,7 +187,7 @@ interface RunResult {
   watchRestarts: number;
 }
 
-async function runOnce(stack: KubeStack, nc: NatsConnection, o: { cameras: number; seconds: number; fps: number; namespace: string; kubeconfigPath: string }): Promise<RunResult> {
+async function runOnce(stack: KubeStack, nc: NatsConnection, o: { cameras: number; seconds: number; fps: number; namespace: string; kubeconfigPath: string; replicas: number }): Promise<Omit<RunResult, "nats">> {
   const id = `c${o.cameras}`;
   const pipeline = `bench-stack-${id}`;
   const bucket = `bench-stack-${id}`;
@@ -190,7 +197,7 @@ async function runOnce(stack: KubeStack, nc: NatsConnection, o: { cameras: numbe
     rulesDir: rules.path,
     // the default consumer: a work-queue intake takes one, and each run stops its gateway before the next
     kubeconfigPath: o.kubeconfigPath,
-    extra: { FRAMEGATE_WATCH_RULES: "false" },
+    extra: { FRAMEGATE_WATCH_RULES: "false", FRAMEGATE_STREAM_REPLICAS: String(o.replicas) },
   });
   // A new durable consumer starts at the stream's first message: earlier runs' frames (other buckets, which no
   // rule of this run matches) are acked without a Workflow before this run's. No NATS user may purge the stream.
@@ -262,8 +269,11 @@ export async function run(argv: string[]): Promise<void> {
       seconds: { type: "string", default: "20" },
       fps: { type: "string", default: "1" },
       controller: { type: "boolean", default: false },
+      nats: { type: "string", default: "single" },
     },
   });
+  const natsKinds = values.nats.split(",");
+  if (natsKinds.some((k) => k !== "single" && k !== "cluster")) throw new Error(`--nats takes single, cluster or both (single,cluster), not "${values.nats}"`);
   const counts = values.cameras.split(",").map(Number);
   const seconds = Number(values.seconds);
   const fps = Number(values.fps);
@@ -271,32 +281,37 @@ export async function run(argv: string[]): Promise<void> {
     throw new Error("--cameras takes whole numbers (e.g. 1,10,100); --seconds and --fps positive numbers");
   }
 
-  process.stderr.write(`starting the stack (${values.controller ? "with" : "without"} Argo's controller)…\n`);
-  const full: FullStack | undefined = values.controller ? await startStack({ level: "argo" }) : undefined;
-  const stack: KubeStack = full ?? (await startStack({ level: "kube" }));
   const results: RunResult[] = [];
-  try {
-    const argo: ArgoInstall = full ? full.argo : await installArgo(stack.kube, { minio: stack.minio });
-    const nc = await stack.nats.connectAs("setup", { name: "bench-stack" }); // reads the stream, as `framegate replay` may
+  // one stack per NATS kind, the same runs on each: the cluster's cost is the difference within this one run
+  for (const kind of natsKinds) {
+    const cluster = kind === "cluster";
+    const label = cluster ? "3 servers (R3)" : "1 server";
+    process.stderr.write(`starting the stack (NATS ${label}, ${values.controller ? "with" : "without"} Argo's controller)…\n`);
+    const full: FullStack | undefined = values.controller ? await startStack({ level: "argo", ...(cluster ? { natsCluster: {} } : {}) }) : undefined;
+    const stack: KubeStack = full ?? (await startStack({ level: "kube", ...(cluster ? { natsCluster: {} } : {}) }));
     try {
-      for (const cameras of counts) {
-        process.stderr.write(`${cameras} camera(s) × ${fps} frame/s for ${seconds} s…\n`);
-        const r = await runOnce(stack, nc, { cameras, seconds, fps, namespace: argo.namespace, kubeconfigPath: argo.gatewayKubeconfigPath });
-        if (r.created !== r.frames) process.stderr.write(`  note: the gateway created ${r.created} Workflows for ${r.frames} frames\n`);
-        if (r.watchRestarts) process.stderr.write(`  note: the Workflow watch was resumed ${r.watchRestarts} time(s): latencies of Workflows created meanwhile are overstated\n`);
-        results.push(r);
+      const argo: ArgoInstall = full ? full.argo : await installArgo(stack.kube, { minio: stack.minio });
+      const nc = await stack.nats.connectAs("setup", { name: "bench-stack" }); // reads the stream, as `framegate replay` may
+      try {
+        for (const cameras of counts) {
+          process.stderr.write(`${cameras} camera(s) × ${fps} frame/s for ${seconds} s (NATS ${label})…\n`);
+          const r = { nats: label, ...(await runOnce(stack, nc, { cameras, seconds, fps, namespace: argo.namespace, kubeconfigPath: argo.gatewayKubeconfigPath, replicas: cluster ? 3 : 1 })) };
+          if (r.created !== r.frames) process.stderr.write(`  note: the gateway created ${r.created} Workflows for ${r.frames} frames\n`);
+          if (r.watchRestarts) process.stderr.write(`  note: the Workflow watch was resumed ${r.watchRestarts} time(s): latencies of Workflows created meanwhile are overstated\n`);
+          results.push(r);
+        }
+      } finally {
+        await nc.close();
       }
     } finally {
-      await nc.close();
+      await stack.stop();
     }
-  } finally {
-    await stack.stop();
   }
 
   process.stdout.write(`\nframes -> Workflows in kube-apiserver (${values.controller ? "Argo controller running" : "no Argo controller"}), ${fps} frame/s per camera, ${seconds} s\n\n`);
   printTable(
-    ["cameras", "frames", "uploads/s", "Workflows/s", "p50 ms", "p99 ms", "max ms"],
-    results.map((r) => [String(r.cameras), String(r.frames), r.uploadRate.toFixed(1), r.workflowRate.toFixed(1), ms(pct(r.latency, 50)), ms(pct(r.latency, 99)), ms(r.latency.at(-1)!)]),
+    ["NATS", "cameras", "frames", "uploads/s", "Workflows/s", "p50 ms", "p99 ms", "max ms"],
+    results.map((r) => [r.nats, String(r.cameras), String(r.frames), r.uploadRate.toFixed(1), r.workflowRate.toFixed(1), ms(pct(r.latency, 50)), ms(pct(r.latency, 99)), ms(r.latency.at(-1)!)]),
   );
   process.stdout.write(
     `\nwhere the time goes (ms): notify and total per frame; pickup, gateway and API create from the gateway's and kube-apiserver's histograms ` +
@@ -304,11 +319,12 @@ export async function run(argv: string[]): Promise<void> {
       `negative when this process's watch saw the Workflow before the gateway had read the API server's answer\n\n`,
   );
   printTable(
-    ["cameras", "MinIO notify mean (p50/p99)", "pickup mean", "gateway mean", "API create mean", "API create p50/p99", "watch mean", "total mean"],
+    ["NATS", "cameras", "MinIO notify mean (p50/p99)", "pickup mean", "gateway mean", "API create mean", "API create p50/p99", "watch mean", "total mean"],
     results.map((r) => {
       const gatewayOnly = r.eventToCreateMean - r.pickupMean - r.apiMean;
       const watchLag = mean(r.streamToWatch) - r.eventToCreateMean;
       return [
+        r.nats,
         String(r.cameras),
         `${ms(mean(r.notify))} (${ms(pct(r.notify, 50))} / ${ms(pct(r.notify, 99))})`,
         ms(r.pickupMean),
