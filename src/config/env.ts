@@ -167,6 +167,13 @@ export const envSchema = z.object({
   /** list requests (pages of 1,000 objects) per sweep, every bucket together; the rest waits for the next sweep */
   FRAMEGATE_SWEEP_MAX_PAGES: int(200, 1, 1_000_000),
   FRAMEGATE_SWEEP_PAGES_PER_SECOND: int(5, 1, 1000),
+  /**
+   * the fast path: each trigger bucket's live event stream (s3:ListenBucketNotification for the
+   * FRAMEGATE_MINIO_* identity) published into the intake ahead of MinIO's durable copy (0-3 s later)
+   */
+  FRAMEGATE_FAST_PATH: bool(true),
+  /** live records being published at most; past it a record is left to the durable copy (counted as dropped) */
+  FRAMEGATE_FAST_PATH_MAX_PENDING: int(1000, 1, 1_000_000),
 });
 
 export type Config = z.infer<typeof envSchema>;

@@ -28,6 +28,7 @@ import { Sampler } from "./sampler.js";
 import { MemoryStateStore, type StateStore } from "./state-store.js";
 import type { Decision, InboundMessage } from "../triggers/decision.js";
 import { backoffMs } from "../lib/backoff.js";
+import { copyOutcome, copyPath } from "./intake-copies.js";
 
 /** The rule set the processor uses for one message (swapped atomically on reload). */
 export interface ActiveRules {
@@ -53,6 +54,11 @@ export interface ProcessorDeps {
   limits?: Limits;
   /** how far back a replayed event is checked against work already done (the state TTL) */
   replayWindowMs?: number;
+  /**
+   * The fast path is on (FRAMEGATE_FAST_PATH): MinIO's events come twice, so the copy MinIO's own target
+   * delivers is checked against done marks like a replay, and each copy is counted by path (intake-copies.ts).
+   */
+  fastPath?: boolean;
 }
 
 export class Processor {
@@ -146,6 +152,7 @@ export class Processor {
     await runRecordTasks(work, msg);
     const decision = await this.decide(msg, outcomes, log);
     if (swept !== undefined) this.countSwept(outcomes, decision, log);
+    if (this.#d.fastPath && source === "minio") this.countCopy(msg, outcomes, decision);
     // reported after the decision, so a failure on the last delivery shows as dead-lettered
     for (const { report, outcomes: os } of reports) this.#d.onEvent?.(settleReport(report, os, decision));
     return decision;
@@ -159,7 +166,9 @@ export class Processor {
     // a swept object may well have been processed already: it is checked like a replay
     // so may an object run on demand without force (a forced run has a new event id, hence no marks)
     const onDemand = msg.header(HEADERS.runPipeline) !== undefined;
-    const replay = msg.header(HEADERS.replay) !== undefined || msg.header(HEADERS.sweep) !== undefined || (onDemand && msg.header(HEADERS.runForce) === undefined);
+    // with the fast path on, MinIO's own (durable) copy usually follows the live one by 0-3 s: checked like a replay
+    const durableCopy = this.#d.fastPath === true && m.event.source === "minio" && copyPath(msg) === "durable";
+    const replay = msg.header(HEADERS.replay) !== undefined || msg.header(HEADERS.sweep) !== undefined || (onDemand && msg.header(HEADERS.runForce) === undefined) || durableCopy;
     // a replay never redoes work that succeeded: every pipeline is checked against its done marks
     const { dedupeMs: windowMs, batchWindowMs } = m.pipeline.durations;
     // an on-demand run asks for this very frame: sampling (which picks frames of a stream) does not apply
@@ -273,6 +282,13 @@ export class Processor {
    * sweep found what the intake missed), `seen` when it was (duplicate, or its Workflow existed).
    * Counted on its final delivery only.
    */
+  /** What this copy of a MinIO event turned out to be, by the path it came by (fast path on). */
+  private countCopy(msg: InboundMessage, outcomes: PipelineOutcome[], d: Decision): void {
+    const path = copyPath(msg);
+    const outcome = d.kind === "nak" ? undefined : copyOutcome(outcomes);
+    if (path !== undefined && outcome !== undefined) this.#d.metrics.intakeCopies.inc({ path, outcome });
+  }
+
   private countSwept(outcomes: PipelineOutcome[], d: Decision, log: Logger): void {
     if (d.kind === "nak") return;
     for (const o of outcomes) {

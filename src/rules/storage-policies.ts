@@ -6,7 +6,8 @@
  * - steps (Secret `framegate-minio` of the Workflows' namespace): read the trigger buckets and `models`,
  *   read and write the output buckets (a step with `after` reads the output of the one before); no delete,
  *   no write outside the output buckets.
- * - gateway: the trigger buckets' notification configuration and listing (the reconciliation sweep), and
+ * - gateway: the trigger buckets' notification configuration, listing (the reconciliation sweep) and live
+ *   event stream (the fast path), and
  *   reading the output buckets (results); reading the objects of a trigger bucket only when a rule there
  *   needs their metadata (MinIO lists metadata only to identities that may read the object).
  * - artifacts: Argo's artifact repository and log archive, its bucket only.
@@ -71,7 +72,8 @@ export function storagePolicies(pipelines: readonly CompiledPipeline[], buckets:
   ]);
   const gateway = policyOf([
     allow(["s3:GetBucketLocation"], sorted([...triggerBuckets, ...outputBuckets]).map(bucketArn)),
-    allow(["s3:GetBucketNotification", "s3:PutBucketNotification", "s3:ListBucket"], triggerBuckets.map(bucketArn)),
+    // s3:ListenBucketNotification: the fast path's live event stream (per bucket; not s3:ListenNotification, every bucket)
+    allow(["s3:GetBucketNotification", "s3:PutBucketNotification", "s3:ListBucket", "s3:ListenBucketNotification"], triggerBuckets.map(bucketArn)),
     allow(["s3:ListBucket"], outputBuckets.map(bucketArn)),
     allow(["s3:GetObject"], gatewayReadBuckets.map((b) => objectsArn(b))),
   ]);

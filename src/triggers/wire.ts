@@ -43,6 +43,8 @@ export const HEADERS = {
   requestId: "Framegate-Request-Id",
   /** set by `framegate replay` on re-driven messages: `<stream>:<seq>` */
   replay: "Framegate-Replay",
+  /** set by the fast path on notifications it took from MinIO's live event stream (value `live`) */
+  fastPath: "Framegate-Fast-Path",
   /** set by the reconciliation sweep on notifications it made for listed objects: who swept (`gateway`, `cli`) */
   sweep: "Framegate-Sweep",
   /** set by an on-demand run (`framegate run`, `POST /api/pipelines/:name/run`): only this pipeline considers the event */

@@ -53,6 +53,8 @@ import { parseEventInput } from "../../triggers/parse-input.js";
 import { minioLister } from "../cli-config.js";
 import { openResults } from "../results-wiring.js";
 import { Sweeper } from "../../sweep/sweeper.js";
+import { FastPath } from "../../fastpath/fast-path.js";
+import { listenBucket } from "../../storage/bucket-listen.js";
 import type { EventPublisher } from "../../triggers/stream.js";
 import { runObject, type RunObjectDeps, type RunRequest, type RunResult } from "../../flow/run-object.js";
 import type { Command } from "../command.js";
@@ -262,6 +264,7 @@ async function openGateway(cfg: Config, log: Logger, overrides: { kubeConfig?: K
     },
     state,
     limits,
+    fastPath: fastPathOn(cfg),
   });
   // a pipeline suspended or deleted: its filling batches go now, its events waiting for limits are released
   rules.onSwap((before, after) => withdrawnPipelines(before.pipelines, after.pipelines).forEach((w) => processor.withdraw(w)));
@@ -284,6 +287,8 @@ async function openGateway(cfg: Config, log: Logger, overrides: { kubeConfig?: K
   log.info({ stream: cfg.FRAMEGATE_STREAM, consumer: cfg.FRAMEGATE_CONSUMER }, "start-up: binding the durable consumer");
   await consumer.start();
   const sweeper = startSweeper(cfg, { publisher, state, metrics, log, rules: () => rules.current() });
+  const fastPath = startFastPath(cfg, { publisher, metrics, log, rules: () => rules.current() });
+  if (fastPath) cleanup.defer("fast path", () => fastPath.stop());
   if (sweeper) cleanup.defer("sweep", () => sweeper.stop());
 
   const maxBodyBytes = effectiveBodyLimit(cfg.FRAMEGATE_MAX_BODY_BYTES, nc.info?.max_payload);
@@ -381,6 +386,31 @@ function onDemandRuns(cfg: Config, publisher: EventPublisher, current: RunObject
   const lister = minioLister(cfg);
   if (!lister) return undefined;
   return (req) => runObject({ stat: (b, k) => lister.stat(b, k), publisher, minioSubject: cfg.FRAMEGATE_MINIO_SUBJECT, rules: current, origin: "api" }, req);
+}
+
+/** The fast path runs when it is on and MinIO's endpoint and an identity to listen with are configured. */
+function fastPathOn(cfg: Config): boolean {
+  return cfg.FRAMEGATE_FAST_PATH && Boolean(cfg.FRAMEGATE_MINIO_ENDPOINT && cfg.FRAMEGATE_MINIO_ACCESS_KEY && cfg.FRAMEGATE_MINIO_SECRET_KEY);
+}
+
+/** MinIO's live event streams published into the intake ahead of the durable copies (fastpath/fast-path.ts). */
+function startFastPath(
+  cfg: Config,
+  d: { publisher: EventPublisher; metrics: ReturnType<typeof createMetrics>; log: Logger; rules: () => ReturnType<RuleStore["current"]> },
+): FastPath | undefined {
+  if (!cfg.FRAMEGATE_FAST_PATH) return undefined;
+  if (!fastPathOn(cfg)) {
+    d.log.warn("fast path off: FRAMEGATE_MINIO_ENDPOINT, FRAMEGATE_MINIO_ACCESS_KEY and FRAMEGATE_MINIO_SECRET_KEY are needed to listen to the trigger buckets — events take MinIO's durable path (0-3 s); set them, or FRAMEGATE_FAST_PATH=false to silence this");
+    return undefined;
+  }
+  const id = { endpoint: cfg.FRAMEGATE_MINIO_ENDPOINT!, accessKey: cfg.FRAMEGATE_MINIO_ACCESS_KEY!, secretKey: cfg.FRAMEGATE_MINIO_SECRET_KEY! };
+  const fp = new FastPath(
+    { listen: (f, onLine, signal, o) => listenBucket(id, f, onLine, signal, o), publisher: d.publisher, minioSubject: cfg.FRAMEGATE_MINIO_SUBJECT, rules: d.rules, metrics: d.metrics, log: d.log },
+    { maxPending: cfg.FRAMEGATE_FAST_PATH_MAX_PENDING },
+  );
+  fp.start();
+  d.log.info({ buckets: fp.buckets() }, "fast path on: live event streams of the trigger buckets, MinIO's durable copies checked against done marks");
+  return fp;
 }
 
 /** The reconciliation sweep, when it is on and MinIO's endpoint and a listing identity are configured. */
