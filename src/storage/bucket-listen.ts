@@ -1,9 +1,16 @@
 /**
  * @module storage/bucket-listen — one MinIO ListenBucketNotification stream (`GET /<bucket>?events=...`):
  * newline-delimited `{"Records":[...]}` as events happen, `{"Records":null}` every `ping` seconds. Best
- * effort by MinIO's design: nothing is kept for a listener that is not connected. A silent connection (no
- * line for three pings) is treated as lost, so a half-open socket is noticed.
+ * effort by MinIO's design: nothing is kept for a listener that is not connected.
+ *
+ * MinIO's S3 handlers write through a wrapper without `Flush` (`trackingResponseWriter`,
+ * `cmd/api-router.go` of the pinned release), so the stream reaches the client in ~4 KB pieces: its
+ * status line and headers come with the first piece, and a quiet bucket sends nothing for minutes. So the
+ * stream counts as open once the request is sent and MinIO has not refused it within `openAfterMs`; a
+ * refusal (403, 404) is written at once and ends the stream.
  */
+import { request as httpRequest, type ClientRequest, type IncomingMessage } from "node:http";
+import { request as httpsRequest } from "node:https";
 import { FramegateError } from "../lib/errors.js";
 import { signV4 } from "./sigv4.js";
 import type { S3Identity } from "./s3-client.js";
@@ -27,11 +34,13 @@ export class ListenError extends FramegateError {
 
 /** Options of {@link listenBucket}. */
 export interface ListenOptions {
-  /** seconds between MinIO's pings (default 2); three missed pings end the stream */
+  /** seconds between MinIO's pings (default 5): MinIO notices a gone listener when a write fails */
   pingSeconds?: number;
   /** a line longer than this ends the stream (default 1 MiB; one record is a few KB) */
   maxLineBytes?: number;
-  /** called once the stream is open (HTTP 200) */
+  /** a request MinIO has not refused within this long counts as open (default 1000 ms) */
+  openAfterMs?: number;
+  /** called once the stream counts as open */
   onOpen?(): void;
 }
 
@@ -40,73 +49,66 @@ export interface ListenOptions {
  * or fails (rejects with a ListenError: the caller reconnects).
  * @example await listenBucket(identity, { bucket: "raw", events: ["s3:ObjectCreated:*"] }, (l) => handle(l), ac.signal)
  */
-export async function listenBucket(id: S3Identity, f: ListenFilter, onLine: (line: string) => void, signal: AbortSignal, o: ListenOptions = {}): Promise<void> {
-  const ping = o.pingSeconds ?? 2;
+export function listenBucket(id: S3Identity, f: ListenFilter, onLine: (line: string) => void, signal: AbortSignal, o: ListenOptions = {}): Promise<void> {
   const maxLine = o.maxLineBytes ?? 1024 * 1024;
   const url = new URL(`/${encodeURIComponent(f.bucket)}`, id.endpoint);
   for (const e of f.events) url.searchParams.append("events", e);
   if (f.prefix) url.searchParams.set("prefix", f.prefix);
   if (f.suffix) url.searchParams.set("suffix", f.suffix);
-  url.searchParams.set("ping", String(ping));
-  const headers = signV4({ method: "GET", url, body: new Uint8Array(0), accessKey: id.accessKey, secretKey: id.secretKey });
-  delete headers.host;
-  const ac = new AbortController();
-  const stop = () => ac.abort();
-  signal.addEventListener("abort", stop, { once: true });
-  let idle: NodeJS.Timeout | undefined;
-  let silent = false;
-  const arm = () => {
-    clearTimeout(idle);
-    idle = setTimeout(() => {
-      silent = true;
-      ac.abort();
-    }, ping * 3000);
-  };
-  try {
-    arm();
-    let res: Response;
-    try {
-      res = await fetch(url, { headers, signal: ac.signal });
-    } catch (e) {
-      if (signal.aborted) return;
-      throw new ListenError(`minio: listen on bucket ${f.bucket}: ${silent ? "no answer" : `cannot connect to ${url.origin}`}: ${(e as Error).message}`, undefined, { cause: e });
-    }
-    if (!res.ok) {
-      const text = (await res.text().catch(() => "")).slice(0, 500);
-      const code = /<Code>([^<]+)<\/Code>/.exec(text)?.[1];
-      const hint = res.status === 403 ? ": the identity needs s3:ListenBucketNotification on this bucket (framegate setup writes it into the gateway's policy)" : "";
-      throw new ListenError(`minio: listen on bucket ${f.bucket}: HTTP ${res.status}${code ? ` ${code}` : ""}${hint}`, res.status);
-    }
-    o.onOpen?.();
-    arm();
-    const reader = res.body!.getReader();
-    const dec = new TextDecoder();
-    let buf = "";
-    for (;;) {
-      let r: ReadableStreamReadResult<Uint8Array>;
-      try {
-        r = await reader.read();
-      } catch (e) {
-        if (signal.aborted) return;
-        throw new ListenError(`minio: listen on bucket ${f.bucket}: ${silent ? `no ping for ${ping * 3} s` : "connection lost"}: ${(e as Error).message}`, undefined, { cause: e });
+  url.searchParams.set("ping", String(o.pingSeconds ?? 5));
+  // identity: MinIO's gzip wrapper would hold the first KB back as well
+  const headers = { ...signV4({ method: "GET", url, body: new Uint8Array(0), accessKey: id.accessKey, secretKey: id.secretKey }), "accept-encoding": "identity" };
+  const what = `minio: listen on bucket ${f.bucket}`;
+  return new Promise<void>((resolve, reject) => {
+    let settled = false;
+    let openTimer: NodeJS.Timeout | undefined;
+    let req: ClientRequest | undefined;
+    const finish = (err?: ListenError) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(openTimer);
+      signal.removeEventListener("abort", abort);
+      req?.destroy();
+      if (err && !signal.aborted) reject(err);
+      else resolve();
+    };
+    const abort = () => finish();
+    if (signal.aborted) return resolve();
+    signal.addEventListener("abort", abort, { once: true });
+    const send = url.protocol === "https:" ? httpsRequest : httpRequest;
+    req = send(url, { method: "GET", headers }, (res: IncomingMessage) => {
+      if (res.statusCode !== 200) {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (d: string) => (text = (text + d).slice(0, 2000)));
+        res.on("end", () => {
+          const code = /<Code>([^<]+)<\/Code>/.exec(text)?.[1];
+          const hint = res.statusCode === 403 ? ": the identity needs s3:ListenBucketNotification on this bucket (framegate setup writes it into the gateway's policy)" : "";
+          finish(new ListenError(`${what}: HTTP ${res.statusCode}${code ? ` ${code}` : ""}${hint}`, res.statusCode));
+        });
+        return;
       }
-      if (r.done) break;
-      arm();
-      buf += dec.decode(r.value, { stream: true });
-      let nl: number;
-      while ((nl = buf.indexOf("\n")) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        onLine(line);
-      }
-      if (buf.length > maxLine) {
-        await reader.cancel().catch(() => {});
-        throw new ListenError(`minio: listen on bucket ${f.bucket}: a line over ${maxLine} bytes: not a notification stream`);
-      }
-    }
-    if (!signal.aborted) throw new ListenError(`minio: listen on bucket ${f.bucket}: the server ended the stream`);
-  } finally {
-    clearTimeout(idle);
-    signal.removeEventListener("abort", stop);
-  }
+      let buf = "";
+      res.setEncoding("utf8");
+      res.on("data", (d: string) => {
+        buf += d;
+        let nl: number;
+        while ((nl = buf.indexOf("\n")) >= 0) {
+          const line = buf.slice(0, nl);
+          buf = buf.slice(nl + 1);
+          onLine(line);
+        }
+        if (buf.length > maxLine) finish(new ListenError(`${what}: a line over ${maxLine} bytes: not a notification stream`));
+      });
+      res.on("end", () => finish(new ListenError(`${what}: the server ended the stream`)));
+      res.on("error", (e) => finish(new ListenError(`${what}: connection lost: ${e.message}`, undefined, { cause: e })));
+    });
+    req.on("error", (e) => finish(new ListenError(`${what}: ${e.message}`, undefined, { cause: e })));
+    req.on("close", () => finish(new ListenError(`${what}: connection closed`)));
+    req.end(() => {
+      openTimer = setTimeout(() => {
+        if (!settled) o.onOpen?.();
+      }, o.openAfterMs ?? 1000);
+    });
+  });
 }

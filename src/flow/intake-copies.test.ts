@@ -1,0 +1,117 @@
+import { describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
+import { pino } from "pino";
+import { loadRulesFromText } from "../rules/loader.js";
+import { compileMatcher } from "../rules/matcher.js";
+import { createMetrics } from "../lib/metrics.js";
+import { liveMessage } from "../triggers/live-notification.js";
+import { sampleNotification } from "../triggers/sample-notification.js";
+import { decodeMessage, HEADERS } from "../triggers/wire.js";
+import type { Workflow, WorkflowSubmitter } from "../workflows/types.js";
+import { Processor } from "./processor.js";
+import { MemoryStateStore } from "./state-store.js";
+
+const SERVICES = [{ path: "services/resize/service.yaml", text: readFileSync("services/resize/service.yaml", "utf8") }];
+
+function rules(select: string) {
+  const r = loadRulesFromText(
+    [
+      {
+        path: "p.yaml",
+        text: `apiVersion: framegate.io/v1alpha1
+kind: Pipeline
+metadata: { name: p }
+spec:
+  trigger: { bucket: raw, key: "{camera}/**/*.jpg" }
+  select: ${select}
+  workflow:
+    steps: [{ name: resize, service: resize }]
+    parameters: ${select.includes("batch") ? '{ keys: "{keys}" }' : '{ key: "{key}" }'}
+`,
+      },
+    ],
+    SERVICES,
+  );
+  if (!r.ok) throw new Error(r.issues.map((i) => i.message).join("\n"));
+  return { matcher: compileMatcher(r.ruleSet.pipelines), catalog: r.ruleSet.catalog };
+}
+
+class Submitter implements WorkflowSubmitter {
+  readonly created = new Map<string, Workflow>();
+  calls = 0;
+  async create(wf: Workflow) {
+    this.calls += 1;
+    if (this.created.has(wf.metadata.name)) return "exists" as const;
+    this.created.set(wf.metadata.name, wf);
+    return "created" as const;
+  }
+}
+
+let seq = 0;
+/** The two copies of one upload: the fast path's and MinIO's own target's. */
+function copies(key: string) {
+  const n = sampleNotification({ bucket: "raw", key, etag: `e-${key}` });
+  const rec = n.Records[0]!;
+  const live = liveMessage({ ...rec, s3: { ...rec.s3, object: { ...rec.s3.object, key } } });
+  const msg = (data: Uint8Array, headers: Record<string, string>) => {
+    seq += 1;
+    const m = { subject: "minio.events", data, seq, deliveryCount: 1, timestampMs: Date.now(), header: (h: string) => headers[h], working: () => undefined, release: () => undefined };
+    return decodeMessage(m, "minio.events");
+  };
+  return { live: () => msg(live.data, live.headers), durable: () => msg(new TextEncoder().encode(JSON.stringify(n)), {}) };
+}
+
+function setup(select: string, fastPath = true) {
+  const submitter = new Submitter();
+  const metrics = createMetrics({ defaultMetrics: false });
+  const r = rules(select);
+  const p = new Processor({ rules: () => r, submitter, deadLetter: { send: async () => undefined }, metrics, log: pino({ level: "silent" }), maxDeliver: 5, state: new MemoryStateStore(), fastPath });
+  const count = async (path: string, outcome: string) => (await metrics.intakeCopies.get()).values.find((v) => v.labels.path === path && v.labels.outcome === outcome)?.value ?? 0;
+  return { p, submitter, count };
+}
+
+describe("two copies of one MinIO event (fast path on)", () => {
+  it("the live copy creates the Workflow; the durable copy is absorbed by the done mark even after the Workflow is gone", async () => {
+    const { p, submitter, count } = setup("{}");
+    const c = copies("gate-01/a+b.jpg");
+    expect(c.live().header(HEADERS.fastPath)).toBe("live");
+    expect(await p.handle(c.live())).toEqual({ kind: "ack" });
+    submitter.created.clear(); // finished and removed by its TTL before the durable copy came
+    expect(await p.handle(c.durable())).toEqual({ kind: "ack" });
+    expect(submitter.calls).toBe(1);
+    expect(await count("live", "first")).toBe(1);
+    expect(await count("durable", "duplicate")).toBe(1);
+    expect(await count("durable", "first")).toBe(0);
+  });
+
+  it("a durable copy that comes first does the work, and the live copy after it finds the Workflow", async () => {
+    const { p, submitter, count } = setup("{}");
+    const c = copies("gate-02/a.jpg");
+    await p.handle(c.durable());
+    await p.handle(c.live());
+    expect(submitter.created.size).toBe(1);
+    expect(await count("durable", "first")).toBe(1);
+    expect(await count("live", "duplicate")).toBe(1);
+  });
+
+  it("batches: the frame goes into one batch whichever copy comes", async () => {
+    const { p, submitter } = setup("{ batch: { size: 2, window: 100ms } }");
+    const a = copies("gate-03/a.jpg");
+    const b = copies("gate-03/b.jpg");
+    await Promise.all([p.handle(a.live()), p.handle(b.live())]);
+    await Promise.all([p.handle(a.durable()), p.handle(b.durable())]);
+    expect(submitter.created.size).toBe(1);
+    expect(JSON.stringify([...submitter.created.values()][0]!.spec.arguments)).toContain("gate-03/a.jpg");
+  });
+
+  it("with the fast path off nothing checks the durable copy (so the check above is what absorbs it)", async () => {
+    const { p, submitter, count } = setup("{}", false);
+    const c = copies("gate-04/a.jpg");
+    await p.handle(c.live());
+    submitter.created.clear();
+    await p.handle(c.durable());
+    expect(submitter.created.size).toBe(1);
+    expect(submitter.calls).toBe(2);
+    expect(await count("durable", "duplicate")).toBe(0);
+  });
+});
