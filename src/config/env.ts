@@ -169,9 +169,10 @@ export const envSchema = z.object({
   FRAMEGATE_SWEEP_PAGES_PER_SECOND: int(5, 1, 1000),
   /**
    * the fast path: each trigger bucket's live event stream (s3:ListenBucketNotification for the
-   * FRAMEGATE_MINIO_* identity) published into the intake ahead of MinIO's durable copy (0-3 s later)
+   * FRAMEGATE_MINIO_* identity) published into the intake ahead of MinIO's durable copy (0-3 s later).
+   * Off by default: it misses its p99 target on the pinned MinIO (README "Benchmarks")
    */
-  FRAMEGATE_FAST_PATH: bool(true),
+  FRAMEGATE_FAST_PATH: bool(false),
   /** live records being published at most; past it a record is left to the durable copy (counted as dropped) */
   FRAMEGATE_FAST_PATH_MAX_PENDING: int(1000, 1, 1_000_000),
 });

@@ -38,7 +38,7 @@ describe("fast path: MinIO's live event stream ahead of its durable copy", () =>
     // as production runs MinIO (see test/faults/minio-restart.int.test.ts): no event lost to a SIGKILL
     fs = await startFaultStack({ minio: { env: { MINIO_SYNC_BOOT: "on", MINIO_API_SYNC_EVENTS: "on" } } });
     rig = await FaultRig.start(fs, { id: ID, rules: { "p.yaml": RULE } });
-    gw = await rig.startGateway();
+    gw = await rig.startGateway({ FRAMEGATE_FAST_PATH: "true" });
     await waitFor("the live event stream of raw open", async () => sumOf(await rig.metrics(gw), "framegate_fast_path_connected", { bucket: "raw" }) === 1, 20_000, {
       state: () => gw.output().split("\n").filter((l) => l.includes("fast path")).slice(-5).join("\n"),
     });

@@ -65,10 +65,11 @@ export class FastPath {
   /** Closes every stream; resolves once they have ended. */
   async stop(): Promise<void> {
     clearInterval(this.#timer);
-    const all = [...this.#streams.values()];
+    const all = [...this.#streams];
     this.#streams.clear();
-    for (const st of all) st.ac.abort();
-    await Promise.all(all.map((st) => st.done));
+    for (const [, st] of all) st.ac.abort();
+    await Promise.all(all.map(([, st]) => st.done));
+    for (const [bucket] of all) this.d.metrics.fastPathConnected.remove({ bucket });
   }
 
   /** One stream per trigger bucket, with MinIO's filter the rules derive (as `framegate setup` sets notifications). */
@@ -79,7 +80,8 @@ export class FastPath {
       if (!f || filterKey(f) !== st.key) {
         st.ac.abort();
         this.#streams.delete(bucket);
-        this.d.metrics.fastPathConnected.remove({ bucket });
+        // a changed filter gets a new stream at once (below), which sets the gauge again
+        if (!f) void st.done.then(() => this.d.metrics.fastPathConnected.remove({ bucket }));
       }
     }
     for (const [bucket, f] of wanted) {
