@@ -23,7 +23,11 @@
  * difference is the cost of replication. On loopback that measures CPU and fsync of three servers on the same
  * cores, not the network.
  *
- *   npm run bench -- stack [--cameras 1,10,100] [--seconds 20] [--fps 1] [--controller] [--nats single,cluster]
+ * `--fast-path off,on` (the default) runs each camera count with the fast path (MinIO's live event stream,
+ * src/fastpath/) off and on, one after the other on the same stack; with it on, "MinIO notify" is the first
+ * copy's time, and the last table counts the copies, their bytes and the gateway's CPU per frame.
+ *
+ *   npm run bench -- stack [--cameras 1,10,100] [--seconds 20] [--fps 1] [--controller] [--nats single,cluster] [--fast-path off,on]
  */
 import { request } from "node:https";
 import { writeFileSync } from "node:fs";
@@ -61,6 +65,8 @@ spec:
 }
 
 
+/** The gateway process's CPU seconds (prom-client's default metric, under the registry's prefix). */
+const cpuSeconds = (samples: readonly Sample[]) => samples.filter((x) => x.name.endsWith("process_cpu_seconds_total")).reduce((a, x) => a + x.value, 0);
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
 const ms = (x: number) => (Number.isFinite(x) ? x.toFixed(x < 10 ? 1 : 0) : "–");
 
@@ -92,6 +98,7 @@ async function scrapeGateway(url: string): Promise<Sample[]> {
  */
 async function observeStream(nc: NatsConnection, stream: string, bucket: string) {
   const seen = new Map<string, number>();
+  const bytes = { live: 0, durable: 0 };
   const jsm = await jetstreamManager(nc);
   const history = historyStreamName(stream);
   let next = (await jsm.streams.info(history)).state.last_seq + 1;
@@ -103,7 +110,11 @@ async function observeStream(nc: NatsConnection, stream: string, bucket: string)
         const m = await jsm.streams.getMessage(history, { seq: next }).catch(() => null);
         if (!m) continue;
         try {
-          for (const e of parseMinioNotificationText(m.string())) if (e.bucket === bucket) seen.set(e.key, m.time.getTime());
+          const events = parseMinioNotificationText(m.string()).filter((e) => e.bucket === bucket);
+          // the first copy's time: with the fast path on, usually the live one
+          for (const e of events) if (!seen.has(e.key)) seen.set(e.key, m.time.getTime());
+          const size = m.data.length + (m.header?.toString().length ?? 0);
+          if (events.length > 0) bytes[m.header?.get("Framegate-Fast-Path") ? "live" : "durable"] += size;
         } catch {
           /* not a notification */
         }
@@ -113,6 +124,7 @@ async function observeStream(nc: NatsConnection, stream: string, bucket: string)
   })();
   return {
     seen,
+    bytes,
     async stop() {
       stopped = true;
       await loop;
@@ -172,6 +184,11 @@ interface RunResult {
   /** `1 server` or `3 servers (R3)` */
   nats: string;
   cameras: number;
+  fastPath: boolean;
+  copies: { liveFirst: number; durableFirst: number; liveDup: number; durableDup: number };
+  /** bytes of the bucket's intake messages (data + headers) by path */
+  bytes: { live: number; durable: number };
+  cpuMsPerFrame: number;
   frames: number;
   uploadRate: number;
   workflowRate: number;
@@ -187,8 +204,8 @@ interface RunResult {
   watchRestarts: number;
 }
 
-async function runOnce(stack: KubeStack, nc: NatsConnection, o: { cameras: number; seconds: number; fps: number; namespace: string; kubeconfigPath: string; replicas: number }): Promise<Omit<RunResult, "nats">> {
-  const id = `c${o.cameras}`;
+async function runOnce(stack: KubeStack, nc: NatsConnection, o: { cameras: number; seconds: number; fps: number; namespace: string; kubeconfigPath: string; replicas: number; fastPath: boolean }): Promise<Omit<RunResult, "nats">> {
+  const id = `c${o.cameras}-${o.fastPath ? "fast" : "durable"}`;
   const pipeline = `bench-stack-${id}`;
   const bucket = `bench-stack-${id}`;
   const rules = makeTempDir(`bench-rules-${id}`);
@@ -197,7 +214,7 @@ async function runOnce(stack: KubeStack, nc: NatsConnection, o: { cameras: numbe
     rulesDir: rules.path,
     // the default consumer: a work-queue intake takes one, and each run stops its gateway before the next
     kubeconfigPath: o.kubeconfigPath,
-    extra: { FRAMEGATE_WATCH_RULES: "false", FRAMEGATE_STREAM_REPLICAS: String(o.replicas) },
+    extra: { FRAMEGATE_WATCH_RULES: "false", FRAMEGATE_STREAM_REPLICAS: String(o.replicas), FRAMEGATE_FAST_PATH: String(o.fastPath) },
   });
   // A new durable consumer starts at the stream's first message: earlier runs' frames (other buckets, which no
   // rule of this run matches) are acked without a Workflow before this run's. No NATS user may purge the stream.
@@ -208,6 +225,7 @@ async function runOnce(stack: KubeStack, nc: NatsConnection, o: { cameras: numbe
   const watch = await observeWorkflows(stack, o.namespace, pipeline);
   try {
     const apiBefore = await scrapeApiserver(stack);
+    const gwBefore = await scrapeGateway(gateway.url);
     const cameras = Array.from({ length: o.cameras }, (_, i) => `cam-${String(i + 1).padStart(3, "0")}`);
     const fleet = new CameraFleet({ client: stack.minio.client, bucket, cameras, fps: o.fps, framesPerCamera: Math.max(1, Math.round(o.fps * o.seconds)) });
     fleet.start();
@@ -236,8 +254,13 @@ async function runOnce(stack: KubeStack, nc: NatsConnection, o: { cameras: numbe
     const [firstWatch, lastWatch] = [Math.min(...watched), Math.max(...watched)];
     const js = (u: Upload) => stream.seen.get(u.key);
     const withJs = uploads.filter((u) => js(u) !== undefined);
+    const copy = (path: string, outcome: string) => sumOf(gw, "framegate_intake_copies_total", { path, outcome });
     return {
       cameras: o.cameras,
+      fastPath: o.fastPath,
+      copies: { liveFirst: copy("live", "first"), durableFirst: copy("durable", "first"), liveDup: copy("live", "duplicate"), durableDup: copy("durable", "duplicate") },
+      bytes: { ...stream.bytes },
+      cpuMsPerFrame: ((cpuSeconds(gw) - cpuSeconds(gwBefore)) * 1000) / uploads.length,
       frames: uploads.length,
       uploadRate: (uploads.length - 1) / Math.max(0.001, (lastPut - firstPut) / 1000),
       // the rate Workflows appeared at, first to last (the upload rate when the pipeline keeps up)
@@ -270,6 +293,7 @@ export async function run(argv: string[]): Promise<void> {
       fps: { type: "string", default: "1" },
       controller: { type: "boolean", default: false },
       nats: { type: "string", default: "single" },
+      "fast-path": { type: "string", default: "off,on" },
     },
   });
   const natsKinds = values.nats.split(",");
@@ -277,6 +301,8 @@ export async function run(argv: string[]): Promise<void> {
   const counts = values.cameras.split(",").map(Number);
   const seconds = Number(values.seconds);
   const fps = Number(values.fps);
+  const modes = values["fast-path"].split(",").map((m) => m.trim());
+  if (modes.some((m) => m !== "on" && m !== "off")) throw new Error(`--fast-path takes on, off or both (off,on), not "${values["fast-path"]}"`);
   if (counts.some((c) => !Number.isInteger(c) || c < 1) || !(seconds > 0) || !(fps > 0)) {
     throw new Error("--cameras takes whole numbers (e.g. 1,10,100); --seconds and --fps positive numbers");
   }
@@ -293,9 +319,10 @@ export async function run(argv: string[]): Promise<void> {
       const argo: ArgoInstall = full ? full.argo : await installArgo(stack.kube, { minio: stack.minio });
       const nc = await stack.nats.connectAs("setup", { name: "bench-stack" }); // reads the stream, as `framegate replay` may
       try {
-        for (const cameras of counts) {
-          process.stderr.write(`${cameras} camera(s) × ${fps} frame/s for ${seconds} s (NATS ${label})…\n`);
-          const r = { nats: label, ...(await runOnce(stack, nc, { cameras, seconds, fps, namespace: argo.namespace, kubeconfigPath: argo.gatewayKubeconfigPath, replicas: cluster ? 3 : 1 })) };
+        for (const cameras of counts) for (const mode of modes) {
+          process.stderr.write(`${cameras} camera(s) × ${fps} frame/s for ${seconds} s (NATS ${label}, fast path ${mode})…\n`);
+          const run = { cameras, seconds, fps, namespace: argo.namespace, kubeconfigPath: argo.gatewayKubeconfigPath, replicas: cluster ? 3 : 1, fastPath: mode === "on" };
+          const r = { nats: label, ...(await runOnce(stack, nc, run)) };
           if (r.created !== r.frames) process.stderr.write(`  note: the gateway created ${r.created} Workflows for ${r.frames} frames\n`);
           if (r.watchRestarts) process.stderr.write(`  note: the Workflow watch was resumed ${r.watchRestarts} time(s): latencies of Workflows created meanwhile are overstated\n`);
           results.push(r);
@@ -310,8 +337,8 @@ export async function run(argv: string[]): Promise<void> {
 
   process.stdout.write(`\nframes -> Workflows in kube-apiserver (${values.controller ? "Argo controller running" : "no Argo controller"}), ${fps} frame/s per camera, ${seconds} s\n\n`);
   printTable(
-    ["NATS", "cameras", "frames", "uploads/s", "Workflows/s", "p50 ms", "p99 ms", "max ms"],
-    results.map((r) => [r.nats, String(r.cameras), String(r.frames), r.uploadRate.toFixed(1), r.workflowRate.toFixed(1), ms(pct(r.latency, 50)), ms(pct(r.latency, 99)), ms(r.latency.at(-1)!)]),
+    ["NATS", "cameras", "fast path", "frames", "uploads/s", "Workflows/s", "p50 ms", "p99 ms", "max ms"],
+    results.map((r) => [r.nats, String(r.cameras), r.fastPath ? "on" : "off", String(r.frames), r.uploadRate.toFixed(1), r.workflowRate.toFixed(1), ms(pct(r.latency, 50)), ms(pct(r.latency, 99)), ms(r.latency.at(-1)!)]),
   );
   process.stdout.write(
     `\nwhere the time goes (ms): notify and total per frame; pickup, gateway and API create from the gateway's and kube-apiserver's histograms ` +
@@ -319,13 +346,14 @@ export async function run(argv: string[]): Promise<void> {
       `negative when this process's watch saw the Workflow before the gateway had read the API server's answer\n\n`,
   );
   printTable(
-    ["NATS", "cameras", "MinIO notify mean (p50/p99)", "pickup mean", "gateway mean", "API create mean", "API create p50/p99", "watch mean", "total mean"],
+    ["NATS", "cameras", "fast path", "MinIO notify mean (p50/p99)", "pickup mean", "gateway mean", "API create mean", "API create p50/p99", "watch mean", "total mean"],
     results.map((r) => {
       const gatewayOnly = r.eventToCreateMean - r.pickupMean - r.apiMean;
       const watchLag = mean(r.streamToWatch) - r.eventToCreateMean;
       return [
         r.nats,
         String(r.cameras),
+        r.fastPath ? "on" : "off",
         `${ms(mean(r.notify))} (${ms(pct(r.notify, 50))} / ${ms(pct(r.notify, 99))})`,
         ms(r.pickupMean),
         ms(gatewayOnly),
@@ -335,5 +363,24 @@ export async function run(argv: string[]): Promise<void> {
         ms(mean(r.latency)),
       ];
     }),
+  );
+  process.stdout.write(
+    `\nthe fast path's cost: which copy of each frame came first and which copies were absorbed (dup), intake bytes per frame ` +
+      `by path (data + headers; kept in the intake until acked and in the replay window), gateway CPU per frame (whole process)\n\n`,
+  );
+  printTable(
+    ["NATS", "cameras", "fast path", "live first", "durable first", "live dup", "durable dup", "intake B/frame live", "intake B/frame durable", "gateway CPU ms/frame"],
+    results.map((r) => [
+      r.nats,
+      String(r.cameras),
+      r.fastPath ? "on" : "off",
+      String(r.copies.liveFirst),
+      String(r.copies.durableFirst),
+      String(r.copies.liveDup),
+      String(r.copies.durableDup),
+      (r.bytes.live / r.frames).toFixed(0),
+      (r.bytes.durable / r.frames).toFixed(0),
+      r.cpuMsPerFrame.toFixed(2),
+    ]),
   );
 }
