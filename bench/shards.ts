@@ -9,7 +9,8 @@
  *
  * The load: `--workflows` framegate Workflows (rendered by the gateway's renderer: one `resize` step, pod GC on
  * success) of `--pipelines` pipelines, created at once into a namespace of their own per configuration; the rate
- * is Workflows Succeeded / (last one Succeeded - first create). CPU is the controllers' own (user + system).
+ * is Workflows Succeeded / (last one Succeeded - first create). CPU is the controllers' own (user + system); API
+ * requests are the controllers' own count (`argo_workflows_k8s_request_total`), against their --qps.
  *
  * Every round runs each configuration once (odd rounds in reverse order, as the machine's load drifts); the
  * rate of a configuration is all its rounds' Workflows over all their seconds.
@@ -17,6 +18,7 @@
  *   npm run bench -- shards [--workflows 240] [--pipelines 16] [--rounds 2] [--tuned "--qps=.. --burst=.."]
  *                           [--variant "name=--qps=50 --burst=75" ...]
  */
+import { request } from "node:https";
 import { parseArgs } from "node:util";
 import { CustomObjectsApi, Watch } from "@kubernetes/client-node";
 import { renderWorkflow } from "../src/workflows/render.js";
@@ -26,6 +28,8 @@ import { installArgo, startWorkflowController, tunedControllerArgs } from "../te
 import { startKube, type KubeCluster } from "../test/harness/kube.js";
 import { startKwok } from "../test/harness/kwok.js";
 import type { ManagedProcess } from "../test/harness/process.js";
+import { parsePrometheusText, sumOf } from "../test/harness/prometheus-text.js";
+import { freePort } from "../test/harness/util.js";
 import { procStat } from "./gateway-process.js";
 import { printTable } from "./table.js";
 
@@ -43,13 +47,32 @@ interface Result {
   seconds: number;
   succeeded: number;
   cpuS: number;
+  /** Kubernetes API requests the controllers made (Argo's argo_workflows_k8s_request_total) */
+  requests: number;
   perShard: Map<string, number>;
 }
+
+/** Kubernetes API requests a controller has made so far, from its metrics (HTTPS, self-signed: Argo's default). */
+function controllerRequests(port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: "127.0.0.1", port, path: "/metrics", rejectUnauthorized: false, timeout: 10_000 }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (d: string) => (body += d));
+      res.on("end", () => (res.statusCode === 200 ? resolve(sumOf(parsePrometheusText(body), "argo_workflows_k8s_request_total")) : reject(new Error(`workflow-controller :${port}/metrics answered ${res.statusCode}`))));
+    });
+    req.on("timeout", () => req.destroy(new Error(`workflow-controller :${port}/metrics timed out`)));
+    req.on("error", reject);
+    req.end();
+  });
+}
+const requestsOf = async (ports: number[]) => (await Promise.all(ports.map(controllerRequests))).reduce((a, b) => a + b, 0);
 
 async function runOne(kube: KubeCluster, cfg: Config, n: number, pipelines: number, index: number): Promise<Result> {
   const namespace = `bench-${index}`;
   const sharded = cfg.shards[0] !== "";
-  await installArgo(kube, { namespace, ...(sharded && { instanceIDs: cfg.shards }) });
+  const ports = await Promise.all(cfg.shards.map(() => freePort()));
+  await installArgo(kube, { namespace, ...(sharded ? { instanceIDs: cfg.shards, instanceMetricsPorts: ports } : { metricsPort: ports[0] }) });
   const controllers: ManagedProcess[] = [];
   try {
     for (const id of cfg.shards) controllers.push(await startWorkflowController(kube, namespace, { controllerArgs: cfg.args, ...(id && { instanceID: id }) }));
@@ -79,6 +102,7 @@ async function runOne(kube: KubeCluster, cfg: Config, n: number, pipelines: numb
       () => {},
     );
     const cpu0 = controllers.reduce((a, c) => a + procStat(c.pid!).cpuS, 0);
+    const req0 = await requestsOf(ports);
     const api = kube.kubeConfig().makeApiClient(CustomObjectsApi);
     const t0 = performance.now();
     const queue = [...wfs];
@@ -91,7 +115,8 @@ async function runOne(kube: KubeCluster, cfg: Config, n: number, pipelines: numb
     await Promise.race([all, new Promise((r) => setTimeout(r, deadline))]);
     watch.abort();
     const cpuS = controllers.reduce((a, c) => a + procStat(c.pid!).cpuS, 0) - cpu0;
-    return { config: cfg, seconds: ((done.size ? last : performance.now()) - t0) / 1000, succeeded: done.size, cpuS, perShard };
+    const requests = (await requestsOf(ports)) - req0;
+    return { config: cfg, seconds: ((done.size ? last : performance.now()) - t0) / 1000, succeeded: done.size, cpuS, requests, perShard };
   } finally {
     await Promise.all(controllers.map((c) => c.stop()));
   }
@@ -141,13 +166,14 @@ export async function run(argv: string[]): Promise<void> {
     succeeded: rs.reduce((a, r) => a + r.succeeded, 0),
     seconds: rs.reduce((a, r) => a + r.seconds, 0),
     cpuS: rs.reduce((a, r) => a + r.cpuS, 0),
+    requests: rs.reduce((a, r) => a + r.requests, 0),
   });
   const rate = (rs: Result[]) => total(rs).succeeded / total(rs).seconds;
   const base = rate(runs.get(configs[0]!)!);
   const tunedRate = rate(runs.get(configs[1]!)!);
   process.stdout.write(`\ncontroller flags tuned: ${tuned.join(" ")}; ${n} Workflows (1 step each) of ${pipelines} pipelines created at once, per run; ${rounds} rounds\n\n`);
   printTable(
-    ["configuration", "Workflows Succeeded", "Workflows/s (all rounds)", "per round", "vs defaults", "vs tuned", "controller CPU-ms per Workflow", "Workflows per shard"],
+    ["configuration", "Workflows Succeeded", "Workflows/s (all rounds)", "per round", "vs defaults", "vs tuned", "controller CPU-ms per Workflow", "API requests per Workflow", "API requests/s", "Workflows per shard"],
     configs.map((c) => {
       const rs = runs.get(c)!;
       const t = total(rs);
@@ -159,6 +185,8 @@ export async function run(argv: string[]): Promise<void> {
         `${(rate(rs) / base).toFixed(2)}x`,
         `${(rate(rs) / tunedRate).toFixed(2)}x`,
         ((t.cpuS * 1000) / Math.max(1, t.succeeded)).toFixed(0),
+        (t.requests / Math.max(1, t.succeeded)).toFixed(1),
+        (t.requests / t.seconds).toFixed(1),
         [...rs[0]!.perShard].map(([s, k]) => `${s}: ${k}`).join(", "),
       ];
     }),

@@ -76,6 +76,8 @@ export interface ArgoOptions {
    * default `metricsConfig.secure`); default: metrics off (every controller would take :9090)
    */
   metricsPort?: number;
+  /** with `instanceIDs`: the metrics port of each shard's controller, in the same order (default: metrics off) */
+  instanceMetricsPorts?: number[];
 }
 
 /** What {@link installArgo} created. */
@@ -145,7 +147,7 @@ export async function installArgo(kube: KubeCluster, opts: ArgoOptions = {}): Pr
   const objects: KubernetesObject[] = [
     { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } },
     controllerConfigMap(ns, opts.minio, opts.metricsPort),
-    ...(opts.instanceIDs ?? []).map((id) => controllerConfigMap(ns, opts.minio, opts.metricsPort, id)),
+    ...(opts.instanceIDs ?? []).map((id, i) => controllerConfigMap(ns, opts.minio, opts.instanceMetricsPorts?.[i], id)),
     ...rbacObjects(ns),
     { apiVersion: "v1", kind: "ConfigMap", metadata: { name: SEMAPHORE_CONFIGMAP, namespace: ns } } as KubernetesObject,
   ];
