@@ -318,6 +318,19 @@ describe("framegate render", () => {
     expect(docs[0].spec.workflowTemplateRef).toEqual({ name: "image-processing" });
   });
 
+  it("labels each Workflow with its pipeline's Argo controller shard with --shards, and refuses a bad list", async () => {
+    const r = await cli(["render", "--event", "event.json", "--shards", "a,b"]);
+    expect(r.code).toBe(0);
+    const docs = parseAllDocuments(r.stdout).map((d) => d.toJS());
+    for (const d of docs) {
+      const pipeline = d.metadata.labels["framegate.io/pipeline"];
+      expect({ pipeline, shard: d.metadata.labels["workflows.argoproj.io/controller-instanceid"] }).toEqual({ pipeline, shard: expect.stringMatching(/^[ab]$/) });
+    }
+    const bad = await cli(["render", "--event", "event.json", "--shards", "a,,b"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^framegate render: --shards: "a,,b" has an empty entry/);
+  });
+
   it("exits 1 naming the pipelines for an unknown --pipeline", async () => {
     const r = await cli(["render", "--event", "event.json", "--pipeline", "nope"]);
     expect(r.code).toBe(1);

@@ -22,6 +22,7 @@ import { replay } from "../triggers/replay.js";
 import type { EventPublisher } from "../triggers/stream.js";
 import { StreamUsageMonitor, usageCheck } from "../triggers/stream-usage.js";
 import { dryRun } from "../workflows/dry-run.js";
+import { ShardPlan } from "../workflows/shards.js";
 import type { KubeWorkflowSubmitter } from "../workflows/k8s-submitter.js";
 import { onDemandRuns } from "./intake-wiring.js";
 import type { OpenResults } from "./results-wiring.js";
@@ -83,6 +84,8 @@ async function readinessCheck(p: HttpParts): Promise<() => Promise<Readiness>> {
 export async function serveHttp(p: HttpParts, cleanup: CleanupStack): Promise<number> {
   const { cfg, log, nc, rules, drafts, livePipelines, status, results } = p;
   const maxBodyBytes = effectiveBodyLimit(cfg.FRAMEGATE_MAX_BODY_BYTES, nc.info?.max_payload);
+  // /api/match shows each Workflow with its Argo controller shard's label, as the gateway creates it
+  const shards = cfg.FRAMEGATE_ARGO_SHARDS ? new ShardPlan(cfg.FRAMEGATE_ARGO_SHARDS) : undefined;
   if (cfg.FRAMEGATE_MAX_BODY_BYTES > (nc.info?.max_payload ?? Infinity)) {
     log.warn(
       { configured: cfg.FRAMEGATE_MAX_BODY_BYTES, natsMaxPayload: nc.info?.max_payload, maxBodyBytes },
@@ -102,7 +105,7 @@ export async function serveHttp(p: HttpParts, cleanup: CleanupStack): Promise<nu
     rules: () => ({ ruleSet: rules.current().ruleSet, issues: rules.issues, loadedAt: rules.current().loadedAt }),
     match: (text) => {
       const events = parseEventInput(text);
-      return { events, matches: dryRun(events, rules.current().ruleSet) };
+      return { events, matches: dryRun(events, rules.current().ruleSet, undefined, shards) };
     },
     recentEvents: p.recent,
     validateRules: (text) => drafts.validate(text),

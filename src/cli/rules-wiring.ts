@@ -13,6 +13,7 @@ import type { Metrics } from "../lib/metrics.js";
 import { KubePipelineClient } from "../rules/pipeline-client.js";
 import { RuleStore } from "../rules/rule-store.js";
 import { dryRun } from "../workflows/dry-run.js";
+import { ShardPlan } from "../workflows/shards.js";
 import { openKubeRules, resourceDraftSources } from "./kube-rules.js";
 
 /** The running rules and the composer's draft handling. */
@@ -29,12 +30,14 @@ export async function openServeRules(cfg: Config, kc: KubeConfig, log: Logger, m
   const rules = kubeRules?.store ?? (await RuleStore.open({ rulesDir: cfg.FRAMEGATE_RULES_DIR, servicesDir: cfg.FRAMEGATE_SERVICES_DIR, log, metrics }));
   cleanup.defer("rule watchers", () => rules.close());
   if (cfg.FRAMEGATE_WATCH_RULES) rules.watch();
-  // the composer's drafts: validated by the same loader as `framegate validate`, saved only when allowed
+  // the composer's drafts: validated by the same loader as `framegate validate`, saved only when allowed;
+  // their dry runs carry the Argo controller shard's label, as the gateway creates them
+  const shards = cfg.FRAMEGATE_ARGO_SHARDS ? new ShardPlan(cfg.FRAMEGATE_ARGO_SHARDS) : undefined;
   const drafts = new RuleDrafts({
     rulesDir: cfg.FRAMEGATE_RULES_DIR,
     servicesDir: cfg.FRAMEGATE_SERVICES_DIR,
     allowWrites: cfg.FRAMEGATE_ALLOW_RULE_WRITES,
-    dryRun: (events, ruleSet) => dryRun(events, ruleSet),
+    dryRun: (events, ruleSet) => dryRun(events, ruleSet, undefined, shards),
     afterWrite: () => rules.reload(),
     ...(kubeRules ? resourceDraftSources(kubeRules) : {}),
   });

@@ -27,7 +27,8 @@ const optionalSecret = z.string().min(16, "must be at least 16 characters (gener
 export const MAX_ARGO_SHARDS = 32;
 /** A non-empty Kubernetes label value (an instanceID becomes one). */
 const INSTANCE_ID_RE = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
-const argoShards = z
+/** `FRAMEGATE_ARGO_SHARDS` (and `framegate render --shards`): instance IDs, comma separated. */
+export const argoShards = z
   .string()
   .optional()
   .transform((s, ctx) => {
