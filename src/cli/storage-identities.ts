@@ -38,7 +38,7 @@ export async function ensureServiceIdentities(admin: StorageAdmin, cfg: Config, 
   const derived = storagePolicies(ruleSet.pipelines, { models: cfg.FRAMEGATE_MINIO_MODELS_BUCKET, artifacts: cfg.FRAMEGATE_MINIO_ARTIFACTS_BUCKET });
   const scope: Record<ServiceIdentity, string> = {
     steps: `read ${derived.readBuckets.join(", ")}; read+write ${derived.outputBuckets.join(", ")}`,
-    gateway: `notifications+list ${derived.triggerBuckets.join(", ") || "(no trigger bucket)"}; read ${derived.gatewayReadBuckets.join(", ")}`,
+    gateway: `notifications+list+listen ${derived.triggerBuckets.join(", ") || "(no trigger bucket)"}; read ${derived.gatewayReadBuckets.join(", ")}`,
     artifacts: `read+write+delete ${cfg.FRAMEGATE_MINIO_ARTIFACTS_BUCKET}`,
     results: `read ${derived.resultPrefixes.join(", ") || "(no pipeline)"}`,
   };
