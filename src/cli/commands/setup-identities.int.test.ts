@@ -69,7 +69,7 @@ describe("framegate setup: MinIO identities", () => {
   it("creates the three users with their policies, and running it again changes nothing", async () => {
     const first = await setup();
     expect(first).toMatch(/^minio: identity steps: user framegate-steps, policy framegate-steps: read models, raw; read\+write processed$/m);
-    expect(first).toMatch(/^minio: identity gateway: user framegate-gateway, policy framegate-gateway: notifications\+list raw; read processed, raw$/m);
+    expect(first).toMatch(/^minio: identity gateway: user framegate-gateway, policy framegate-gateway: notifications\+list\+listen raw; read processed, raw$/m);
     expect(first).toMatch(/^minio: identity artifacts: user framegate-artifacts, policy framegate-artifacts: read\+write\+delete argo-artifacts$/m);
     const admin = new MinioAdmin({ endpoint: minio.endpoint, accessKey: minio.accessKey, secretKey: minio.secretKey });
     const usersBefore = await admin.listUsers();
