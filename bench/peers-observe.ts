@@ -31,13 +31,17 @@ type WorkflowMeta = { metadata?: { name?: string; resourceVersion?: string; labe
 
 /**
  * When a watch on `namespace`'s Workflows labelled `framegate.io/pipeline=<pipeline>` first saw one for each
- * frame (`framegate.io/key`). A watch the API server closes is resumed from the last resourceVersion seen.
+ * frame (`framegate.io/key`); `npm run bench -- stack` uses it too. The API server closes a watch whose client
+ * reads too slowly (the same process is also the camera fleet): it is then resumed from the last
+ * resourceVersion seen, and `restarts` says how often (Workflows created meanwhile are seen late, which only
+ * makes the measured latency worse).
  */
-export async function observeWorkflows(kc: KubeConfig, namespace: string, pipeline: string): Promise<{ seen: Map<string, number>; failed(): unknown; stop(): void }> {
+export async function observeWorkflows(kc: KubeConfig, namespace: string, pipeline: string): Promise<{ seen: Map<string, number>; failed(): unknown; restarts(): number; stop(): void }> {
   const seen = new Map<string, number>();
   let resourceVersion: string | undefined;
   let failed: unknown;
   let stopped = false;
+  let restarts = 0;
   let ac: AbortController | undefined;
   const start = async (): Promise<void> => {
     ac = await new Watch(kc).watch(
@@ -53,8 +57,10 @@ export async function observeWorkflows(kc: KubeConfig, namespace: string, pipeli
         if (type === "ADDED" && key && !seen.has(key)) seen.set(key, now());
       },
       (err: unknown) => {
-        if (!stopped && !failed) start().catch((e: unknown) => (failed = e));
-        void err;
+        if (stopped || failed) return;
+        restarts++;
+        process.stderr.write(`  the Workflow watch ended (${err ? String(err) : "closed by the API server"}): resuming from resourceVersion ${resourceVersion}\n`);
+        start().catch((e: unknown) => (failed = e));
       },
     );
   };
@@ -62,6 +68,7 @@ export async function observeWorkflows(kc: KubeConfig, namespace: string, pipeli
   return {
     seen,
     failed: () => failed,
+    restarts: () => restarts,
     stop: () => {
       stopped = true;
       ac?.abort();

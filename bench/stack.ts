@@ -33,7 +33,6 @@ import { request } from "node:https";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { Watch } from "@kubernetes/client-node";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { historyStreamName } from "../src/triggers/jetstream-config.js";
 import type { NatsConnection } from "@nats-io/transport-node";
@@ -44,9 +43,8 @@ import { histogramMean, histogramQuantile, parsePrometheusText, subtractSamples,
 import { startStack, type FullStack, type KubeStack } from "../test/harness/stack.js";
 import { CameraFleet, type Upload } from "../test/harness/synthetic-camera.js";
 import { makeTempDir } from "../test/harness/util.js";
+import { observeWorkflows } from "./peers-observe.js";
 import { pct, printTable } from "./table.js";
-
-const now = () => performance.timeOrigin + performance.now();
 
 /** The rule every run uses: one Workflow per frame (no sampling, batching or limits), resize then detect. */
 function rule(name: string, bucket: string): string {
@@ -132,54 +130,6 @@ async function observeStream(nc: NatsConnection, stream: string, bucket: string)
   };
 }
 
-/**
- * When a watch on this pipeline's Workflows received each one, by its `framegate.io/key` annotation. The
- * API server closes a watch whose client reads too slowly (this process is also the camera fleet): the
- * watch is then resumed from the last resourceVersion it saw, and `restarts` says how often that happened
- * (Workflows created meanwhile are seen late, which only makes the measured latency worse).
- */
-async function observeWorkflows(stack: KubeStack, namespace: string, pipeline: string) {
-  const seen = new Map<string, number>();
-  const path = `/apis/argoproj.io/v1alpha1/namespaces/${namespace}/workflows`;
-  const labelSelector = `framegate.io/pipeline=${pipeline}`;
-  let resourceVersion: string | undefined;
-  let failed: unknown;
-  let stopped = false;
-  let restarts = 0;
-  let ac: AbortController | undefined;
-  const start = async (): Promise<void> => {
-    ac = await new Watch(stack.kube.kubeConfig()).watch(
-      path,
-      { labelSelector, ...(resourceVersion && { resourceVersion }) },
-      (type: string, obj: { code?: number; metadata?: { resourceVersion?: string; annotations?: Record<string, string> } }) => {
-        if (type === "ERROR") {
-          failed = new Error(`watch error ${obj.code ?? ""}: ${JSON.stringify(obj).slice(0, 300)}`);
-          return;
-        }
-        resourceVersion = obj.metadata?.resourceVersion ?? resourceVersion;
-        const key = obj.metadata?.annotations?.["framegate.io/key"];
-        if (type === "ADDED" && key && !seen.has(key)) seen.set(key, now());
-      },
-      (err: unknown) => {
-        if (stopped || failed) return;
-        restarts++;
-        process.stderr.write(`  the Workflow watch ended (${err ? String(err) : "closed by the API server"}): resuming from resourceVersion ${resourceVersion}\n`);
-        start().catch((e: unknown) => (failed = e));
-      },
-    );
-  };
-  await start();
-  return {
-    seen,
-    failed: () => failed,
-    restarts: () => restarts,
-    stop: () => {
-      stopped = true;
-      ac?.abort();
-    },
-  };
-}
-
 interface RunResult {
   /** `1 server` or `3 servers (R3)` */
   nats: string;
@@ -222,7 +172,7 @@ async function runOnce(stack: KubeStack, nc: NatsConnection, o: { cameras: numbe
   if (setup.code !== 0) throw new Error(`framegate setup failed:\n${setup.stdout}${setup.stderr}`);
   const gateway = await startGatewayProcess(env);
   const stream = await observeStream(nc, stack.streams.stream, bucket);
-  const watch = await observeWorkflows(stack, o.namespace, pipeline);
+  const watch = await observeWorkflows(stack.kube.kubeConfig(), o.namespace, pipeline);
   try {
     const apiBefore = await scrapeApiserver(stack);
     const gwBefore = await scrapeGateway(gateway.url);
