@@ -1,9 +1,10 @@
 /**
  * @module test/build/readme-reference.test — README's reference tables are checked against the code: every
  * variable `src/config/env.ts` reads has a row in the configuration table (and no row names one it does not
- * read), and every `framegate_*` metric README names is registered by `src/lib/metrics.ts`.
+ * read), every `framegate_*` metric README names is registered by `src/lib/metrics.ts`, and the HTTP table lists
+ * the routes `src/gateway` serves (the dashboard's files aside), no more and no fewer.
  */
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { envSchema } from "../../src/config/env.js";
@@ -60,5 +61,45 @@ describe("metrics README names", () => {
     const missing = named.filter((n) => !(n.endsWith("_") ? [...registered].some((r) => r.startsWith(n)) : registered.has(n) || registered.has(n.replace(/_(bucket|sum|count)$/, ""))));
     expect(named.length).toBeGreaterThan(30);
     expect(missing, "named in README.md, not registered in src/lib/metrics.ts").toEqual([]);
+  });
+});
+
+/** Where each gateway route file is mounted (app.ts); the rest are under `/api`. */
+const MOUNTS: Record<string, string> = { "hooks.ts": "/hooks", "ops.ts": "" };
+
+/** `METHOD /path` of every route the gateway's files declare, `${action}` paths expanded from their loop. */
+function gatewayRoutes(): string[] {
+  const dir = join(REPO_ROOT, "src", "gateway");
+  const routes: string[] = [];
+  for (const file of readdirSync(dir).filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts") && f !== "dashboard.ts")) {
+    const text = readFileSync(join(dir, file), "utf8");
+    const actions = [...text.matchAll(/\["(\w+)", (?:true|false)\]/g)].map((m) => m[1]!);
+    for (const [, method, path] of text.matchAll(/\bapp\.(get|post|put|delete)\(\s*[`"]([^`"]+)[`"]/g)) {
+      const full = `${method!.toUpperCase()} ${MOUNTS[file] ?? "/api"}${path}`;
+      routes.push(...(full.includes("${action}") ? actions.map((a) => full.replace("${action}", a)) : [full]));
+    }
+  }
+  return [...new Set(routes)].sort();
+}
+
+/** `METHOD /path` of every route README's "## HTTP" table names (`<name>` written as `:name`). */
+function readmeRoutes(): string[] {
+  const start = readme.indexOf("\n## HTTP\n");
+  if (start < 0) throw new Error('README.md has no "## HTTP" section');
+  const section = readme.slice(start, readme.indexOf("\n## ", start + 1));
+  const routes = section
+    .split("\n")
+    .filter((l) => l.startsWith("| `"))
+    .flatMap((l) => [...l.split(" | ")[0]!.matchAll(/`(GET|POST|PUT|DELETE) (\/[^`]*)`/g)].map((m) => `${m[1]} ${m[2]!.replace(/<(\w+)>/g, ":$1")}`));
+  return [...new Set(routes)].sort();
+}
+
+describe("README's HTTP table", () => {
+  it("lists every route the gateway serves, and only those", () => {
+    const served = gatewayRoutes();
+    const listed = readmeRoutes();
+    expect(served.length).toBeGreaterThan(20);
+    expect(served.filter((r) => !listed.includes(r)), "served by src/gateway, missing from README's HTTP table").toEqual([]);
+    expect(listed.filter((r) => !served.includes(r)), "in README's HTTP table, not served by src/gateway").toEqual([]);
   });
 });
