@@ -2,6 +2,7 @@
  * @module gateway/body-limit — reads a request body with a hard cap, enforced while the bytes arrive:
  * a missing or lying Content-Length cannot make the gateway buffer more than the cap.
  */
+import type { z } from "zod";
 import { formatBytes } from "../lib/bytes.js";
 import { HttpError } from "./http-error.js";
 
@@ -93,4 +94,22 @@ export function parseJsonObject(text: string): Record<string, unknown> {
     throw new HttpError(400, `request body must be a JSON object, got ${got}; wrap it, e.g. {"items": [...]}`);
   }
   return value as Record<string, unknown>;
+}
+
+/**
+ * Parses a body that must be one JSON object of `schema`'s shape (`{}` when empty and `emptyIsObject`).
+ * @throws HttpError 400 saying what is wrong (each field's path and message) and what the body should be (`example`)
+ * @example parseBodyAs(runBody, text, '{"bucket": "raw", "key": "gate-01/a.jpg"}', { emptyIsObject: true })
+ */
+export function parseBodyAs<T>(schema: z.ZodType<T>, text: string, example: string, o: { emptyIsObject?: boolean } = {}): T {
+  let value: Record<string, unknown>;
+  try {
+    value = o.emptyIsObject && text.trim() === "" ? {} : parseJsonObject(text);
+  } catch (e) {
+    if (e instanceof HttpError) throw new HttpError(400, `${e.message} — the body is ${example}`, {}, { cause: e });
+    throw e;
+  }
+  const r = schema.safeParse(value);
+  if (!r.success) throw new HttpError(400, `${r.error.issues.map((i) => `${i.path.length ? `${i.path.join(".")}: ` : ""}${i.message}`).join("; ")} — the body is ${example}`);
+  return r.data;
 }

@@ -9,7 +9,7 @@ import { z } from "zod";
 import { BadEventError, formatIssue, type Issue } from "../lib/errors.js";
 import { parseEventInput } from "../triggers/parse-input.js";
 import { sampleNotification } from "../triggers/sample-notification.js";
-import { bodyText, parseJsonObject, readBodyCapped } from "./body-limit.js";
+import { bodyText, parseBodyAs, readBodyCapped } from "./body-limit.js";
 import type { ResolvedGatewayDeps } from "./deps.js";
 import { HttpError } from "./http-error.js";
 import type { GatewayEnv } from "./request-context.js";
@@ -53,13 +53,7 @@ const draftMatchBody = z
   .refine((b) => (b.event === undefined) !== (b.object === undefined), { message: 'send exactly one of "event" (a MinIO notification or {"hook", "body"}) or "object" ({"bucket", "key"})' });
 
 function parseDraftMatch(text: string) {
-  const r = draftMatchBody.safeParse(parseJsonObject(text));
-  if (!r.success) {
-    const first = r.error.issues[0]!;
-    const where = first.path.length ? `${first.path.join(".")}: ` : "";
-    throw new HttpError(400, `${where}${first.message} — the body is {"rules": "<YAML>", "event": {...}} or {"rules": "<YAML>", "object": {"bucket": "raw", "key": "cam-1/a.jpg"}}`);
-  }
-  return r.data;
+  return parseBodyAs(draftMatchBody, text, '{"rules": "<YAML>", "event": {...}} or {"rules": "<YAML>", "object": {"bucket": "raw", "key": "cam-1/a.jpg"}}');
 }
 
 /** Routes under `/api` for the composer; registered only when `deps.drafts` is set. */

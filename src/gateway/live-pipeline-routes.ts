@@ -9,7 +9,7 @@
 import { getConnInfo } from "@hono/node-server/conninfo";
 import { Hono, type Context } from "hono";
 import { z } from "zod";
-import { bodyText, parseJsonObject, readBodyCapped } from "./body-limit.js";
+import { bodyText, parseBodyAs, readBodyCapped } from "./body-limit.js";
 import { invalidDraft, refuseWrite } from "./compose.js";
 import type { ResolvedGatewayDeps } from "./deps.js";
 import { HttpError } from "./http-error.js";
@@ -24,15 +24,6 @@ const saveBody = z.strictObject({
 });
 
 const diffBody = saveBody.extend({ resourceVersion: z.string().optional() });
-
-function parseBody<T>(schema: z.ZodType<T>, text: string, example: string): T {
-  const r = schema.safeParse(parseJsonObject(text));
-  if (!r.success) {
-    const first = r.error.issues[0]!;
-    throw new HttpError(400, `${first.path.length ? `${first.path.join(".")}: ` : ""}${first.message} — the body is ${example}`);
-  }
-  return r.data;
-}
 
 /** `"123"`, `W/"123"` or `123` -> `123`; `*` and absent -> undefined. */
 export function etagValue(header: string | undefined): string | undefined {
@@ -99,14 +90,14 @@ export function livePipelineRoutes(deps: ResolvedGatewayDeps & { livePipelines: 
   });
 
   app.post("/pipelines/:name/diff", async (c) => {
-    const body = parseBody(diffBody, bodyText(await readBodyCapped(c.req.raw, deps.maxBodyBytes)), '{"yaml": "<draft>", "resourceVersion": "<as opened>"}');
+    const body = parseBodyAs(diffBody, bodyText(await readBodyCapped(c.req.raw, deps.maxBodyBytes)), '{"yaml": "<draft>", "resourceVersion": "<as opened>"}');
     const r = await live.diff(c.req.param("name"), body.yaml, body.resourceVersion);
     if ("outcome" in r) return c.json({ ok: false, reason: r.outcome, error: r.message }, r.outcome === "not-found" ? 404 : 400);
     return c.json(r);
   });
 
   app.put("/pipelines/:name", async (c) => {
-    const body = parseBody(saveBody, bodyText(await readBodyCapped(c.req.raw, deps.maxBodyBytes)), '{"yaml": "<draft>", "base": "<YAML as opened>"} with If-Match: "<resourceVersion>" (or If-None-Match: * to create)');
+    const body = parseBodyAs(saveBody, bodyText(await readBodyCapped(c.req.raw, deps.maxBodyBytes)), '{"yaml": "<draft>", "base": "<YAML as opened>"} with If-Match: "<resourceVersion>" (or If-None-Match: * to create)');
     const create = c.req.header("if-none-match")?.trim() === "*";
     const ifMatch = etagValue(c.req.header("if-match"));
     const r = await live.save(c.req.param("name"), body.yaml, { create, from: origin(c), ...(ifMatch !== undefined ? { ifMatch } : {}), ...(body.base !== undefined ? { base: body.base } : {}) });

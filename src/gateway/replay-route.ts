@@ -7,8 +7,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import type { ReplayFilter, ReplayResult } from "../triggers/replay.js";
 import type { ResolvedGatewayDeps } from "./deps.js";
-import { HttpError } from "./http-error.js";
-import { readBodyCapped } from "./body-limit.js";
+import { bodyText, parseBodyAs, readBodyCapped } from "./body-limit.js";
 import type { GatewayEnv } from "./request-context.js";
 
 const bodySchema = z.strictObject({
@@ -24,16 +23,7 @@ const bodySchema = z.strictObject({
 export function replayRoutes(deps: ResolvedGatewayDeps & { replay: (f: ReplayFilter) => Promise<ReplayResult> }): Hono<GatewayEnv> {
   const app = new Hono<GatewayEnv>();
   app.post("/replay", async (c) => {
-    const raw = new TextDecoder().decode(await readBodyCapped(c.req.raw, deps.maxBodyBytes)) || "{}";
-    let json: unknown;
-    try {
-      json = JSON.parse(raw);
-    } catch {
-      throw new HttpError(400, 'body must be JSON such as {"from": "dlq", "kind": "rejected", "dryRun": true}');
-    }
-    const r = bodySchema.safeParse(json);
-    if (!r.success) throw new HttpError(400, r.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; "));
-    const b = r.data;
+    const b = parseBodyAs(bodySchema, bodyText(await readBodyCapped(c.req.raw, deps.maxBodyBytes)), '{"from": "dlq", "kind": "rejected", "dryRun": true}', { emptyIsObject: true });
     const result = await deps.replay({
       from: b.from,
       kind: b.kind,

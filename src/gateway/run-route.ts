@@ -9,7 +9,7 @@ import { z } from "zod";
 import { RunError, type RunRequest, type RunResult } from "../flow/run-object.js";
 import type { ResolvedGatewayDeps } from "./deps.js";
 import { HttpError } from "./http-error.js";
-import { readBodyCapped } from "./body-limit.js";
+import { bodyText, parseBodyAs, readBodyCapped } from "./body-limit.js";
 import type { GatewayEnv } from "./request-context.js";
 
 const bodySchema = z.strictObject({
@@ -25,18 +25,10 @@ export function runRoutes(deps: ResolvedGatewayDeps & { runObject?: (r: RunReque
     if (!run) {
       throw new HttpError(503, "on-demand runs need the gateway's MinIO identity to look objects up: set FRAMEGATE_MINIO_ENDPOINT, FRAMEGATE_MINIO_ACCESS_KEY and FRAMEGATE_MINIO_SECRET_KEY");
     }
-    const raw = new TextDecoder().decode(await readBodyCapped(c.req.raw, deps.maxBodyBytes)) || "{}";
-    let json: unknown;
-    try {
-      json = JSON.parse(raw);
-    } catch {
-      throw new HttpError(400, 'body must be JSON such as {"bucket": "raw", "key": "gate-01/a.jpg", "force": false}');
-    }
-    const r = bodySchema.safeParse(json);
-    if (!r.success) throw new HttpError(400, r.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; "));
+    const body = parseBodyAs(bodySchema, bodyText(await readBodyCapped(c.req.raw, deps.maxBodyBytes)), '{"bucket": "raw", "key": "gate-01/a.jpg", "force": false}', { emptyIsObject: true });
     const pipeline = c.req.param("name");
     try {
-      const result = await run({ pipeline, ...r.data });
+      const result = await run({ pipeline, ...body });
       deps.log.info({ pipeline, bucket: result.bucket, key: result.key, eventId: result.eventId, workflow: result.workflow, force: result.force, duplicate: result.duplicate }, "on-demand run published over the API");
       return c.json(result, 202);
     } catch (e) {
