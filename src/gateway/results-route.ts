@@ -15,6 +15,7 @@ import { requireBearer } from "./auth.js";
 import type { ResolvedGatewayDeps } from "./deps.js";
 import { HttpError } from "./http-error.js";
 import type { GatewayEnv } from "./request-context.js";
+import { argoWorkflowUrl } from "./status.js";
 
 /** Default and largest `limit` of `GET /api/results`. */
 export const DEFAULT_RESULTS_LIMIT = 50;
@@ -56,8 +57,7 @@ export type ResultView = Omit<ResultEntry, "workflow"> & { workflow: ResultEntry
 
 function view(e: ResultEntry, argoUiUrl: string | undefined): ResultView {
   if (!argoUiUrl) return e;
-  const argoUrl = `${argoUiUrl.replace(/\/+$/, "")}/workflows/${encodeURIComponent(e.workflow.namespace)}/${encodeURIComponent(e.workflow.name)}`;
-  return { ...e, workflow: { ...e.workflow, argoUrl } };
+  return { ...e, workflow: { ...e.workflow, argoUrl: argoWorkflowUrl(argoUiUrl, e.workflow.namespace, e.workflow.name) } };
 }
 
 export function resultsRoutes(deps: ResolvedGatewayDeps): Hono<GatewayEnv> {

@@ -21,10 +21,15 @@ export const MAX_CAMERAS_LIMIT = 100_000;
 /** A Workflow row as the API shows it: `argoUrl` when the Argo UI is configured. */
 export type WorkflowView = WorkflowRow & { argoUrl?: string };
 
-/** Adds `argoUrl` (`<argoUiUrl>/workflows/<namespace>/<name>`) when `argoUiUrl` is set. */
+/** A Workflow's page in the Argo UI at `argoUiUrl`: `<argoUiUrl>/workflows/<namespace>/<name>`. */
+export function argoWorkflowUrl(argoUiUrl: string, namespace: string, name: string): string {
+  return `${argoUiUrl.replace(/\/+$/, "")}/workflows/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}`;
+}
+
+/** Adds `argoUrl` when `argoUiUrl` is set. */
 export function workflowView(row: WorkflowRow, argoUiUrl: string | undefined): WorkflowView {
   if (!argoUiUrl) return row;
-  return { ...row, argoUrl: `${argoUiUrl.replace(/\/+$/, "")}/workflows/${encodeURIComponent(row.namespace)}/${encodeURIComponent(row.name)}` };
+  return { ...row, argoUrl: argoWorkflowUrl(argoUiUrl, row.namespace, row.name) };
 }
 
 /** A Workflow change as the stream sends it: the row, `change` (added, updated, deleted) and the phase before. */
