@@ -42,6 +42,7 @@ import { makeTempDir } from "../test/harness/util.js";
 import { startMinioEventSource, startNatsEventSource, startSensor, type EventBus, type EventRecords, type PeerProcess, type TriggerKind } from "./argo-events.js";
 import { observeNotifications, observeWorkflows, sampleUsage, workflowOf, workflowsPerKey } from "./peers-observe.js";
 import { renderFor, workflowDifferences, workflowTrigger } from "./peers-workflow.js";
+import { rule } from "./stack.js";
 import { pct, printTable } from "./table.js";
 
 const SYSTEMS = { framegate: "fg", k8s: "ae-k8s", argoWorkflow: "ae-submit", minio: "ae-minio" } as const;
@@ -64,22 +65,6 @@ interface Options {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** The rule of one phase: one Workflow per frame, resize then detect (as bench/stack's). */
-function rule(name: string): string {
-  return `apiVersion: framegate.io/v1alpha1
-kind: Pipeline
-metadata: { name: ${name} }
-spec:
-  trigger: { bucket: ${name}, key: "{camera}/**/*.jpg" }
-  workflow:
-    serviceAccountName: framegate-runner
-    steps:
-      - { name: resize, service: resize }
-      - { name: detect, service: detect, after: [resize] }
-    parameters: { camera: "{camera}", key: "{key}" }
-`;
-}
 
 /** One system running: its processes, a SIGKILL of all of them, a clean stop. */
 interface Running {
@@ -311,8 +296,8 @@ export async function run(argv: string[]): Promise<void> {
     for (const s of systems) {
       for (const p of phasesOf(s)) {
         const name = `peers-${SYSTEMS[s]}-${p}`;
-        writeFileSync(join(rulesDir, `${name}.yaml`), rule(name));
-        if (s === "framegate") writeFileSync(join(fgRulesDir, `${name}.yaml`), rule(name));
+        writeFileSync(join(rulesDir, `${name}.yaml`), rule(name, name));
+        if (s === "framegate") writeFileSync(join(fgRulesDir, `${name}.yaml`), rule(name, name));
       }
     }
     // setup with every pipeline: MinIO notifies for every bucket; the gateway only has its own

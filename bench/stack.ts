@@ -46,8 +46,8 @@ import { makeTempDir } from "../test/harness/util.js";
 import { observeWorkflows } from "./peers-observe.js";
 import { pct, printTable } from "./table.js";
 
-/** The rule every run uses: one Workflow per frame (no sampling, batching or limits), resize then detect. */
-function rule(name: string, bucket: string): string {
+/** The rule every run uses (the peers benchmark's too): one Workflow per frame (no sampling, batching or limits), resize then detect. */
+export function rule(name: string, bucket: string): string {
   return `apiVersion: framegate.io/v1alpha1
 kind: Pipeline
 metadata: { name: ${name} }
