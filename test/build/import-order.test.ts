@@ -1,7 +1,7 @@
 /**
  * @module test/build/import-order.test — the folders of src/ import each other in the one order
  * ARCHITECTURE.md gives (each folder only those before it, so there are no cycles), and ARCHITECTURE.md
- * describes every folder there is.
+ * describes every folder there is (and none that is not).
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
@@ -30,6 +30,8 @@ describe("src/ folders", () => {
     const architecture = readFileSync(join(REPO_ROOT, "ARCHITECTURE.md"), "utf8");
     expect(folders.filter((f) => !(f in RANK)), "src/ folders without a place in the import order").toEqual([]);
     expect(folders.filter((f) => !architecture.includes(`- \`src/${f}/\``)), "src/ folders ARCHITECTURE.md does not describe").toEqual([]);
+    const described = [...architecture.matchAll(/^- `src\/([a-z-]+)\/`/gm)].map((m) => m[1]!);
+    expect(described.filter((f) => !folders.includes(f)), "folders ARCHITECTURE.md describes that src/ does not have").toEqual([]);
   });
 
   it("import only folders before them", () => {
