@@ -229,8 +229,10 @@ export async function run(argv: string[]): Promise<void> {
   }
   for (let r = 0; r < rounds; r++) {
     for (const s of subjects) {
+      // alternate which goes first: the second of a pair measured ~5% faster in a run of one build against itself
+      if (values.naive && r % 2 === 1) round(s.naive, ms);
       round(s.indexed, ms);
-      if (values.naive) round(s.naive, ms);
+      if (values.naive && r % 2 === 0) round(s.naive, ms);
     }
   }
   process.stdout.write(
