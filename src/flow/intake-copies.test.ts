@@ -7,7 +7,7 @@ import { createMetrics } from "../lib/metrics.js";
 import { liveMessage } from "../triggers/live-notification.js";
 import { sampleNotification } from "../triggers/sample-notification.js";
 import { decodeMessage, HEADERS } from "../triggers/wire.js";
-import type { Workflow, WorkflowSubmitter } from "../workflows/types.js";
+import { MemorySubmitter } from "../../test/fakes/memory-submitter.js";
 import { Processor } from "./processor.js";
 import { MemoryStateStore } from "./state-store.js";
 
@@ -36,17 +36,6 @@ spec:
   return { matcher: compileMatcher(r.ruleSet.pipelines), catalog: r.ruleSet.catalog };
 }
 
-class Submitter implements WorkflowSubmitter {
-  readonly created = new Map<string, Workflow>();
-  calls = 0;
-  async create(wf: Workflow) {
-    this.calls += 1;
-    if (this.created.has(wf.metadata.name)) return "exists" as const;
-    this.created.set(wf.metadata.name, wf);
-    return "created" as const;
-  }
-}
-
 let seq = 0;
 /** The two copies of one upload: the fast path's and MinIO's own target's. */
 function copies(key: string) {
@@ -62,7 +51,7 @@ function copies(key: string) {
 }
 
 function setup(select: string, fastPath = true) {
-  const submitter = new Submitter();
+  const submitter = new MemorySubmitter();
   const metrics = createMetrics({ defaultMetrics: false });
   const r = rules(select);
   const p = new Processor({ rules: () => r, submitter, deadLetter: { send: async () => undefined }, metrics, log: pino({ level: "silent" }), maxDeliver: 5, state: new MemoryStateStore(), fastPath });

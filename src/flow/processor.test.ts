@@ -6,7 +6,8 @@ import { compileMatcher } from "../rules/matcher.js";
 import { createMetrics } from "../lib/metrics.js";
 import { NonRetriableError } from "../lib/errors.js";
 import { decodeMessage } from "../triggers/wire.js";
-import type { Workflow, WorkflowSubmitter } from "../workflows/types.js";
+import type { Workflow } from "../workflows/types.js";
+import { MemorySubmitter } from "../../test/fakes/memory-submitter.js";
 import { Processor } from "./processor.js";
 import { MemoryStateStore } from "./state-store.js";
 import { Limits } from "./limits.js";
@@ -39,19 +40,6 @@ spec:
   return { matcher: compileMatcher(r.ruleSet.pipelines), catalog: r.ruleSet.catalog };
 }
 
-class FakeSubmitter implements WorkflowSubmitter {
-  readonly created = new Map<string, Workflow>();
-  calls = 0;
-  gate?: Promise<void>;
-  async create(wf: Workflow) {
-    this.calls += 1;
-    await this.gate;
-    if (this.created.has(wf.metadata.name)) return "exists" as const;
-    this.created.set(wf.metadata.name, wf);
-    return "created" as const;
-  }
-}
-
 let seq = 0;
 function msg(key: string, etag = `e-${key}`, eventTime = "2026-11-28T12:00:00.000Z", deliveryCount = 1) {
   seq += 1;
@@ -76,8 +64,8 @@ function msg(key: string, etag = `e-${key}`, eventTime = "2026-11-28T12:00:00.00
   return decodeMessage(m, "minio.events");
 }
 
-function processor(r: ReturnType<typeof rules>, opts: { limits?: Limits; submitter?: FakeSubmitter; state?: MemoryStateStore } = {}) {
-  const submitter = opts.submitter ?? new FakeSubmitter();
+function processor(r: ReturnType<typeof rules>, opts: { limits?: Limits; submitter?: MemorySubmitter; state?: MemoryStateStore } = {}) {
+  const submitter = opts.submitter ?? new MemorySubmitter();
   const dead: { kind: string; reason: string }[] = [];
   const deadLetter: DeadLetter = { send: async (_m, kind, reason) => void dead.push({ kind, reason }) };
   const metrics = createMetrics({ defaultMetrics: false });
@@ -104,7 +92,7 @@ describe("Processor select stage", () => {
     const state = new MemoryStateStore();
     const r = rules("{ dedupe: 24h }");
     const first = processor(r, { state });
-    const failing = { create: async () => Promise.reject(new Error("connection reset")) } as unknown as FakeSubmitter;
+    const failing = { create: async () => Promise.reject(new Error("connection reset")) } as unknown as MemorySubmitter;
     const crashed = processor(r, { state, submitter: failing });
     expect((await crashed.p.handle(msg("cam-2/a.jpg", "z"))).kind).toBe("nak");
     expect(await first.p.handle(msg("cam-2/a.jpg", "z"))).toEqual({ kind: "ack" });
@@ -134,7 +122,7 @@ describe("Processor select stage", () => {
   });
 
   it("the records of one notification count against FRAMEGATE_MAX_IN_FLIGHT: 10,000 records, never more than the free slots at once", async () => {
-    const submitter = new FakeSubmitter();
+    const submitter = new MemorySubmitter();
     let now = 0;
     let peak = 0;
     const create = submitter.create.bind(submitter);
@@ -163,7 +151,7 @@ describe("Processor select stage", () => {
   it("every log line about an event names it; a notification with many records names at most 10 ids per line", async () => {
     const lines: Record<string, unknown>[] = [];
     const log = pino({ level: "debug" }, { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) });
-    const p = new Processor({ rules: () => rules("{ dedupe: 1h }"), submitter: new FakeSubmitter(), deadLetter: { send: async () => undefined }, metrics: createMetrics({ defaultMetrics: false }), log, maxDeliver: 5, state: new MemoryStateStore() });
+    const p = new Processor({ rules: () => rules("{ dedupe: 1h }"), submitter: new MemorySubmitter(), deadLetter: { send: async () => undefined }, metrics: createMetrics({ defaultMetrics: false }), log, maxDeliver: 5, state: new MemoryStateStore() });
     await p.handle(msg("cam-1/a.jpg", "e1"));
     await p.handle(msg("cam-1/a.jpg", "e1")); // a duplicate: skipped, at debug
     expect(lines.map((l) => [l.msg, l.event])).toEqual([
@@ -194,7 +182,7 @@ describe("Processor select stage", () => {
     );
     if (!r.ok) throw new Error(r.issues.map((i) => i.message).join("\n"));
     const active = { matcher: compileMatcher(r.ruleSet.pipelines), catalog: r.ruleSet.catalog, ruleSet: r.ruleSet };
-    const submitter = new FakeSubmitter();
+    const submitter = new MemorySubmitter();
     const dead: { kind: string; reason: string }[] = [];
     const p = new Processor({ rules: () => active, submitter, deadLetter: { send: async (_m, kind, reason) => void dead.push({ kind, reason }) }, metrics: createMetrics({ defaultMetrics: false }), log: pino({ level: "silent" }), maxDeliver: 5 });
     const hook = (body: unknown) =>
@@ -207,7 +195,7 @@ describe("Processor select stage", () => {
   });
 
   it("batch: one Workflow per `size` frames of a camera; frames acked only once it exists", async () => {
-    const submitter = new FakeSubmitter();
+    const submitter = new MemorySubmitter();
     let open!: () => void;
     submitter.gate = new Promise((r) => (open = r));
     const { p } = processor(rules("{ batch: { size: 4, window: 10s } }"), { submitter });
@@ -239,7 +227,7 @@ describe("Processor select stage", () => {
   it("batch: after a crash a redelivered frame goes with the batch that claimed it, never into a second", async () => {
     const state = new MemoryStateStore();
     const r = rules("{ batch: { size: 2, window: 10s } }");
-    const dying = processor(r, { state, submitter: { create: async () => Promise.reject(new Error("socket hang up")) } as unknown as FakeSubmitter });
+    const dying = processor(r, { state, submitter: { create: async () => Promise.reject(new Error("socket hang up")) } as unknown as MemorySubmitter });
     const d = await Promise.all([dying.p.handle(msg("cam-8/a.jpg")), dying.p.handle(msg("cam-8/b.jpg"))]);
     expect(d.map((x) => x.kind)).toEqual(["nak", "nak"]);
     // the redelivery arrives together with a new frame: a and b keep their batch, c starts a new one
@@ -291,7 +279,7 @@ describe("Processor select stage", () => {
   });
 
   it("maxInFlight: waiters woken together for one free slot take it one at a time", async () => {
-    const submitter = new FakeSubmitter();
+    const submitter = new MemorySubmitter();
     let finished = 0;
     const limits = new Limits({ unfinished: () => submitter.created.size - finished, has: () => true });
     const { p } = processor(rules("{}", "{ maxInFlight: 2 }"), { limits, submitter });
@@ -336,7 +324,7 @@ describe("Processor select stage", () => {
   });
 
   it("a Workflow the API rejects is dead-lettered and the message acked", async () => {
-    const submitter = { create: async () => Promise.reject(new NonRetriableError("422 Invalid: metadata.labels")) } as unknown as FakeSubmitter;
+    const submitter = { create: async () => Promise.reject(new NonRetriableError("422 Invalid: metadata.labels")) } as unknown as MemorySubmitter;
     const { p, dead } = processor(rules("{}"), { submitter });
     expect(await p.handle(msg("cam-11/a.jpg"))).toEqual({ kind: "ack" });
     expect(dead).toEqual([{ kind: "rejected", reason: "422 Invalid: metadata.labels" }]);
@@ -346,7 +334,7 @@ describe("Processor select stage", () => {
     const lines: { msg: string; err?: { type: string; message: string; stack: string } }[] = [];
     const log = pino({ level: "warn" }, { write: (l: string) => void lines.push(JSON.parse(l)) });
     const deadLetter: DeadLetter = { send: () => Promise.reject(new Error("publish failed", { cause: new Error("no responders") })) };
-    const p = new Processor({ rules: () => rules("{}"), submitter: new FakeSubmitter(), deadLetter, metrics: createMetrics({ defaultMetrics: false }), log, maxDeliver: 5 });
+    const p = new Processor({ rules: () => rules("{}"), submitter: new MemorySubmitter(), deadLetter, metrics: createMetrics({ defaultMetrics: false }), log, maxDeliver: 5 });
     const bad = decodeMessage({ ...msg("cam-16/a.jpg"), data: new TextEncoder().encode("{not json") }, "minio.events");
     expect((await p.handle(bad)).kind).toBe("nak");
     const logged = lines.find((l) => l.msg === "could not dead-letter; will retry the message");

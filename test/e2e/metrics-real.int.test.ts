@@ -25,20 +25,10 @@ import { startPrometheus, type PrometheusServer } from "../harness/prometheus.js
 import { startStack, type FullStack } from "../harness/stack.js";
 import { freePort, REPO_ROOT } from "../harness/util.js";
 import { PipelineUnderTest, waitFor, type WorkflowObject } from "./pipeline-under-test.js";
+import { EXIT_SERVICE, EXIT_SERVICE_IMAGE } from "../fixtures/exit-service.js";
 
 const MONITORING = join(REPO_ROOT, "k8s/monitoring");
 const HOOK_TOKEN = "metrics-real-token";
-
-/** A test-only service: exits with its `code` param (the runner maps its image to node). */
-const EXIT_SERVICE = `apiVersion: framegate.io/v1alpha1
-kind: ProcessingService
-metadata: { name: exit-with }
-spec:
-  image: framegate.test/exit-with:1
-  command: ["exit-with"]
-  params: { code: { type: integer, default: "0" } }
-  resources: { requests: { cpu: 100m } }
-`;
 
 const minioPipeline = (name: string, extra = "", code = "0") => `apiVersion: framegate.io/v1alpha1
 kind: Pipeline
@@ -123,7 +113,7 @@ describe("metrics are real: Prometheus scrapes the gateway, the NATS exporter an
       argo: { metricsPort: argoMetricsPort },
       runner: {
         maxProcesses: 2,
-        images: { "framegate.test/exit-with": { entrypoint: ["exit-with"], command: process.execPath, args: ["-e", "process.exit(Number(process.env.FRAMEGATE_PARAM_CODE))"], cwd: REPO_ROOT } },
+        images: EXIT_SERVICE_IMAGE,
       },
     });
     // mr-other: the gateway may list and watch Workflows there (its informer syncs) but not create them

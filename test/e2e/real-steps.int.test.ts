@@ -15,17 +15,7 @@ import { detectVenv } from "../harness/pod-runner-images.js";
 import { startStack, type FullStack } from "../harness/stack.js";
 import { REPO_ROOT } from "../harness/util.js";
 import { PipelineUnderTest, stepEnv, waitFor, type WorkflowObject } from "./pipeline-under-test.js";
-
-/** A test-only service: exits with its `code` param (the runner maps its image to node). */
-const EXIT_SERVICE = `apiVersion: framegate.io/v1alpha1
-kind: ProcessingService
-metadata: { name: exit-with }
-spec:
-  image: framegate.test/exit-with:1
-  command: ["exit-with"]
-  params: { code: { type: integer, default: "0" } }
-  resources: { requests: { cpu: 100m } }
-`;
+import { EXIT_SERVICE, EXIT_SERVICE_IMAGE } from "../fixtures/exit-service.js";
 
 const pipeline = (name: string, bucket: string, steps: string) => `apiVersion: framegate.io/v1alpha1
 kind: Pipeline
@@ -81,9 +71,7 @@ describe("Workflow steps run for real by the pod runner", () => {
     stack = await startStack({
       runner: {
         maxProcesses: 2,
-        images: {
-          "framegate.test/exit-with": { entrypoint: ["exit-with"], command: process.execPath, args: ["-e", "process.exit(Number(process.env.FRAMEGATE_PARAM_CODE))"], cwd: REPO_ROOT },
-        },
+        images: EXIT_SERVICE_IMAGE,
       },
     });
     t = await PipelineUnderTest.start(stack, { id: "real-steps", rules: RULES, extra: { FRAMEGATE_SERVICES_DIR: servicesDir } });
