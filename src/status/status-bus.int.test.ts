@@ -40,6 +40,9 @@ describe("StatusBus", () => {
   it("gives every replica each report once: its own at once, the others' over NATS", async () => {
     const a = await replica();
     const b = await replica();
+    // both subscriptions registered on the server before anything is published (a PING answered after each SUB)
+    await conns[0]!.flush();
+    await conns[1]!.flush();
     a.bus.publish({ id: "a1" });
     expect(a.seen).toEqual(["a1"]); // before NATS carried anything
     b.bus.publish({ id: "b1" });
