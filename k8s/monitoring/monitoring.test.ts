@@ -75,7 +75,7 @@ describe("alert rules", () => {
     expect(pr.spec).toEqual(rulesFile);
   });
 
-  it("covers backlog, silent cameras, Workflow failures, dead letters, rule reloads, stream limits, gateway and consumer down, Argo's controller", () => {
+  it("covers backlog, silent cameras, Workflow failures, dead letters, rule reloads, stream limits, results dropped at their byte limit, gateway and consumer down, Argo's controller", () => {
     expect(rules.map((r) => r.alert).sort()).toEqual(
       [
         "ArgoControllerNotKeepingUp",
@@ -84,6 +84,7 @@ describe("alert rules", () => {
         "FramegateConsumerDown",
         "FramegateDeadLetters",
         "FramegateGatewayDown",
+        "FramegateResultsOverByteLimit",
         "FramegateRuleReloadRefused",
         "FramegateStreamNearLimit",
         "FramegateWorkflowFailureRatio",
