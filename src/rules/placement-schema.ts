@@ -16,10 +16,37 @@ export const quantity = z
   ])
   .transform(String);
 
-export const resourcesSchema = z.strictObject({
-  requests: z.record(z.string(), quantity).optional(),
-  limits: z.record(z.string(), quantity).optional(),
-});
+/**
+ * Extended resources (`nvidia.com/gpu`: a domain outside kubernetes.io) and huge pages cannot be overcommitted:
+ * the API server refuses a pod whose request has no equal limit, so the pipeline is refused here instead of
+ * every Workflow failing at its pod.
+ */
+export function isNonOvercommittable(name: string): boolean {
+  if (name.startsWith("hugepages-")) return true;
+  const slash = name.indexOf("/");
+  if (slash < 0) return false;
+  const domain = name.slice(0, slash);
+  return domain !== "kubernetes.io" && !domain.endsWith(".kubernetes.io");
+}
+
+export const resourcesSchema = z
+  .strictObject({
+    requests: z.record(z.string(), quantity).optional(),
+    limits: z.record(z.string(), quantity).optional(),
+  })
+  .superRefine((r, ctx) => {
+    for (const [name, request] of Object.entries(r.requests ?? {})) {
+      if (!isNonOvercommittable(name)) continue;
+      const limit = r.limits?.[name];
+      if (limit === undefined)
+        ctx.addIssue({ code: "custom", path: ["requests", name], message: `has no limit; Kubernetes refuses a pod that requests ${name} without an equal limit — add limits.${name}: ${request} (or set only the limit: the request follows it)` });
+      else if (limit !== request)
+        ctx.addIssue({ code: "custom", path: ["limits", name], message: `${limit} differs from the request (${request}); Kubernetes requires a request and limit of ${name} to be equal — make both ${limit}, or drop the request` });
+    }
+    for (const [name, v] of Object.entries(r.limits ?? {}))
+      if (isNonOvercommittable(name) && !name.startsWith("hugepages-") && !/^\d+$/.test(v))
+        ctx.addIssue({ code: "custom", path: ["limits", name], message: `${v} is not a whole number; Kubernetes counts ${name} in whole units — write e.g. 1` });
+  });
 
 export const nodeSelectorSchema = z.record(z.string(), z.string());
 
