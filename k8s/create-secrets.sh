@@ -16,8 +16,9 @@
 #   framegate/framegate-hooks  hooks                            FRAMEGATE_HOOK_SECRETS file: one HMAC secret
 #                                                               for the example hook motion-alerts
 #   framegate/framegate-nats   gatewayPassword, setupPassword,  the NATS users' passwords (the gateway,
-#                              minioPassword, migratePassword,  framegate setup/replay, MinIO's NATS target,
-#                              routePassword                    framegate setup --migrate; the cluster routes
+#                              minioPassword,                   framegate setup/replay, MinIO's NATS target,
+#                              minio-fastPassword,              MinIO's fast-path target,
+#                              migratePassword, routePassword   framegate setup --migrate; the cluster routes
 #                                                               of overlay ha, k8s/base/nats/routes-authorization.conf)
 #   framegate/framegate-nats-server  <user>PasswordHash         their bcrypt hashes, quoted, for nats-server
 #                                                               (k8s/base/nats/authorization.conf)
@@ -115,7 +116,7 @@ if exists framegate framegate-nats && exists framegate framegate-nats-server; th
 else
   command -v node >/dev/null || { echo "create-secrets.sh: Node.js is needed to hash the NATS passwords (bcryptjs): install it and run \`npm ci\` in $root" >&2; exit 1; }
   args=() hashes=()
-  for user in gateway setup minio migrate route; do
+  for user in gateway setup minio minio-fast migrate route; do
     pw="$(rand 24)"
     hash="$(printf %s "$pw" | bcrypt_quoted)"
     args+=(--from-literal="${user}Password=$pw")
@@ -126,14 +127,16 @@ else
   "$kubectl" -n framegate create secret generic framegate-nats-server "${hashes[@]}"
   "$kubectl" -n framegate create secret generic framegate-nats "${args[@]}"
 fi
-# the cluster routes of the ha overlay (user `route`, k8s/base/nats/routes-authorization.conf): added to Secrets
-# made before it, keeping the client passwords
-if [ -z "$("$kubectl" -n framegate get secret framegate-nats -o jsonpath='{.data.routePassword}')" ]; then
-  pw="$(rand 24)"
-  hash="$(printf %s "$pw" | bcrypt_quoted)"
-  b64() { printf %s "$1" | base64 | tr -d '\n'; }
-  "$kubectl" -n framegate patch secret framegate-nats-server -p "{\"data\":{\"routePasswordHash\":\"$(b64 "$hash")\"}}" >/dev/null
-  "$kubectl" -n framegate patch secret framegate-nats -p "{\"data\":{\"routePassword\":\"$(b64 "$pw")\"}}" >/dev/null
-  echo "framegate/framegate-nats: route password added (NATS cluster routes, overlay ha)"
-fi
+# users added after the first release, to Secrets made before them (keeping the other passwords): the cluster
+# routes of the ha overlay (`route`, k8s/base/nats/routes-authorization.conf) and MinIO's fast-path target (`minio-fast`)
+b64() { printf %s "$1" | base64 | tr -d '\n'; }
+for user in route minio-fast; do
+  if [ -z "$("$kubectl" -n framegate get secret framegate-nats -o jsonpath="{.data.${user}Password}")" ]; then
+    pw="$(rand 24)"
+    hash="$(printf %s "$pw" | bcrypt_quoted)"
+    "$kubectl" -n framegate patch secret framegate-nats-server -p "{\"data\":{\"${user}PasswordHash\":\"$(b64 "$hash")\"}}" >/dev/null
+    "$kubectl" -n framegate patch secret framegate-nats -p "{\"data\":{\"${user}Password\":\"$(b64 "$pw")\"}}" >/dev/null
+    echo "framegate/framegate-nats: ${user} password added"
+  fi
+done
 echo "secrets ready"

@@ -11,7 +11,7 @@ export interface IntakeSettings {
 /** @example intakeSettings(loadConfig({})).limits.streamMaxBytes // 1073741824 */
 export function intakeSettings(cfg: Config): IntakeSettings {
   return {
-    names: { stream: cfg.FRAMEGATE_STREAM, dlqStream: cfg.FRAMEGATE_DLQ_STREAM, consumer: cfg.FRAMEGATE_CONSUMER, minioSubject: cfg.FRAMEGATE_MINIO_SUBJECT },
+    names: { stream: cfg.FRAMEGATE_STREAM, dlqStream: cfg.FRAMEGATE_DLQ_STREAM, consumer: cfg.FRAMEGATE_CONSUMER, minioSubject: cfg.FRAMEGATE_MINIO_SUBJECT, minioFastSubject: cfg.FRAMEGATE_MINIO_FAST_SUBJECT },
     limits: {
       streamMaxBytes: cfg.FRAMEGATE_STREAM_MAX_BYTES,
       historyMaxBytes: cfg.FRAMEGATE_HISTORY_MAX_BYTES,

@@ -1,18 +1,16 @@
 /**
  * @module cli/intake-wiring — `serve`'s side of the intake: the streams and consumer checked against its
  * settings at start-up, the gauges of their usage and backlog, and the other ways events enter the intake
- * (the reconciliation sweep, the fast path of MinIO's live event streams, on-demand runs over the API).
+ * (the reconciliation sweep, on-demand runs over the API).
  */
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import type { Config } from "../config/env.js";
 import { runObject, type RunObjectDeps, type RunRequest, type RunResult } from "../flow/run-object.js";
 import type { KvStateStore } from "../flow/state-store.js";
-import { FastPath } from "../fastpath/fast-path.js";
 import { FramegateError } from "../lib/errors.js";
 import type { Metrics } from "../lib/metrics.js";
 import type { RuleStore } from "../rules/rule-store.js";
-import { listenBucket } from "../storage/bucket-listen.js";
 import { Sweeper } from "../sweep/sweeper.js";
 import { ConsumerBacklogMonitor } from "../triggers/consumer-backlog.js";
 import { formatDiff } from "../triggers/intake-diff.js";
@@ -59,28 +57,6 @@ export function onDemandRuns(cfg: Config, publisher: EventPublisher, current: Ru
   const lister = minioLister(cfg);
   if (!lister) return undefined;
   return (req) => runObject({ stat: (b, k) => lister.stat(b, k), publisher, minioSubject: cfg.FRAMEGATE_MINIO_SUBJECT, rules: current, origin: "api" }, req);
-}
-
-/** The fast path runs when it is on and MinIO's endpoint and an identity to listen with are configured. */
-export function fastPathOn(cfg: Config): boolean {
-  return cfg.FRAMEGATE_FAST_PATH && Boolean(cfg.FRAMEGATE_MINIO_ENDPOINT && cfg.FRAMEGATE_MINIO_ACCESS_KEY && cfg.FRAMEGATE_MINIO_SECRET_KEY);
-}
-
-/** MinIO's live event streams published into the intake ahead of the durable copies (fastpath/fast-path.ts). */
-export function startFastPath(cfg: Config, d: { publisher: EventPublisher; metrics: Metrics; log: Logger; rules: () => ReturnType<RuleStore["current"]> }): FastPath | undefined {
-  if (!cfg.FRAMEGATE_FAST_PATH) return undefined;
-  if (!fastPathOn(cfg)) {
-    d.log.warn("fast path off: FRAMEGATE_MINIO_ENDPOINT, FRAMEGATE_MINIO_ACCESS_KEY and FRAMEGATE_MINIO_SECRET_KEY are needed to listen to the trigger buckets — events take MinIO's durable path (0-3 s); set them, or FRAMEGATE_FAST_PATH=false to silence this");
-    return undefined;
-  }
-  const id = { endpoint: cfg.FRAMEGATE_MINIO_ENDPOINT!, accessKey: cfg.FRAMEGATE_MINIO_ACCESS_KEY!, secretKey: cfg.FRAMEGATE_MINIO_SECRET_KEY! };
-  const fp = new FastPath(
-    { listen: (f, onLine, signal, o) => listenBucket(id, f, onLine, signal, o), publisher: d.publisher, minioSubject: cfg.FRAMEGATE_MINIO_SUBJECT, rules: d.rules, metrics: d.metrics, log: d.log },
-    { maxPending: cfg.FRAMEGATE_FAST_PATH_MAX_PENDING },
-  );
-  fp.start();
-  d.log.info({ buckets: fp.buckets() }, "fast path on: live event streams of the trigger buckets, MinIO's durable copies checked against done marks");
-  return fp;
 }
 
 /** The reconciliation sweep, when it is on and MinIO's endpoint and a listing identity are configured. */

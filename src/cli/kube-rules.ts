@@ -75,6 +75,7 @@ export async function openKubeRules(
     notifications = new NotificationSync({
       client: minioNotificationClient(minio),
       arn: cfg.FRAMEGATE_MINIO_NOTIFY_ARN,
+      fast: { arn: cfg.FRAMEGATE_MINIO_FAST_ARN, on: cfg.FRAMEGATE_FAST_PATH },
       wanted: () => notificationFilters(rules.current().ruleSet.pipelines),
       isLeader: () => lease.leader,
       onResult: (conditions) => source!.reportPipelineConditions(NOTIFICATIONS_CONDITION, conditions),

@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { ConfigError } from "../lib/errors.js";
 import { DURATION_RE, durationMs } from "../lib/duration.js";
-import { DEFAULT_MINIO_SUBJECT } from "../triggers/wire.js";
+import { DEFAULT_MINIO_FAST_SUBJECT, DEFAULT_MINIO_SUBJECT } from "../triggers/wire.js";
 import { BYTES_RE, parseBytes } from "../lib/bytes.js";
 
 const int = (def: number, min = 1, max = Number.MAX_SAFE_INTEGER) =>
@@ -100,6 +100,8 @@ export const envSchema = z.object({
   /** how often the gauges read from JetStream (stream usage, consumer backlog) and camera silence are refreshed */
   FRAMEGATE_METRICS_REFRESH: dur("15s"),
   FRAMEGATE_MINIO_SUBJECT: z.string().min(1).default(DEFAULT_MINIO_SUBJECT),
+  /** the subject of MinIO's store-less fast target (core NATS publishes the intake stream stores) */
+  FRAMEGATE_MINIO_FAST_SUBJECT: z.string().min(1).default(DEFAULT_MINIO_FAST_SUBJECT),
   FRAMEGATE_RULES_DIR: z.string().default("pipelines"),
   FRAMEGATE_SERVICES_DIR: z.string().default("services"),
   /** where `serve` reads pipelines and the catalog: the two folders, or the Pipeline/ProcessingService resources of FRAMEGATE_NAMESPACE */
@@ -145,6 +147,8 @@ export const envSchema = z.object({
   FRAMEGATE_MINIO_ACCESS_KEY: z.string().optional(),
   FRAMEGATE_MINIO_SECRET_KEY: z.string().optional(),
   FRAMEGATE_MINIO_NOTIFY_ARN: z.string().default("arn:minio:sqs::PRIMARY:nats"),
+  /** MinIO's second NATS target, without queue_dir, on FRAMEGATE_MINIO_FAST_SUBJECT: the fast path's */
+  FRAMEGATE_MINIO_FAST_ARN: z.string().default("arn:minio:sqs::FAST:nats"),
   /** identities `framegate setup` creates with the root key above (each pair optional: without it only the policy is written) */
   FRAMEGATE_MINIO_STEPS_ACCESS_KEY: minioAccessKey,
   FRAMEGATE_MINIO_STEPS_SECRET_KEY: minioSecretKey,
@@ -169,13 +173,12 @@ export const envSchema = z.object({
   FRAMEGATE_SWEEP_MAX_PAGES: int(200, 1, 1_000_000),
   FRAMEGATE_SWEEP_PAGES_PER_SECOND: int(5, 1, 1000),
   /**
-   * the fast path: each trigger bucket's live event stream (s3:ListenBucketNotification for the
-   * FRAMEGATE_MINIO_* identity) published into the intake ahead of MinIO's durable copy (0-3 s later).
-   * Off by default: it misses its p99 target on the pinned MinIO (README "Benchmarks")
+   * the fast path: every trigger bucket also notifies MinIO's store-less NATS target FRAMEGATE_MINIO_FAST_ARN,
+   * which publishes at once on FRAMEGATE_MINIO_FAST_SUBJECT, ahead of the durable target's copy (0-3 s later);
+   * `framegate setup` and the gateway's notification sync add (or, off, remove) that entry, and the gateway
+   * checks the durable copies against done marks. The same on setup and every replica.
    */
   FRAMEGATE_FAST_PATH: bool(false),
-  /** live records being published at most; past it a record is left to the durable copy (counted as dropped) */
-  FRAMEGATE_FAST_PATH_MAX_PENDING: int(1000, 1, 1_000_000),
 });
 
 export type Config = z.infer<typeof envSchema>;
@@ -218,7 +221,21 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       },
     ]);
   }
+  const subjects = minioSubjectIssues(cfg);
+  if (subjects.length) throw new ConfigError(subjects);
   return cfg;
+}
+
+/** MinIO's two targets must differ: one ARN (or subject) for both would make every copy look like the other. */
+function minioSubjectIssues(cfg: Config): { name: string; message: string }[] {
+  const out: { name: string; message: string }[] = [];
+  if (cfg.FRAMEGATE_MINIO_FAST_SUBJECT === cfg.FRAMEGATE_MINIO_SUBJECT) {
+    out.push({ name: "FRAMEGATE_MINIO_FAST_SUBJECT", message: `is FRAMEGATE_MINIO_SUBJECT (${cfg.FRAMEGATE_MINIO_SUBJECT}): the fast target needs a subject of its own, e.g. ${DEFAULT_MINIO_FAST_SUBJECT}` });
+  }
+  if (cfg.FRAMEGATE_MINIO_FAST_ARN === cfg.FRAMEGATE_MINIO_NOTIFY_ARN) {
+    out.push({ name: "FRAMEGATE_MINIO_FAST_ARN", message: `is FRAMEGATE_MINIO_NOTIFY_ARN (${cfg.FRAMEGATE_MINIO_NOTIFY_ARN}): the fast path needs MinIO's second, store-less NATS target (MINIO_NOTIFY_NATS_*_FAST), e.g. arn:minio:sqs::FAST:nats` });
+  }
+  return out;
 }
 
 function natsAuthIssues(cfg: Config): { name: string; message: string }[] {

@@ -4,9 +4,9 @@ import { pino } from "pino";
 import { loadRulesFromText } from "../rules/loader.js";
 import { compileMatcher } from "../rules/matcher.js";
 import { createMetrics } from "../lib/metrics.js";
-import { liveMessage } from "../triggers/live-notification.js";
 import { sampleNotification } from "../triggers/sample-notification.js";
-import { decodeMessage, HEADERS } from "../triggers/wire.js";
+import { decodeMessage } from "../triggers/wire.js";
+import { copyPath } from "./intake-copies.js";
 import { MemorySubmitter } from "../../test/fakes/memory-submitter.js";
 import { Processor } from "./processor.js";
 import { MemoryStateStore } from "./state-store.js";
@@ -37,57 +37,74 @@ spec:
 }
 
 let seq = 0;
-/** The two copies of one upload: the fast path's and MinIO's own target's. */
+const SUBJECTS = ["minio.events", "minio.fast"];
+/** The two copies of one upload: MinIO's fast target's (minio.fast) and its durable target's (minio.events), the same bytes. */
 function copies(key: string) {
-  const n = sampleNotification({ bucket: "raw", key, etag: `e-${key}` });
-  const rec = n.Records[0]!;
-  const live = liveMessage({ ...rec, s3: { ...rec.s3, object: { ...rec.s3.object, key } } });
-  const msg = (data: Uint8Array, headers: Record<string, string>) => {
+  const data = new TextEncoder().encode(JSON.stringify(sampleNotification({ bucket: "raw", key, etag: `e-${key}` })));
+  const msg = (subject: string, headers: Record<string, string> = {}) => {
     seq += 1;
-    const m = { subject: "minio.events", data, seq, deliveryCount: 1, timestampMs: Date.now(), header: (h: string) => headers[h], working: () => undefined, release: () => undefined };
-    return decodeMessage(m, "minio.events");
+    const m = { subject, data, seq, deliveryCount: 1, timestampMs: Date.now(), header: (h: string) => headers[h], working: () => undefined, release: () => undefined };
+    return decodeMessage(m, SUBJECTS);
   };
-  return { live: () => msg(live.data, live.headers), durable: () => msg(new TextEncoder().encode(JSON.stringify(n)), {}) };
+  return { fast: () => msg("minio.fast"), durable: () => msg("minio.events"), swept: () => msg("minio.events", { "Framegate-Sweep": "gateway" }) };
 }
 
 function setup(select: string, fastPath = true) {
   const submitter = new MemorySubmitter();
   const metrics = createMetrics({ defaultMetrics: false });
   const r = rules(select);
-  const p = new Processor({ rules: () => r, submitter, deadLetter: { send: async () => undefined }, metrics, log: pino({ level: "silent" }), maxDeliver: 5, state: new MemoryStateStore(), fastPath });
+  const p = new Processor({
+    rules: () => r,
+    submitter,
+    deadLetter: { send: async () => undefined },
+    metrics,
+    log: pino({ level: "silent" }),
+    maxDeliver: 5,
+    state: new MemoryStateStore(),
+    ...(fastPath && { fastSubject: "minio.fast" }),
+  });
   const count = async (path: string, outcome: string) => (await metrics.intakeCopies.get()).values.find((v) => v.labels.path === path && v.labels.outcome === outcome)?.value ?? 0;
   return { p, submitter, count };
 }
 
+describe("copyPath", () => {
+  it("tells the copies apart by subject, and counts what MinIO did not send as neither", () => {
+    const c = copies("gate-00/a.jpg");
+    expect(copyPath(c.fast(), "minio.fast")).toBe("fast");
+    expect(copyPath(c.durable(), "minio.fast")).toBe("durable");
+    expect(copyPath(c.swept(), "minio.fast")).toBeUndefined();
+  });
+});
+
 describe("two copies of one MinIO event (fast path on)", () => {
-  it("the live copy creates the Workflow; the durable copy is absorbed by the done mark even after the Workflow is gone", async () => {
+  it("the fast copy creates the Workflow; the durable copy is absorbed by the done mark even after the Workflow is gone", async () => {
     const { p, submitter, count } = setup("{}");
     const c = copies("gate-01/a+b.jpg");
-    expect(c.live().header(HEADERS.fastPath)).toBe("live");
-    expect(await p.handle(c.live())).toEqual({ kind: "ack" });
+    expect(c.fast().decoded).toEqual(c.durable().decoded);
+    expect(await p.handle(c.fast())).toEqual({ kind: "ack" });
     submitter.created.clear(); // finished and removed by its TTL before the durable copy came
     expect(await p.handle(c.durable())).toEqual({ kind: "ack" });
     expect(submitter.calls).toBe(1);
-    expect(await count("live", "first")).toBe(1);
+    expect(await count("fast", "first")).toBe(1);
     expect(await count("durable", "duplicate")).toBe(1);
     expect(await count("durable", "first")).toBe(0);
   });
 
-  it("a durable copy that comes first does the work, and the live copy after it finds the Workflow", async () => {
+  it("a durable copy that comes first does the work, and the fast copy after it finds the Workflow", async () => {
     const { p, submitter, count } = setup("{}");
     const c = copies("gate-02/a.jpg");
     await p.handle(c.durable());
-    await p.handle(c.live());
+    await p.handle(c.fast());
     expect(submitter.created.size).toBe(1);
     expect(await count("durable", "first")).toBe(1);
-    expect(await count("live", "duplicate")).toBe(1);
+    expect(await count("fast", "duplicate")).toBe(1);
   });
 
   it("batches: the frame goes into one batch whichever copy comes", async () => {
     const { p, submitter } = setup("{ batch: { size: 2, window: 100ms } }");
     const a = copies("gate-03/a.jpg");
     const b = copies("gate-03/b.jpg");
-    await Promise.all([p.handle(a.live()), p.handle(b.live())]);
+    await Promise.all([p.handle(a.fast()), p.handle(b.fast())]);
     await Promise.all([p.handle(a.durable()), p.handle(b.durable())]);
     expect(submitter.created.size).toBe(1);
     expect(JSON.stringify([...submitter.created.values()][0]!.spec.arguments)).toContain("gate-03/a.jpg");
@@ -96,7 +113,7 @@ describe("two copies of one MinIO event (fast path on)", () => {
   it("with the fast path off nothing checks the durable copy (so the check above is what absorbs it)", async () => {
     const { p, submitter, count } = setup("{}", false);
     const c = copies("gate-04/a.jpg");
-    await p.handle(c.live());
+    await p.handle(c.fast());
     submitter.created.clear();
     await p.handle(c.durable());
     expect(submitter.created.size).toBe(1);

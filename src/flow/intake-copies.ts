@@ -1,25 +1,25 @@
 /**
  * @module flow/intake-copies — with the fast path on, every MinIO event reaches the intake twice: from
- * MinIO's live event stream (`Framegate-Fast-Path: live`) and from MinIO's own NATS target (durable, 0-3 s
- * later). MinIO's target sets no `Nats-Msg-Id`, so JetStream cannot drop the second copy; the processor
- * does, by event id: the durable copy is checked against done marks like a replay. This file says which
- * path a message came by and what its copy turned out to be.
+ * MinIO's store-less NATS target on the fast subject (at once) and from its durable target on the MinIO
+ * subject (0-3 s later: its `queue_dir` store is replayed on a fixed 3 s timer). Neither target sets a
+ * `Nats-Msg-Id`, so JetStream cannot drop the second copy; the processor does, by event id: the durable
+ * copy is checked against done marks like a replay. This file says which path a message came by and what
+ * its copy turned out to be.
  */
 import type { PipelineOutcome } from "../status/event-report.js";
 import type { InboundMessage } from "../triggers/decision.js";
 import { HEADERS } from "../triggers/wire.js";
 
-/** How a MinIO event reached the intake: `live` (the fast path), `durable` (MinIO's target), or neither counted. */
-export type CopyPath = "live" | "durable";
+/** How a MinIO event reached the intake: `fast` (MinIO's store-less target), `durable` (its target with `queue_dir`). */
+export type CopyPath = "fast" | "durable";
 
 /**
- * The path of a message on the MinIO subject, or undefined for messages that are no copy of a live event
- * (swept, replayed, run on demand: they have checks of their own).
+ * The path of a message carrying MinIO notifications, or undefined for messages that are no copy MinIO
+ * sent (swept, replayed, run on demand: they have checks of their own).
  */
-export function copyPath(msg: Pick<InboundMessage, "header">): CopyPath | undefined {
-  if (msg.header(HEADERS.fastPath) !== undefined) return "live";
+export function copyPath(msg: Pick<InboundMessage, "header" | "subject">, fastSubject: string): CopyPath | undefined {
   if (msg.header(HEADERS.sweep) !== undefined || msg.header(HEADERS.replay) !== undefined || msg.header(HEADERS.runPipeline) !== undefined) return undefined;
-  return "durable";
+  return msg.subject === fastSubject ? "fast" : "durable";
 }
 
 /**

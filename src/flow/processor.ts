@@ -55,10 +55,11 @@ export interface ProcessorDeps {
   /** how far back a replayed event is checked against work already done (the state TTL) */
   replayWindowMs?: number;
   /**
-   * The fast path is on (FRAMEGATE_FAST_PATH): MinIO's events come twice, so the copy MinIO's own target
-   * delivers is checked against done marks like a replay, and each copy is counted by path (intake-copies.ts).
+   * Set when the fast path is on (FRAMEGATE_FAST_PATH): the subject of MinIO's store-less target. MinIO's
+   * events come twice, so the copy its durable target delivers is checked against done marks like a replay,
+   * and each copy is counted by path (intake-copies.ts).
    */
-  fastPath?: boolean;
+  fastSubject?: string;
 }
 
 export class Processor {
@@ -152,7 +153,7 @@ export class Processor {
     await runRecordTasks(work, msg);
     const decision = await this.decide(msg, outcomes, log);
     if (swept !== undefined) this.countSwept(outcomes, decision, log);
-    if (this.#d.fastPath && source === "minio") this.countCopy(msg, outcomes, decision);
+    if (this.#d.fastSubject !== undefined && source === "minio") this.countCopy(msg, this.#d.fastSubject, outcomes, decision);
     // reported after the decision, so a failure on the last delivery shows as dead-lettered
     for (const { report, outcomes: os } of reports) this.#d.onEvent?.(settleReport(report, os, decision));
     return decision;
@@ -166,8 +167,9 @@ export class Processor {
     // a swept object may well have been processed already: it is checked like a replay
     // so may an object run on demand without force (a forced run has a new event id, hence no marks)
     const onDemand = msg.header(HEADERS.runPipeline) !== undefined;
-    // with the fast path on, MinIO's own (durable) copy usually follows the live one by 0-3 s: checked like a replay
-    const durableCopy = this.#d.fastPath === true && m.event.source === "minio" && copyPath(msg) === "durable";
+    // with the fast path on, MinIO's durable copy usually follows the fast one by 0-3 s: checked like a replay
+    const fast = this.#d.fastSubject;
+    const durableCopy = fast !== undefined && m.event.source === "minio" && copyPath(msg, fast) === "durable";
     const replay = msg.header(HEADERS.replay) !== undefined || msg.header(HEADERS.sweep) !== undefined || (onDemand && msg.header(HEADERS.runForce) === undefined) || durableCopy;
     // a replay never redoes work that succeeded: every pipeline is checked against its done marks
     const { dedupeMs: windowMs, batchWindowMs } = m.pipeline.durations;
@@ -283,8 +285,8 @@ export class Processor {
    * Counted on its final delivery only.
    */
   /** What this copy of a MinIO event turned out to be, by the path it came by (fast path on). */
-  private countCopy(msg: InboundMessage, outcomes: PipelineOutcome[], d: Decision): void {
-    const path = copyPath(msg);
+  private countCopy(msg: InboundMessage, fastSubject: string, outcomes: PipelineOutcome[], d: Decision): void {
+    const path = copyPath(msg, fastSubject);
     const outcome = d.kind === "nak" ? undefined : copyOutcome(outcomes);
     if (path !== undefined && outcome !== undefined) this.#d.metrics.intakeCopies.inc({ path, outcome });
   }

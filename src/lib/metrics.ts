@@ -15,7 +15,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
   const m = defineMetrics(opts);
   for (const reason of DEAD_LETTER_REASONS) m.deadLettered.inc({ reason }, 0);
   for (const reason of SWEEP_ERROR_REASONS) m.sweepErrors.inc({ reason }, 0);
-  for (const path of ["live", "durable"]) for (const outcome of ["first", "duplicate"]) m.intakeCopies.inc({ path, outcome }, 0);
+  for (const path of ["fast", "durable"]) for (const outcome of ["first", "duplicate"]) m.intakeCopies.inc({ path, outcome }, 0);
   return m;
 }
 
@@ -84,18 +84,10 @@ function defineMetrics(opts: { defaultMetrics?: boolean }) {
     }),
     intakeCopies: new Counter({
       name: "framegate_intake_copies_total",
-      help: "With the fast path on: MinIO events by the path their copy came (live: MinIO's live event stream, durable: MinIO's NATS target) and what it was (first: it did the work, duplicate: the other copy had, absorbed); events matching no pipeline are not counted",
+      help: "With the fast path on: MinIO events by the path their copy came (fast: MinIO's store-less NATS target, durable: its NATS target with queue_dir) and what it was (first: it did the work, duplicate: the other copy had, absorbed); events matching no pipeline are not counted",
       labelNames: ["path", "outcome"],
       registers: r,
     }),
-    fastPathPublished: new Counter({
-      name: "framegate_fast_path_published_total",
-      help: "Records of MinIO's live event stream published into the intake, by outcome (stored; duplicate: another replica published it first; dropped: over FRAMEGATE_FAST_PATH_MAX_PENDING publishes waiting, the durable copy delivers it; error: JetStream refused, the durable copy delivers it; bad: not an object event)",
-      labelNames: ["outcome"],
-      registers: r,
-    }),
-    fastPathConnected: new Gauge({ name: "framegate_fast_path_connected", help: "1 while this replica's live event stream of a trigger bucket is open, by bucket", labelNames: ["bucket"], registers: r }),
-    fastPathReconnects: new Counter({ name: "framegate_fast_path_reconnects_total", help: "Live event streams that ended and are opened again, by bucket (MinIO restarting, a lost connection, no ping for 3 intervals)", labelNames: ["bucket"], registers: r }),
     sweepDuration: new Histogram({ name: "framegate_sweep_duration_seconds", help: "Time one sweep took (all targets)", buckets: [0.1, 0.5, 1, 5, 15, 60, 300, 900], registers: r }),
     sweepLastSuccess: new Gauge({ name: "framegate_sweep_last_success_timestamp_seconds", help: "When the last sweep without errors ended (Unix time)", registers: r }),
     sweepBehind: new Gauge({ name: "framegate_sweep_behind_seconds", help: "Age of the oldest time a target's sweep has not finished yet (grows when sweeps run out of pages), by bucket/prefix", labelNames: ["target"], registers: r }),

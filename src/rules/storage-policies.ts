@@ -72,8 +72,7 @@ export function storagePolicies(pipelines: readonly CompiledPipeline[], buckets:
   ]);
   const gateway = policyOf([
     allow(["s3:GetBucketLocation"], sorted([...triggerBuckets, ...outputBuckets]).map(bucketArn)),
-    // s3:ListenBucketNotification: the fast path's live event stream (per bucket; not s3:ListenNotification, every bucket)
-    allow(["s3:GetBucketNotification", "s3:PutBucketNotification", "s3:ListBucket", "s3:ListenBucketNotification"], triggerBuckets.map(bucketArn)),
+    allow(["s3:GetBucketNotification", "s3:PutBucketNotification", "s3:ListBucket"], triggerBuckets.map(bucketArn)),
     allow(["s3:ListBucket"], outputBuckets.map(bucketArn)),
     allow(["s3:GetObject"], gatewayReadBuckets.map((b) => objectsArn(b))),
   ]);

@@ -1,8 +1,9 @@
 /**
  * @module storage/bucket-notifications.int.test — bucket notifications on a real MinIO (and the NATS it
- * notifies): `framegate setup` and the gateway's NotificationSync replace only framegate's entry and keep
- * the others, write nothing when nothing differs, and say what to fix when they cannot; the gateway's
- * identity may change the notification of the buckets its rules name and nothing more.
+ * notifies): `framegate setup` and the gateway's NotificationSync replace only framegate's entries and keep
+ * the others, add the fast path's entry (MinIO's store-less target) when it is on and remove it when off,
+ * write nothing when nothing differs, and say what to fix when they cannot; the gateway's identity may
+ * change the notification of the buckets its rules name and nothing more.
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -23,6 +24,7 @@ import { MinioAdmin } from "./minio-admin.js";
 import { NotificationSync, type NotificationCondition } from "./notification-sync.js";
 
 const ARN = "arn:minio:sqs::PRIMARY:nats";
+const FAST_ARN = "arn:minio:sqs::FAST:nats";
 const AUDIT_ARN = "arn:minio:sqs::AUDIT:nats";
 const gatewayId = { accessKey: "framegate-gateway", secretKey: "gateway-secret-0123456789" };
 
@@ -49,6 +51,7 @@ beforeAll(async () => {
     natsHostPort: nats.hostPort,
     natsUser: audit,
     subject: streams.minioSubject,
+    fast: { user: nats.credentials("minio-fast") },
     env: {
       MINIO_NOTIFY_NATS_ENABLE_AUDIT: "on",
       MINIO_NOTIFY_NATS_ADDRESS_AUDIT: nats.hostPort,
@@ -89,12 +92,13 @@ async function setup(): Promise<string> {
   return io.stdout;
 }
 
-function sync(wanted: WantedNotification[], opts: { arn?: string; leader?: boolean } = {}) {
+function sync(wanted: WantedNotification[], opts: { arn?: string; leader?: boolean; fast?: { arn: string; on: boolean } } = {}) {
   const results: Map<string, NotificationCondition>[] = [];
   const metrics = createMetrics({ defaultMetrics: false });
   const s = new NotificationSync({
     client: minioNotificationClient(asGateway()),
     arn: opts.arn ?? ARN,
+    ...(opts.fast && { fast: opts.fast }),
     wanted: () => wanted,
     isLeader: () => opts.leader ?? true,
     onResult: (c) => results.push(c),
@@ -160,6 +164,30 @@ describe("bucket notifications follow the rules", () => {
     await follower.s.run();
     expect(follower.results).toEqual([]);
     expect((await root().read("raw")).find((e) => e.arn === ARN)!.prefix).toBe("");
+  });
+
+  it("the fast path's entry: added beside the durable one when on, removed when off; a MinIO without the fast target keeps the durable one", async () => {
+    const wanted = [{ bucket: "raw", prefix: "cams/", suffix: ".jpg", events: ["s3:ObjectCreated:Put"], pipelines: ["cams"] }];
+    const on = sync(wanted, { fast: { arn: FAST_ARN, on: true } });
+    await on.s.run();
+    expect(on.results.at(-1)!.get("cams")).toMatchObject({ status: "True", message: `bucket raw sends s3:ObjectCreated:Put under prefix "cams/" and suffix ".jpg" to ${ARN} and ${FAST_ARN}` });
+    const ours = (await root().read("raw")).filter((e) => e.arn !== AUDIT_ARN);
+    expect(ours).toEqual([
+      { kind: "queue", arn: ARN, id: "framegate", events: ["s3:ObjectCreated:Put"], prefix: "cams/", suffix: ".jpg" },
+      { kind: "queue", arn: FAST_ARN, id: "framegate-fast", events: ["s3:ObjectCreated:Put"], prefix: "cams/", suffix: ".jpg" },
+    ]);
+    await on.s.stop();
+    // framegate setup with the fast path off takes the fast entry out and leaves the rest
+    expect(await setup()).toMatch(/^minio: bucket raw -> arn:minio:sqs::PRIMARY:nats events=/m);
+    expect((await root().read("raw")).map((e) => e.arn).sort()).toEqual([AUDIT_ARN, ARN]);
+    // on with a target MinIO does not have: the durable entry is written alone, and the condition says why
+    const missing = sync(wanted, { fast: { arn: "arn:minio:sqs::NOPE:nats", on: true } });
+    await root().write("raw", [auditEntry]);
+    await missing.s.run();
+    expect(missing.results.at(-1)!.get("cams")).toMatchObject({ status: "False", reason: "FastTargetUnknown" });
+    expect(missing.results.at(-1)!.get("cams")!.message).toMatch(/no notification target arn:minio:sqs::NOPE:nats .*durable path .*FRAMEGATE_FAST_PATH=false/);
+    expect((await root().read("raw")).map((e) => e.arn).sort()).toEqual([AUDIT_ARN, ARN]);
+    await missing.s.stop();
   });
 
   it("the gateway's identity cannot do more: no objects outside its policy, no writes, no buckets, no users or policies", async () => {

@@ -2,6 +2,10 @@ import { describe, expect, it } from "vitest";
 import { classify, mergeNotification, type NotificationEntry } from "./bucket-notifications.js";
 
 const ARN = "arn:minio:sqs::PRIMARY:nats";
+const FAST = "arn:minio:sqs::FAST:nats";
+const durableOnly = { arn: ARN };
+const withFast = { arn: ARN, fast: { arn: FAST, on: true } };
+const fastOff = { arn: ARN, fast: { arn: FAST, on: false } };
 const want = { bucket: "raw", prefix: "cams/", suffix: ".jpg", events: ["s3:ObjectCreated:Put", "s3:ObjectCreated:Copy"], pipelines: ["p"] };
 const audit: NotificationEntry = { kind: "queue", arn: "arn:minio:sqs::AUDIT:nats", id: "audit-1", events: ["s3:ObjectRemoved:*"], prefix: "audit/", suffix: "" };
 const lambda: NotificationEntry = { kind: "cloudFunction", arn: "arn:minio:lambda::X:webhook", events: ["s3:ObjectCreated:*"], prefix: "x/", suffix: "" };
@@ -10,17 +14,30 @@ describe("mergeNotification", () => {
   it("replaces framegate's entries (its target) with the one wanted and keeps every other entry as it is", () => {
     const old1: NotificationEntry = { kind: "queue", arn: ARN, id: "1", events: ["s3:ObjectCreated:*"], prefix: "old/", suffix: "" };
     const old2: NotificationEntry = { ...old1, id: "2", prefix: "older/" };
-    const r = mergeNotification([audit, old1, lambda, old2], want, ARN);
+    const r = mergeNotification([audit, old1, lambda, old2], want, durableOnly);
     expect(r.changed).toBe(true);
     expect(r.entries).toEqual([audit, lambda, { kind: "queue", arn: ARN, id: "framegate", events: ["s3:ObjectCreated:Copy", "s3:ObjectCreated:Put"], prefix: "cams/", suffix: ".jpg" }]);
   });
 
   it("reports no change when framegate's one entry already says the same, whatever the order of its events or its Id", () => {
     const same: NotificationEntry = { kind: "queue", arn: ARN, id: "made-by-an-older-setup", events: ["s3:ObjectCreated:Put", "s3:ObjectCreated:Copy"], prefix: "cams/", suffix: ".jpg" };
-    expect(mergeNotification([audit, same], want, ARN).changed).toBe(false);
-    expect(mergeNotification([audit, { ...same, suffix: "" }], want, ARN).changed).toBe(true);
-    expect(mergeNotification([audit, same, same], want, ARN).changed).toBe(true);
-    expect(mergeNotification([audit], want, ARN).changed).toBe(true);
+    expect(mergeNotification([audit, same], want, durableOnly).changed).toBe(false);
+    expect(mergeNotification([audit, { ...same, suffix: "" }], want, durableOnly).changed).toBe(true);
+    expect(mergeNotification([audit, same, same], want, durableOnly).changed).toBe(true);
+    expect(mergeNotification([audit], want, durableOnly).changed).toBe(true);
+  });
+
+  it("with the fast path on adds the fast target's entry beside the durable one, same events and filter; off removes it", () => {
+    const durable: NotificationEntry = { kind: "queue", arn: ARN, id: "framegate", events: ["s3:ObjectCreated:Copy", "s3:ObjectCreated:Put"], prefix: "cams/", suffix: ".jpg" };
+    const fast: NotificationEntry = { ...durable, arn: FAST, id: "framegate-fast" };
+    const on = mergeNotification([audit, durable], want, withFast);
+    expect(on).toEqual({ entries: [audit, durable, fast], changed: true });
+    expect(mergeNotification([audit, durable, fast], want, withFast).changed).toBe(false);
+    expect(mergeNotification([audit, durable, { ...fast, prefix: "" }], want, withFast).changed).toBe(true);
+    expect(mergeNotification([audit, durable, fast, fast], want, withFast).changed).toBe(true);
+    // off: the fast entry goes, the durable one stays
+    expect(mergeNotification([audit, durable, fast], want, fastOff)).toEqual({ entries: [audit, durable], changed: true });
+    expect(mergeNotification([audit, durable], want, fastOff).changed).toBe(false);
   });
 });
 

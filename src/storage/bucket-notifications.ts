@@ -2,9 +2,9 @@
  * @module storage/bucket-notifications — brings a MinIO bucket's notification configuration in step with
  * what the rules need (rules/notification-filters.ts), for `framegate setup` and for the gateway in
  * kubernetes mode. It reads the bucket's configuration, replaces only the entries framegate owns (those
- * that send to its target ARN) with the one it wants, keeps every other entry as it is, and writes only
- * when something differs, so running it again changes nothing. A failure is classified once, here, with
- * what to fix.
+ * that send to its targets: the durable one, and the fast path's store-less one) with the ones it wants,
+ * keeps every other entry as it is, and writes only when something differs, so running it again changes
+ * nothing. A failure is classified once, here, with what to fix.
  */
 import { CloudFunctionConfig, NotificationConfig, QueueConfig, TopicConfig, type Client } from "minio";
 import { FramegateError } from "../lib/errors.js";
@@ -31,9 +31,22 @@ export interface NotificationEntry {
 
 /** The Id framegate gives its entry, so people reading `mc event ls` see whose it is. */
 export const FRAMEGATE_ENTRY_ID = "framegate";
+/** The Id of the fast path's entry (same events and filter, MinIO's store-less target). */
+export const FRAMEGATE_FAST_ENTRY_ID = "framegate-fast";
 
-/** Why a bucket's notification could not be brought in step; also the condition's reason. */
-export type NotificationFailure = "BucketMissing" | "AccessDenied" | "TargetUnknown" | "Conflict" | "MinioUnavailable" | "MinioError";
+/** MinIO's targets framegate owns entries for. */
+export interface NotificationTargets {
+  /** the durable target (queue_dir; FRAMEGATE_MINIO_NOTIFY_ARN): its entry is always written */
+  arn: string;
+  /** the store-less fast target (FRAMEGATE_MINIO_FAST_ARN): its entry is written when `on`, removed when not */
+  fast?: { arn: string; on: boolean };
+}
+
+/**
+ * Why a bucket's notification could not be brought in step; also the condition's reason. `FastTargetUnknown`:
+ * MinIO has no fast target, so the bucket notifies the durable target alone (written; events take 0-3 s).
+ */
+export type NotificationFailure = "BucketMissing" | "AccessDenied" | "TargetUnknown" | "FastTargetUnknown" | "Conflict" | "MinioUnavailable" | "MinioError";
 
 export class BucketNotificationError extends FramegateError {
   override name = "BucketNotificationError";
@@ -58,25 +71,39 @@ export interface NotificationClient {
 }
 
 /**
- * The configuration `current` should become: framegate's entries (target `arn`) replaced by `want`,
- * everything else kept. `changed` is false when framegate's part already says exactly that.
+ * The configuration `current` should become: framegate's entries (those sending to its targets) replaced by
+ * the ones `want` needs — the durable target's, and the fast target's when it is on — everything else kept.
+ * `changed` is false when framegate's part already says exactly that.
  */
-export function mergeNotification(current: readonly NotificationEntry[], want: WantedNotification, arn: string): { entries: NotificationEntry[]; changed: boolean } {
-  const ours = current.filter((e) => e.arn === arn);
-  const others = current.filter((e) => e.arn !== arn);
-  const entry: NotificationEntry = { kind: "queue", arn, id: FRAMEGATE_ENTRY_ID, events: [...want.events].sort(), prefix: want.prefix, suffix: want.suffix };
-  const same = (e: NotificationEntry) => e.kind === "queue" && e.prefix === entry.prefix && e.suffix === entry.suffix && [...e.events].sort().join() === entry.events.join();
-  const changed = !(ours.length === 1 && same(ours[0]!));
-  return { entries: [...others, entry], changed };
+export function mergeNotification(current: readonly NotificationEntry[], want: WantedNotification, targets: NotificationTargets): { entries: NotificationEntry[]; changed: boolean } {
+  const fastArn = targets.fast?.arn;
+  const owned = (e: NotificationEntry) => e.arn === targets.arn || (fastArn !== undefined && e.arn === fastArn);
+  const ours = current.filter(owned);
+  const others = current.filter((e) => !owned(e));
+  const events = [...want.events].sort();
+  const entry = (arn: string, id: string): NotificationEntry => ({ kind: "queue", arn, id, events, prefix: want.prefix, suffix: want.suffix });
+  const wanted = [entry(targets.arn, FRAMEGATE_ENTRY_ID), ...(targets.fast?.on ? [entry(targets.fast.arn, FRAMEGATE_FAST_ENTRY_ID)] : [])];
+  const same = (e: NotificationEntry, w: NotificationEntry) =>
+    e.kind === "queue" && e.arn === w.arn && e.prefix === w.prefix && e.suffix === w.suffix && [...e.events].sort().join() === w.events.join();
+  const changed = !(ours.length === wanted.length && wanted.every((w) => ours.filter((e) => same(e, w)).length === 1));
+  return { entries: [...others, ...wanted], changed };
 }
 
 /**
- * Reads `want.bucket`'s configuration, merges framegate's entry in and writes it when it differs.
+ * Reads `want.bucket`'s configuration, merges framegate's entries in and writes it when it differs.
  * `createBucket`: make a missing bucket (setup); otherwise a missing bucket is a BucketMissing failure.
+ * When MinIO refuses the fast target's ARN, the durable entry is written alone (events still arrive, 0-3 s
+ * later) and a FastTargetUnknown failure says so.
  * @throws BucketNotificationError with the reason and what to fix
  */
-export async function syncBucketNotification(client: NotificationClient, want: WantedNotification, arn: string, opts: { createBucket?: () => Promise<void> } = {}): Promise<NotificationOutcome> {
+export async function syncBucketNotification(
+  client: NotificationClient,
+  want: WantedNotification,
+  targets: NotificationTargets,
+  opts: { createBucket?: () => Promise<void> } = {},
+): Promise<NotificationOutcome> {
   const { bucket } = want;
+  const { arn, fast } = targets;
   try {
     if (!(await client.bucketExists(bucket))) {
       if (!opts.createBucket) {
@@ -84,9 +111,23 @@ export async function syncBucketNotification(client: NotificationClient, want: W
       }
       await opts.createBucket();
     }
-    const { entries, changed } = mergeNotification(await client.read(bucket), want, arn);
+    const current = await client.read(bucket);
+    const { entries, changed } = mergeNotification(current, want, targets);
     if (!changed) return "unchanged";
-    await client.write(bucket, entries);
+    try {
+      await client.write(bucket, entries);
+    } catch (e) {
+      const err = classify(e, bucket, arn);
+      if (err.reason !== "TargetUnknown" || !fast?.on) throw err;
+      // MinIO does not say which ARN it does not know: without the fast entry, a success means it was that one
+      await client.write(bucket, mergeNotification(current, want, { arn, fast: { ...fast, on: false } }).entries);
+      throw new BucketNotificationError(
+        bucket,
+        "FastTargetUnknown",
+        `MinIO has no notification target ${fast.arn} (the fast path's store-less NATS target), so bucket "${bucket}" notifies ${arn} only and its events take the durable path (0-3 s): configure MinIO's second NATS target (MINIO_NOTIFY_NATS_*_FAST without a queue dir, docs/deploy.md), set FRAMEGATE_MINIO_FAST_ARN to the one it has, or set FRAMEGATE_FAST_PATH=false`,
+        { cause: e },
+      );
+    }
     return "updated";
   } catch (e) {
     throw classify(e, bucket, arn);

@@ -25,6 +25,8 @@ export interface NotificationSyncOptions {
   client: NotificationClient;
   /** framegate's NATS target in MinIO (FRAMEGATE_MINIO_NOTIFY_ARN) */
   arn: string;
+  /** the fast path's store-less target (FRAMEGATE_MINIO_FAST_ARN): its entries added when `on`, removed when not */
+  fast?: { arn: string; on: boolean };
   /** what the active rules need, one entry per trigger bucket */
   wanted(): WantedNotification[];
   /** whether this replica may change MinIO now (it holds the status Lease) */
@@ -91,14 +93,14 @@ export class NotificationSync {
     for (const want of this.#o.wanted()) {
       let c: NotificationCondition;
       try {
-        const outcome = await syncBucketNotification(this.#o.client, want, this.#o.arn);
+        const outcome = await syncBucketNotification(this.#o.client, want, { arn: this.#o.arn, ...(this.#o.fast && { fast: this.#o.fast }) });
         this.#o.metrics?.bucketNotifications.inc({ outcome });
         if (outcome === "updated") this.#log.info({ bucket: want.bucket, prefix: want.prefix, suffix: want.suffix, events: want.events, pipelines: want.pipelines }, "bucket notification updated");
         c = {
           type: NOTIFICATIONS_CONDITION,
           status: "True",
           reason: "Configured",
-          message: `bucket ${want.bucket} sends ${want.events.join(", ")} under prefix "${want.prefix}" and suffix "${want.suffix}" to ${this.#o.arn}`,
+          message: `bucket ${want.bucket} sends ${want.events.join(", ")} under prefix "${want.prefix}" and suffix "${want.suffix}" to ${this.#o.arn}${this.#o.fast?.on ? ` and ${this.#o.fast.arn}` : ""}`,
         };
       } catch (err) {
         failed++;

@@ -18,8 +18,8 @@ export interface ConsumerOptions {
   maxInFlight: number;
   /** ack_wait of the consumer; long handlers send working() at a third of it */
   ackWaitMs: number;
-  /** the subject MinIO's notifications arrive on; the others are `framegate.hooks.<hook>` */
-  minioSubject: string;
+  /** the subjects MinIO's notifications come on (its durable target's and its fast target's); the others are `framegate.hooks.<hook>` */
+  minioSubjects: readonly string[];
   log: Logger;
   metrics: Metrics;
   /** gets every message decoded (wire.ts): its events, or why it has none */
@@ -123,7 +123,7 @@ export class StreamConsumer {
     // a redelivery's age includes its nak delay: only first deliveries measure the backlog
     if (m.info.deliveryCount === 1) this.#o.metrics.pickup.observe(Math.max(0, Date.now() - m.info.timestampNanos / 1e6) / 1000);
     this.#o
-      .handle(decodeMessage(inbound(m, release, () => this.trySlot()), this.#o.minioSubject))
+      .handle(decodeMessage(inbound(m, release, () => this.trySlot()), this.#o.minioSubjects))
       .catch((e: unknown): Decision => {
         this.#o.log.error({ seq: m.seq, err: e }, "handler failed unexpectedly; will retry");
         return { kind: "nak", delayMs: 5000, reason: "handler error" };

@@ -75,8 +75,21 @@ describe("diffIntake", () => {
     const seen = asSetUp();
     seen.consumer = { ...seen.consumer, filter_subjects: ["minio.events"] };
     expect(diffIntake(seen, n, limits, consumer)[0]).toMatchObject({ setting: "filter_subjects", severity: "breaks" });
+    // one leaving out the fast path's subject would strand MinIO's fast copies in the work queue
     seen.consumer = { ...seen.consumer, filter_subjects: ["minio.events", "framegate.hooks.>"] };
+    expect(diffIntake(seen, n, limits, consumer)[0]).toMatchObject({ setting: "filter_subjects", severity: "breaks" });
+    seen.consumer = { ...seen.consumer, filter_subjects: ["minio.events", "minio.fast", "framegate.hooks.>"] };
     expect(diffIntake(seen, n, limits, consumer)[0]).toMatchObject({ setting: "filter_subjects", severity: "harmless" });
+  });
+
+  it("an intake without the fast path's subject (made before it) is harmless: MinIO's durable copies still come", () => {
+    const seen = asSetUp();
+    seen.stream = { ...seen.stream, subjects: ["minio.events", "framegate.hooks.>"] };
+    const d = diffIntake(seen, n, limits, consumer);
+    expect(d).toEqual([expect.objectContaining({ object: "stream FG", setting: "subjects", severity: "harmless", wanted: "minio.events,minio.fast,framegate.hooks.>" })]);
+    expect(formatDiff(d[0]!)).toMatch(/copies on minio\.fast are not stored.*durable target only.*framegate setup/);
+    seen.stream = { ...seen.stream, subjects: ["minio.fast", "framegate.hooks.>"] };
+    expect(diffIntake(seen, n, limits, consumer)[0]).toMatchObject({ setting: "subjects", severity: "breaks" });
   });
 
   it("breaks on a consumer backoff step shorter than ack_wait", () => {

@@ -164,7 +164,7 @@ async function moveStaged(nc: NatsConnection, jsm: JetStreamManager, n: IntakeNa
     h.delete(MIGRATED_SEQ_HEADER);
     if (!allowed.some((a) => a === subject || (a.endsWith(">") && subject.startsWith(a.slice(0, -1))))) {
       log(`staged message ${seq} has subject "${subject}", which the intake does not take; left in ${stagingName(n.stream)}`);
-      throw new FramegateError(`staged message ${seq} (subject "${subject}") fits no intake subject: check FRAMEGATE_MINIO_SUBJECT, then run again`);
+      throw new FramegateError(`staged message ${seq} (subject "${subject}") fits no intake subject: check FRAMEGATE_MINIO_SUBJECT and FRAMEGATE_MINIO_FAST_SUBJECT, then run again`);
     }
     await js.publish(subject, m.data, { headers: h, msgID: `migrated-${n.stream}-${originalSeq}` });
     moved += 1;

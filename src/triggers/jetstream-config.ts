@@ -4,13 +4,15 @@
  * Pure values; `jetstream-setup.ts` applies them and `intake-diff.ts` compares a server's against them.
  */
 import { AckPolicy, DeliverPolicy, DiscardPolicy, RetentionPolicy, StorageType } from "@nats-io/jetstream";
-import { DLQ_SUBJECT_PREFIX, HOOK_SUBJECT_PREFIX } from "./wire.js";
+import { DEFAULT_MINIO_FAST_SUBJECT, DLQ_SUBJECT_PREFIX, HOOK_SUBJECT_PREFIX } from "./wire.js";
 
 export interface IntakeNames {
   stream: string;
   dlqStream: string;
   consumer: string;
   minioSubject: string;
+  /** the subject of MinIO's store-less fast target (FRAMEGATE_MINIO_FAST_SUBJECT); default `minio.fast` */
+  minioFastSubject?: string;
 }
 
 /** Byte (and age) limits; `serve` and `setup` take them from FRAMEGATE_*_MAX_BYTES. */
@@ -54,9 +56,17 @@ export function kvStreamName(bucket: string): string {
   return `KV_${bucket}`;
 }
 
-/** The subjects the intake takes: MinIO's and every webhook's. */
-export function intakeSubjects(n: Pick<IntakeNames, "minioSubject">): string[] {
-  return [n.minioSubject, `${HOOK_SUBJECT_PREFIX}>`];
+/** The subject of MinIO's fast target (the default when the names do not say). */
+export function minioFastSubject(n: Pick<IntakeNames, "minioFastSubject">): string {
+  return n.minioFastSubject ?? DEFAULT_MINIO_FAST_SUBJECT;
+}
+
+/**
+ * The subjects the intake takes: MinIO's (its durable target's, and its fast target's: core NATS
+ * publishes, which the stream stores as it stores any message on its subjects) and every webhook's.
+ */
+export function intakeSubjects(n: Pick<IntakeNames, "minioSubject" | "minioFastSubject">): string[] {
+  return [n.minioSubject, minioFastSubject(n), `${HOOK_SUBJECT_PREFIX}>`];
 }
 
 /**
@@ -66,7 +76,7 @@ export function intakeSubjects(n: Pick<IntakeNames, "minioSubject">): string[] {
  * webhooks answer 503) and never deletes an unprocessed message; no max_age for the same reason.
  * JetStream's duplicate window is what turns Nats-Msg-Id into at-most-once intake.
  */
-export function streamConfig(n: Pick<IntakeNames, "stream" | "minioSubject">, limits: IntakeLimits = DEFAULT_INTAKE_LIMITS) {
+export function streamConfig(n: Pick<IntakeNames, "stream" | "minioSubject" | "minioFastSubject">, limits: IntakeLimits = DEFAULT_INTAKE_LIMITS) {
   return {
     name: n.stream,
     subjects: intakeSubjects(n),

@@ -11,6 +11,11 @@ import { parseMinioNotificationText } from "./minio-event.js";
 
 /** The subject MinIO's NATS target publishes on unless `FRAMEGATE_MINIO_SUBJECT` says otherwise. */
 export const DEFAULT_MINIO_SUBJECT = "minio.events";
+/**
+ * The subject MinIO's second, store-less NATS target (the fast path) publishes on unless
+ * `FRAMEGATE_MINIO_FAST_SUBJECT` says otherwise: the same notifications, at once instead of 0-3 s later.
+ */
+export const DEFAULT_MINIO_FAST_SUBJECT = "minio.fast";
 /** Webhook events: `framegate.hooks.<hook>`. */
 export const HOOK_SUBJECT_PREFIX = "framegate.hooks.";
 /** Dead letters: `framegate.dlq.<kind>`. */
@@ -43,8 +48,6 @@ export const HEADERS = {
   requestId: "Framegate-Request-Id",
   /** set by `framegate replay` on re-driven messages: `<stream>:<seq>` */
   replay: "Framegate-Replay",
-  /** set by the fast path on notifications it took from MinIO's live event stream (value `live`) */
-  fastPath: "Framegate-Fast-Path",
   /** set by the reconciliation sweep on notifications it made for listed objects: who swept (`gateway`, `cli`) */
   sweep: "Framegate-Sweep",
   /** set by an on-demand run (`framegate run`, `POST /api/pipelines/:name/run`): only this pipeline considers the event */
@@ -105,29 +108,31 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
 /**
  * Decodes `msg` into events; anything that is not an event becomes `{ ok: false }` with a
  * BadEventError saying what is wrong (the message is dead-lettered, never retried). Adds `decoded` to `msg`.
- * @example decodeMessage(inbound(m), cfg.FRAMEGATE_MINIO_SUBJECT).decoded // { ok: true, events: [...] }
+ * `minioSubjects`: the subjects MinIO's notifications come on (its durable target's, and its fast target's).
+ * @example decodeMessage(inbound(m), [cfg.FRAMEGATE_MINIO_SUBJECT, cfg.FRAMEGATE_MINIO_FAST_SUBJECT]).decoded // { ok: true, events: [...] }
  */
-export function decodeMessage<M extends InboundMessage>(msg: M, minioSubject: string): M & DecodedMessage {
+export function decodeMessage<M extends InboundMessage>(msg: M, minioSubjects: string | readonly string[]): M & DecodedMessage {
+  const minio = typeof minioSubjects === "string" ? [minioSubjects] : minioSubjects;
   let decoded: Decoded;
   try {
-    decoded = { ok: true, events: decodeEvents(msg, minioSubject) };
+    decoded = { ok: true, events: decodeEvents(msg, minio) };
   } catch (e) {
     const error = e instanceof BadEventError ? e : new BadEventError(`could not decode: ${(e as Error).message}`, msg.subject, { cause: e });
-    decoded = { ok: false, error, source: msg.subject === minioSubject ? "minio" : "webhook" };
+    decoded = { ok: false, error, source: minio.includes(msg.subject) ? "minio" : "webhook" };
   }
   // the message object itself: its release() and working() stay the ones the consumer made
   return Object.assign(msg, { decoded });
 }
 
 /** @throws BadEventError for anything that is not an event on a subject framegate reads */
-function decodeEvents(msg: InboundMessage, minioSubject: string): NormalizedEvent[] {
+function decodeEvents(msg: InboundMessage, minioSubjects: readonly string[]): NormalizedEvent[] {
   let text: string;
   try {
     text = utf8.decode(msg.data);
   } catch {
     throw new BadEventError("the message is not valid UTF-8 text: events are JSON", msg.subject);
   }
-  if (msg.subject === minioSubject) {
+  if (minioSubjects.includes(msg.subject)) {
     const events = parseMinioNotificationText(text, { subject: msg.subject });
     const nonce = msg.header(HEADERS.runForce);
     return nonce ? events.map((e) => ({ ...e, id: forcedEventId(e.id, nonce) })) : events;
@@ -149,5 +154,5 @@ function decodeEvents(msg: InboundMessage, minioSubject: string): NormalizedEven
       }),
     ];
   }
-  throw new BadEventError(`no event source publishes on "${msg.subject}": expected ${minioSubject} or ${HOOK_SUBJECT_PREFIX}<hook>`, msg.subject);
+  throw new BadEventError(`no event source publishes on "${msg.subject}": expected ${minioSubjects.join(", ")} or ${HOOK_SUBJECT_PREFIX}<hook>`, msg.subject);
 }

@@ -11,7 +11,7 @@ import { REPO_ROOT } from "../harness/util.js";
 const SRC = join(REPO_ROOT, "src");
 
 /** ARCHITECTURE.md's order: a folder may import those of a lower rank only (same rank: neither imports the other). */
-const RANK: Record<string, number> = { lib: 0, storage: 1, triggers: 1, config: 2, rules: 3, workflows: 4, status: 5, results: 5, flow: 6, gateway: 6, sweep: 7, fastpath: 7, cli: 8 };
+const RANK: Record<string, number> = { lib: 0, storage: 1, triggers: 1, config: 2, rules: 3, workflows: 4, status: 5, results: 5, flow: 6, gateway: 6, sweep: 7, cli: 8 };
 
 /** The one import across ranks ARCHITECTURE.md names: the on-demand run's request, result and error types. */
 const ALLOWED = new Set(["gateway -> flow/run-object.ts"]);

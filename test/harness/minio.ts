@@ -12,6 +12,8 @@ import { HOST, freePort, httpStatus, makeTempDir, progress, retryOnPortRace, sin
 
 /** ARN of the harness MinIO's NATS target (target id `PRIMARY`, from the `_PRIMARY` env suffix). */
 export const NATS_TARGET_ARN = "arn:minio:sqs::PRIMARY:nats";
+/** ARN of the store-less fast-path target (`_FAST`), configured with {@link MinioOptions.fast}. */
+export const NATS_FAST_TARGET_ARN = "arn:minio:sqs::FAST:nats";
 
 /** Buckets created by default. */
 export const DEFAULT_BUCKETS = ["raw", "processed", "argo-artifacts", "models"] as const;
@@ -24,6 +26,11 @@ export interface MinioOptions {
   subject?: string;
   /** the NATS user MinIO's target connects as (`nats.credentials("minio")`), as k8s/base/minio sets it */
   natsUser?: { user: string; pass: string };
+  /**
+   * the fast path's second NATS target `FAST`, as k8s/base/minio sets it: no queue dir, core NATS (not
+   * JetStream), on `subject` (default `minio.fast`) as `user` (`nats.credentials("minio-fast")`)
+   */
+  fast?: { user: { user: string; pass: string }; subject?: string };
   /** buckets to create (default {@link DEFAULT_BUCKETS}) */
   buckets?: readonly string[];
   /** root credentials (defaults: `framegate` / `framegate-secret`) */
@@ -179,11 +186,12 @@ export async function startMinio(opts: MinioOptions = {}): Promise<MinioServer> 
 
 /**
  * The environment of a harness MinIO server: root user, no browser or update checks, and with
- * `natsHostPort` the NATS target `PRIMARY` in JetStream mode with its queue dir, as k8s/base/minio sets it.
+ * `natsHostPort` the NATS target `PRIMARY` in JetStream mode with its queue dir (and with `fast` the
+ * store-less target `FAST`), as k8s/base/minio sets them.
  * Shared by {@link startMinio} and the distributed servers of minio-cluster.ts.
  */
 export function minioEnv(
-  opts: Pick<MinioOptions, "natsHostPort" | "natsUser" | "env">,
+  opts: Pick<MinioOptions, "natsHostPort" | "natsUser" | "fast" | "env">,
   o: { accessKey: string; secretKey: string; home: string; queueDir: string; subject: string | undefined },
 ): Record<string, string> {
   const { accessKey, secretKey, queueDir, subject } = o;
@@ -209,6 +217,15 @@ export function minioEnv(
       MINIO_SYNC_BOOT: "on",
       MINIO_API_SYNC_EVENTS: "on",
     });
+    if (opts.fast) {
+      Object.assign(env, {
+        MINIO_NOTIFY_NATS_ENABLE_FAST: "on",
+        MINIO_NOTIFY_NATS_ADDRESS_FAST: opts.natsHostPort,
+        MINIO_NOTIFY_NATS_SUBJECT_FAST: opts.fast.subject ?? "minio.fast",
+        MINIO_NOTIFY_NATS_USERNAME_FAST: opts.fast.user.user,
+        MINIO_NOTIFY_NATS_PASSWORD_FAST: opts.fast.user.pass,
+      });
+    }
   }
   Object.assign(env, opts.env);
   return env;

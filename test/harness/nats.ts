@@ -27,11 +27,11 @@ import { HOST, REPO_ROOT, httpStatus, makeTempDir, progress, since, toolPath } f
 export const AUTHORIZATION_CONF = join(REPO_ROOT, "k8s/base/nats/authorization.conf");
 
 /**
- * The users of {@link AUTHORIZATION_CONF}: `minio` (MinIO's notification target), `gateway` (`framegate
- * serve`), `setup` (`framegate setup` and `framegate replay`), `migrate` (`framegate setup --migrate`).
- * Tests connect as the one whose job they do.
+ * The users of {@link AUTHORIZATION_CONF}: `minio` (MinIO's notification target), `minio-fast` (MinIO's
+ * store-less fast-path target), `gateway` (`framegate serve`), `setup` (`framegate setup` and `framegate
+ * replay`), `migrate` (`framegate setup --migrate`). Tests connect as the one whose job they do.
  */
-export type NatsIdentity = "minio" | "gateway" | "setup" | "migrate";
+export type NatsIdentity = "minio" | "minio-fast" | "gateway" | "setup" | "migrate";
 
 /** Each user of the authorization file and the environment variable its password hash comes from. */
 export function authorizationUsers(text = readFileSync(AUTHORIZATION_CONF, "utf8")): Map<string, string> {
@@ -203,7 +203,7 @@ export async function startNats(opts: NatsOptions = {}): Promise<NatsServer> {
     credentials(identity) {
       const pass = creds.get(identity);
       if (pass === undefined) throw new HarnessError(`${AUTHORIZATION_CONF} has no user ${identity}; it has ${[...creds.keys()].join(", ")}`, "");
-      return { user: identity, pass, inboxPrefix: identity === "minio" ? undefined : `_INBOX_${identity}` };
+      return { user: identity, pass, inboxPrefix: identity === "minio" || identity === "minio-fast" ? undefined : `_INBOX_${identity}` };
     },
     clientEnv: (identity) => ({
       FRAMEGATE_NATS_URL: server.url,
@@ -279,7 +279,7 @@ function readPorts(portsDir: string): { client: number; monitoring: string; moni
 
 /** Names of the streams {@link createIntakeStreams} makes. */
 export interface IntakeStreams {
-  /** `FRAMEGATE`: subjects `<minioSubject>` and `framegate.hooks.>` */
+  /** `FRAMEGATE`: subjects `<minioSubject>`, `minio.fast` (MinIO's fast-path target) and `framegate.hooks.>` */
   stream: string;
   /** `FRAMEGATE_DLQ`: subject `framegate.dlq.>` */
   dlqStream: string;
@@ -288,7 +288,7 @@ export interface IntakeStreams {
 
 /**
  * Creates framegate's intake streams with the production settings (`src/triggers/jetstream-setup.ts`):
- * `FRAMEGATE` on the MinIO subject and `framegate.hooks.>`, and the dead-letter stream `FRAMEGATE_DLQ` on
+ * `FRAMEGATE` on the MinIO subjects and `framegate.hooks.>`, and the dead-letter stream `FRAMEGATE_DLQ` on
  * `framegate.dlq.>` (its own stream so its longer retention and replay never touch the intake). No
  * consumer: tests and `framegate setup` make their own. MinIO's JetStream target needs the stream to
  * exist before MinIO starts, else its target stays offline. A server is used as the `setup` identity; a

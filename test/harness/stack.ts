@@ -25,7 +25,7 @@ export interface StackOptions<L extends StackLevel = StackLevel> {
   natsCluster?: NatsClusterOptions;
   /** names of the intake streams (defaults FRAMEGATE, FRAMEGATE_DLQ, subject minio.events) */
   streams?: Partial<IntakeStreams>;
-  minio?: Omit<MinioOptions, "natsHostPort" | "natsUser" | "subject">;
+  minio?: Omit<MinioOptions, "natsHostPort" | "natsUser" | "subject" | "fast">;
   kube?: KubeOptions;
   kwok?: KwokOptions;
   argo?: Omit<ArgoOptions, "minio">;
@@ -106,7 +106,7 @@ export async function startStack<L extends StackLevel = "argo">(opts: StackOptio
     // on a cluster at its size: framegate setup would raise them otherwise (see nats-cluster.ts on scaling up)
     parts.streams = await createIntakeStreams(parts.nats, opts.streams, parts.natsCluster?.servers.length ?? 1);
     if (upTo("minio")) {
-      parts.minio = track(await startMinio({ ...opts.minio, natsHostPort: parts.nats.hostPort, natsUser: parts.nats.credentials("minio"), subject: parts.streams.minioSubject }));
+      parts.minio = track(await startMinio({ ...opts.minio, natsHostPort: parts.nats.hostPort, natsUser: parts.nats.credentials("minio"), subject: parts.streams.minioSubject, fast: { user: parts.nats.credentials("minio-fast") } }));
     }
   };
   const cluster = async () => {

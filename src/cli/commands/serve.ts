@@ -32,7 +32,7 @@ import { connectNats } from "../nats-connect.js";
 import { StatusBus } from "../../status/status-bus.js";
 import { processedEventSchema, type ProcessedEvent } from "../../status/processed-event.js";
 import { openResults } from "../results-wiring.js";
-import { checkIntake, fastPathOn, intakeMonitors, startFastPath, startSweeper } from "../intake-wiring.js";
+import { checkIntake, intakeMonitors, startSweeper } from "../intake-wiring.js";
 import { serveHttp } from "../http-wiring.js";
 import { openServeRules } from "../rules-wiring.js";
 import type { Command } from "../command.js";
@@ -208,14 +208,14 @@ async function openGateway(cfg: Config, log: Logger, overrides: { kubeConfig?: K
     },
     state,
     limits,
-    fastPath: fastPathOn(cfg),
+    ...(cfg.FRAMEGATE_FAST_PATH && { fastSubject: cfg.FRAMEGATE_MINIO_FAST_SUBJECT }),
   });
   // a pipeline suspended or deleted: its filling batches go now, its events waiting for limits are released
   rules.onSwap((before, after) => withdrawnPipelines(before.pipelines, after.pipelines).forEach((w) => processor.withdraw(w)));
   const consumer = new StreamConsumer(nc, {
     stream: cfg.FRAMEGATE_STREAM,
     consumer: cfg.FRAMEGATE_CONSUMER,
-    minioSubject: cfg.FRAMEGATE_MINIO_SUBJECT,
+    minioSubjects: [cfg.FRAMEGATE_MINIO_SUBJECT, cfg.FRAMEGATE_MINIO_FAST_SUBJECT],
     maxInFlight: cfg.FRAMEGATE_MAX_IN_FLIGHT,
     ackWaitMs: cfg.FRAMEGATE_ACK_WAIT,
     log,
@@ -231,8 +231,6 @@ async function openGateway(cfg: Config, log: Logger, overrides: { kubeConfig?: K
   log.info({ stream: cfg.FRAMEGATE_STREAM, consumer: cfg.FRAMEGATE_CONSUMER }, "start-up: binding the durable consumer");
   await consumer.start();
   const sweeper = startSweeper(cfg, { publisher, state, metrics, log, rules: () => rules.current() });
-  const fastPath = startFastPath(cfg, { publisher, metrics, log, rules: () => rules.current() });
-  if (fastPath) cleanup.defer("fast path", () => fastPath.stop());
   if (sweeper) cleanup.defer("sweep", () => sweeper.stop());
 
   const port = await serveHttp({ cfg, log, metrics, nc, publisher, hooks, submitter, consumer, status, recent, usage, results, rules, drafts, ...(livePipelines && { livePipelines }) }, cleanup);

@@ -35,7 +35,8 @@ Creates (or updates) what the gateway needs, and is safe to run again:
     batch membership; FRAMEGATE_KV_MAX_BYTES, marks kept FRAMEGATE_STATE_TTL);
   - MinIO (when FRAMEGATE_MINIO_ENDPOINT is set; FRAMEGATE_MINIO_ACCESS_KEY/SECRET_KEY are its root user):
     the notification of every bucket a rule watches, sent to the NATS target FRAMEGATE_MINIO_NOTIFY_ARN,
-    filtered by the rules' prefixes/suffixes (framegate's entry only: other entries of the bucket are kept); the output buckets the rules name; and the policies
+    and with FRAMEGATE_FAST_PATH=true to the store-less target FRAMEGATE_MINIO_FAST_ARN as well (removed when
+    false), filtered by the rules' prefixes/suffixes (framegate's entries only: other entries of the bucket are kept); the output buckets the rules name; and the policies
     framegate-steps, framegate-gateway and framegate-artifacts derived from the rules, each attached to
     its user when FRAMEGATE_MINIO_{STEPS,GATEWAY,ARTIFACTS}_{ACCESS,SECRET}_KEY are set.
 Settings come from the same FRAMEGATE_* variables as \`framegate serve\`.
@@ -123,14 +124,16 @@ async function run(args: string[], io: CliIo): Promise<number> {
   }
   const minio = s3Client({ endpoint: cfg.FRAMEGATE_MINIO_ENDPOINT, accessKey: cfg.FRAMEGATE_MINIO_ACCESS_KEY, secretKey: cfg.FRAMEGATE_MINIO_SECRET_KEY });
   const notify = minioNotificationClient(minio);
+  const targets = { arn: cfg.FRAMEGATE_MINIO_NOTIFY_ARN, fast: { arn: cfg.FRAMEGATE_MINIO_FAST_ARN, on: cfg.FRAMEGATE_FAST_PATH } };
+  const to = cfg.FRAMEGATE_FAST_PATH ? `${targets.arn} + ${targets.fast.arn}` : targets.arn;
   for (const f of notificationFilters(ruleSet.pipelines)) {
     let outcome;
     try {
-      outcome = await syncBucketNotification(notify, f, cfg.FRAMEGATE_MINIO_NOTIFY_ARN, { createBucket: () => minio.makeBucket(f.bucket) });
+      outcome = await syncBucketNotification(notify, f, targets, { createBucket: () => minio.makeBucket(f.bucket) });
     } catch (e) {
       throw new CliError(`minio: ${(e as Error).message}`);
     }
-    io.out(`minio: bucket ${f.bucket} -> ${cfg.FRAMEGATE_MINIO_NOTIFY_ARN} events=${f.events.join(",")} prefix="${f.prefix}" suffix="${f.suffix}" (pipelines: ${f.pipelines.join(", ")})${outcome === "unchanged" ? " unchanged" : ""}\n`);
+    io.out(`minio: bucket ${f.bucket} -> ${to} events=${f.events.join(",")} prefix="${f.prefix}" suffix="${f.suffix}" (pipelines: ${f.pipelines.join(", ")})${outcome === "unchanged" ? " unchanged" : ""}\n`);
   }
   // the steps may write the output buckets but not create them
   for (const b of new Set(ruleSet.pipelines.map((p) => p.spec.workflow.outputBucket))) {
