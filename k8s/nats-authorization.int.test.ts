@@ -15,7 +15,7 @@ import { Kvm } from "@nats-io/kv";
 import { AUTHORIZATION_CONF, authorizationUsers, createIntakeStreams, startNats, type NatsIdentity, type NatsServer } from "../test/harness/nats.js";
 import { startKube } from "../test/harness/kube.js";
 import { REPO_ROOT, toolPath } from "../test/harness/util.js";
-import { setBucketNotification, startMinio, type MinioServer } from "../test/harness/minio.js";
+import { NATS_FAST_TARGET_ARN, setBucketNotification, startMinio, type MinioServer } from "../test/harness/minio.js";
 import { waitFor } from "../test/harness/wait.js";
 import { ensureIntake } from "../src/triggers/jetstream-setup.js";
 import { KvStateStore } from "../src/flow/state-store.js";
@@ -53,7 +53,7 @@ beforeAll(async () => {
   const setup = await as("setup");
   await ensureIntake(setup, NAMES, { ackWaitMs: 30_000 });
   await KvStateStore.open(setup, BUCKET, DAY_MS);
-  minio = await startMinio({ natsHostPort: nats.hostPort, natsUser: nats.credentials("minio"), subject: NAMES.minioSubject, buckets: ["raw"] });
+  minio = await startMinio({ natsHostPort: nats.hostPort, natsUser: nats.credentials("minio"), subject: NAMES.minioSubject, fast: { user: nats.credentials("minio-fast") }, buckets: ["raw"] });
 }, 120_000);
 
 afterAll(async () => {
@@ -93,6 +93,40 @@ describe("NATS authorization (k8s/base/nats/authorization.conf)", () => {
     await refused(js.publish(`$KV.${BUCKET}.dedupe.x`, "{}"), `$KV.${BUCKET}.dedupe.x`);
     // and what it may do still works on the same connection
     expect((await js.publish(NAMES.minioSubject, "{}")).stream).toBe(NAMES.stream);
+  });
+
+  it("minio-fast: the real MinIO's store-less target publishes on minio.fast, which the intake stores; nothing waits in the queue dir", async () => {
+    await setBucketNotification(minio.client, "raw", { prefix: "cam-fast/", arn: NATS_FAST_TARGET_ARN });
+    const jsm = await jetstreamManager(await as("setup"));
+    await minio.client.putObject("raw", "cam-fast/a.jpg", Buffer.from("jpeg"));
+    const m = await waitFor("the fast copy in the replay window", () => jsm.streams.getMessage(`${NAMES.stream}_HISTORY`, { last_by_subj: "minio.fast" }).then((x) => x ?? undefined, () => undefined), 10_000);
+    expect(m.json<{ Key: string }>().Key).toBe("raw/cam-fast/a.jpg");
+    expect(queued(minio.queueDir)).toBe(0);
+  });
+
+  it("minio-fast: may publish on minio.fast and nothing else (not the durable subject, webhooks, the KV bucket or the JetStream API), and subscribe to nothing", async () => {
+    const nc = await as("minio-fast");
+    const errors: string[] = [];
+    void (async () => {
+      for await (const st of nc.status()) if (st.type === "error") errors.push(st.error.message);
+    })();
+    const jsm = await jetstreamManager(await as("setup"));
+    const stored = async () => (await jsm.streams.info(NAMES.stream)).state.messages;
+    const forbidden = ["minio.events", "framegate.hooks.motion-alerts", `$KV.${BUCKET}.dedupe.x`, `$JS.API.STREAM.PURGE.${NAMES.stream}`, `$JS.API.STREAM.DELETE.${NAMES.stream}`];
+    const before = await stored();
+    for (const subject of forbidden) nc.publish(subject, "{}");
+    await nc.flush();
+    await waitFor("the server's refusals", async () => errors.length >= forbidden.length, 5_000);
+    for (const subject of forbidden) expect(errors.some((e) => violation(subject).test(e)), `refused: ${subject}`).toBe(true);
+    expect(await stored(), "nothing stored from the refused publishes").toBe(before);
+    expect((await jsm.streams.info(NAMES.stream)).config.subjects).toContain("minio.events");
+    // what it may do works on the same connection: a core publish the intake stores
+    nc.publish("minio.fast", "{}");
+    await nc.flush();
+    await waitFor("the allowed publish stored", async () => (await stored()) === before + 1, 5_000);
+    const sub = nc.subscribe("minio.events");
+    const closed = await sub.closed;
+    expect(String(closed)).toMatch(/Permissions Violation for Subscription to "minio\.events"/);
   });
 
   it("gateway: uses the streams, consumer and KV bucket, but cannot delete, purge, create or change them", async () => {
@@ -188,6 +222,11 @@ describe.each(OVERLAYS)("overlay %s runs nats-server with authorization.conf as 
     // MinIO is a Deployment on one node and a StatefulSet in distributed mode (overlay ha)
     const minioKind = objs.some((o) => o.kind === "StatefulSet" && o.metadata.name === "minio") ? "StatefulSet" : "Deployment";
     expect(user(envOf(objs, minioKind, "minio"), "MINIO_NOTIFY_NATS_USERNAME_PRIMARY", "MINIO_NOTIFY_NATS_PASSWORD_PRIMARY")).toEqual(["minio", { name: "framegate-nats", key: "minioPassword" }]);
+    // the fast path's target: its own user, no queue dir (store-less), core NATS (no JetStream ack to wait for)
+    const minioEnv = envOf(objs, minioKind, "minio");
+    expect(user(minioEnv, "MINIO_NOTIFY_NATS_USERNAME_FAST", "MINIO_NOTIFY_NATS_PASSWORD_FAST")).toEqual(["minio-fast", { name: "framegate-nats", key: "minio-fastPassword" }]);
+    expect(minioEnv.find((e) => e.name === "MINIO_NOTIFY_NATS_SUBJECT_FAST")?.value).toBe("minio.fast");
+    expect(minioEnv.filter((e) => /^MINIO_NOTIFY_NATS_(QUEUE_DIR|JETSTREAM)_FAST$/.test(e.name))).toEqual([]);
   });
 });
 
@@ -197,6 +236,8 @@ describe("k8s/create-secrets.sh", () => {
     const env = { ...process.env, KUBECTL: toolPath("KUBECTL"), KUBECONFIG: kube.kubeconfigPath };
     const out = await run("bash", [join(REPO_ROOT, "k8s/create-secrets.sh")], { env });
     expect(out.stdout).toMatch(/secrets ready/);
+    // made together with the others, so the block for users added later (route, minio-fast) finds them and adds nothing
+    expect(out.stdout).not.toMatch(/password added/);
     const secret = async (name: string) => {
       const { stdout } = await run(toolPath("KUBECTL"), ["-n", "framegate", "get", "secret", name, "-o", "json"], { env });
       const data = (JSON.parse(stdout) as { data: Record<string, string> }).data;
@@ -210,7 +251,7 @@ describe("k8s/create-secrets.sh", () => {
       expect(u.hashValue, "quoted, cost 11").toMatch(/^"\$2[aby]\$11\$.{53}"$/);
     }
     await using server = await startNats({ users });
-    for (const identity of ["minio", "gateway", "setup", "migrate"] as const) {
+    for (const identity of ["minio", "minio-fast", "gateway", "setup", "migrate"] as const) {
       const nc = await server.connectAs(identity);
       expect(nc.info?.server_id).toBeTruthy();
       await nc.close();
