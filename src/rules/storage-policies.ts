@@ -6,9 +6,8 @@
  * - steps (Secret `framegate-minio` of the Workflows' namespace): read the trigger buckets and `models`,
  *   read and write the output buckets (a step with `after` reads the output of the one before); no delete,
  *   no write outside the output buckets.
- * - gateway: the trigger buckets' notification configuration, listing (the reconciliation sweep) and live
- *   event stream (the fast path), and
- *   reading the output buckets (results); reading the objects of a trigger bucket only when a rule there
+ * - gateway: the trigger buckets' notification configuration (both of framegate's entries, the fast path's
+ *   included) and listing (the reconciliation sweep), and reading the output buckets (results); reading the objects of a trigger bucket only when a rule there
  *   needs their metadata (MinIO lists metadata only to identities that may read the object).
  * - artifacts: Argo's artifact repository and log archive, its bucket only.
  * - results: reading what the pipelines wrote, `<output bucket>/<pipeline>/` of each pipeline, for the Results
