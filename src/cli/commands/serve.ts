@@ -228,6 +228,7 @@ async function openGateway(cfg: Config, log: Logger, overrides: { kubeConfig?: K
     processor.close();
     await stopping;
   });
+  if (cfg.FRAMEGATE_FAST_PATH) log.info({ fastSubject: cfg.FRAMEGATE_MINIO_FAST_SUBJECT, fastArn: cfg.FRAMEGATE_MINIO_FAST_ARN }, "fast path on: MinIO's store-less target delivers first, its durable copies are checked against done marks");
   log.info({ stream: cfg.FRAMEGATE_STREAM, consumer: cfg.FRAMEGATE_CONSUMER }, "start-up: binding the durable consumer");
   await consumer.start();
   const sweeper = startSweeper(cfg, { publisher, state, metrics, log, rules: () => rules.current() });
