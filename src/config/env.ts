@@ -126,6 +126,8 @@ export const envSchema = z.object({
   FRAMEGATE_MAX_ACK_PENDING: int(10_000, 100, 1_000_000),
   FRAMEGATE_ACK_WAIT: dur("30s"),
   FRAMEGATE_KUBE_TIMEOUT: dur("10s"),
+  /** create Workflows over one HTTP/2 session when the API server offers h2 in ALPN (false: HTTP/1.1 on kept-alive connections) */
+  FRAMEGATE_KUBE_HTTP2: bool(true),
   FRAMEGATE_ALLOWED_NAMESPACES: z
     .string()
     .default("argo")

@@ -1,7 +1,8 @@
 /**
- * The direct create path (workflows/kube-post.ts) against a real kube-apiserver with Argo's CRDs, on the
- * gateway ServiceAccount's token over TLS: the Workflow stored is the one sent, the API server answers the
- * create with metadata only when asked, and 409/422/403 read as they do through client-node.
+ * The direct create path (workflows/kube-h2.ts, HTTP/2 as kube-apiserver offers it; kube-post.ts for
+ * HTTP/1.1) against a real kube-apiserver with Argo's CRDs, on the gateway ServiceAccount's token over TLS:
+ * the Workflow stored is the one sent, the API server answers the create with metadata only when asked,
+ * and 409/422/403 read as they do through client-node.
  */
 import { request } from "node:https";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -24,11 +25,17 @@ describe("KubeWorkflowSubmitter against kube-apiserver", () => {
   let kube: KubeCluster;
   let argo: ArgoInstall;
   let submitter: KubeWorkflowSubmitter;
+  const sessions: string[] = [];
+  let mostStreams = 0;
 
   beforeAll(async () => {
     kube = await startKube();
     argo = await installArgo(kube);
-    submitter = await KubeWorkflowSubmitter.create(argo.gatewayKubeConfig(), { timeoutMs: 10_000, allowedNamespaces: ["argo", "default"] });
+    submitter = await KubeWorkflowSubmitter.create(argo.gatewayKubeConfig(), {
+      timeoutMs: 10_000,
+      allowedNamespaces: ["argo", "default"],
+      h2Events: { onSession: (e) => sessions.push(e), onStreams: (active) => (mostStreams = Math.max(mostStreams, active)) },
+    });
   }, 180_000);
 
   afterAll(async () => {
@@ -98,12 +105,28 @@ describe("KubeWorkflowSubmitter against kube-apiserver", () => {
     expect((err as Error).message).toMatch(/\(403 Forbidden\): .*framegate-gateway.*check the gateway's ServiceAccount and Role/);
   });
 
-  it("creates many at once over its kept-alive connections", async () => {
+  it("creates many at once as streams of one HTTP/2 session", async () => {
     const wfs = Array.from({ length: 200 }, (_, i) => rendered("int-many", `gate-02/2026/11/28/120000-${i}.jpg`));
     const out = await Promise.all(wfs.map((w) => submitter.create(w)));
     expect(out.filter((o) => o === "created")).toHaveLength(200);
     const api = kube.kubeConfig().makeApiClient(CustomObjectsApi);
     const list = (await api.listNamespacedCustomObject({ ...WF, namespace: "argo", labelSelector: "framegate.io/pipeline=int-many" })) as { items: unknown[] };
     expect(list.items).toHaveLength(200);
+    // kube-apiserver offers h2 in ALPN: every create of this file went over the one session it opened
+    expect(submitter.protocol).toBe("h2");
+    expect(sessions).toEqual(["connected"]);
+    expect(mostStreams).toBeGreaterThan(1);
+  });
+
+  it("creates over HTTP/1.1 when told not to use HTTP/2", async () => {
+    const h1 = await KubeWorkflowSubmitter.create(argo.gatewayKubeConfig(), { timeoutMs: 10_000, allowedNamespaces: ["argo"], http2: false });
+    try {
+      expect(h1.protocol).toBe("http/1.1");
+      const wf = rendered("int-h1", "gate-03/2026/11/28/120000-1.jpg");
+      expect(await h1.create(wf)).toBe("created");
+      expect(await h1.create(structuredClone(wf))).toBe("exists");
+    } finally {
+      h1.close();
+    }
   });
 });

@@ -16,6 +16,7 @@ import { JetStreamPublisher } from "../../triggers/jetstream-publisher.js";
 import { StreamConsumer } from "../../triggers/consumer.js";
 import { statusSubject } from "../../triggers/wire.js";
 import { KubeWorkflowSubmitter } from "../../workflows/k8s-submitter.js";
+import { kubeH2Metrics } from "../../workflows/kube-h2.js";
 import { kubeConfigMaps, SemaphoreGuard, SemaphoreSync } from "../../workflows/semaphore-sync.js";
 import { checkKubeConfig, kubeTarget, loadKubeConfig } from "../../workflows/kube-config.js";
 import { StreamDeadLetter } from "../../flow/dead-letter.js";
@@ -134,6 +135,8 @@ async function openGateway(cfg: Config, log: Logger, overrides: { kubeConfig?: K
     timeoutMs: cfg.FRAMEGATE_KUBE_TIMEOUT,
     allowedNamespaces: cfg.FRAMEGATE_ALLOWED_NAMESPACES,
     maxSockets: Math.min(cfg.FRAMEGATE_MAX_IN_FLIGHT, 256),
+    http2: cfg.FRAMEGATE_KUBE_HTTP2,
+    h2Events: kubeH2Metrics(metrics),
   });
   cleanup.defer("Kubernetes client", () => submitter.close());
   // the results index before the informer: it hands every Succeeded Workflow to the feeder, old ones too
