@@ -56,4 +56,33 @@ describe("KvCameraActivityStore on JetStream KV", () => {
     expect(restarted.evaluate(t0 + 61_000)).toEqual(["gate/01 (north)", "dock"]);
     restarted.stop();
   });
+
+  it("writes of frames handled in separate callbacks of one turn leave in one socket write", async () => {
+    const nc = await nats.connectAs("gateway");
+    conns.push(nc);
+    const store = await KvCameraActivityStore.open(nc, "framegate-cameras", 3_600_000, 1 << 20, log);
+    const a = new CameraActivity(store, createMetrics({ defaultMetrics: false }), log, { writeEveryMs: 0 });
+    await a.start();
+    await nc.flush();
+    // the socket under the client (a test-only look inside @nats-io/transport-node)
+    const socket = (nc as unknown as { protocol: { transport: { socket: { write: (...args: unknown[]) => boolean } } } }).protocol.transport.socket;
+    const write = socket.write.bind(socket);
+    const published: string[] = [];
+    socket.write = (...args: unknown[]) => {
+      const text = Buffer.from(args[0] as Uint8Array).toString("latin1");
+      if (text.includes("$KV.framegate-cameras.cam.")) published.push(text);
+      return write(...args);
+    };
+    const t0 = Date.now();
+    // as the processor calls it: one frame per settled create, each in a microtask of its own
+    for (let i = 0; i < 20; i++) {
+      await Promise.resolve();
+      a.seen(`batch-cam-${i}`, t0);
+    }
+    await new Promise((r) => setImmediate(r)); // the end of the turn
+    await nc.flush();
+    expect(published).toHaveLength(1);
+    expect(published[0]!.match(/\$KV\.framegate-cameras\.cam\./g)).toHaveLength(20);
+    a.stop();
+  });
 });

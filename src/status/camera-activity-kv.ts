@@ -1,13 +1,16 @@
 /**
  * @module status/camera-activity-kv — the camera-activity records in a JetStream KV bucket of their own: one key
  * per camera (hashed: KV keys allow few characters), history 1, a TTL that forgets decommissioned cameras and a
- * byte limit (~100 bytes a camera: 10,000 cameras take about 1 MB).
+ * byte limit (~100 bytes a camera: 10,000 cameras take about 1 MB). A write leaves with the turn's other NATS
+ * writes (lib/turn-batch.ts): a batch of frames from cameras not written for a while would otherwise cost
+ * one socket write each.
  */
 import { jetstream } from "@nats-io/jetstream";
 import { Kvm, type KV } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import { hashId } from "../lib/hash-id.js";
+import { turnBatchOf } from "../lib/turn-batch.js";
 import type { CameraActivityStore, CameraSeen } from "./camera-activity.js";
 
 const enc = new TextEncoder();
@@ -15,6 +18,7 @@ const enc = new TextEncoder();
 export class KvCameraActivityStore implements CameraActivityStore {
   private constructor(
     private readonly kv: KV,
+    private readonly nc: NatsConnection,
     private readonly log: Logger,
   ) {}
 
@@ -26,11 +30,14 @@ export class KvCameraActivityStore implements CameraActivityStore {
     // `framegate setup` creates it with its replicas and waits for the cluster as long as setup does; serve keeps the 5 s default
     const kvm = new Kvm(setup ? jetstream(nc, { timeout: 30_000 }) : nc);
     const kv = await kvm.create(bucket, { ttl: ttlMs, history: 1, max_bytes: maxBytes, replicas: setup?.replicas ?? 1 });
-    return new KvCameraActivityStore(kv, log);
+    return new KvCameraActivityStore(kv, nc, log);
   }
 
-  async put(rec: CameraSeen): Promise<void> {
-    await this.kv.put(`cam.${hashId(rec.camera)}`, enc.encode(JSON.stringify(rec)));
+  put(rec: CameraSeen): Promise<void> {
+    const key = `cam.${hashId(rec.camera)}`;
+    const data = enc.encode(JSON.stringify(rec));
+    // the client writes the publish into its buffer synchronously; run at the end of the turn, it joins the acks'
+    return new Promise<void>((resolve, reject) => turnBatchOf(this.nc).run(() => void this.kv.put(key, data).then(() => resolve(), reject), reject));
   }
 
   async watch(onRecord: (rec: CameraSeen) => void): Promise<{ stop(): void }> {
