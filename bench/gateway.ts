@@ -3,7 +3,8 @@
  * Kubernetes API, with the gateway's CPU-seconds per event next to every figure. The gateway runs as its
  * own process (as in production); the publisher (and the API stand-in) share this one. Runs, in one go:
  *
- * - into the API stand-in (test/fakes/kube-api.ts, answers at once) with 1 gateway process, then 2
+ * - into the API stand-in (test/fakes/kube-api.ts, answers at once; over TLS with ALPN h2 and http/1.1, as
+ *   kube-apiserver serves, so HTTP/2 and HTTP/1.1 pay the same TLS) with 1 gateway process, then 2
  *   on the same durable consumer (on 2 cores the second mostly shows contention: compare CPU per event);
  * - into the harness's real kube-apiserver (TLS, the gateway ServiceAccount's token, Argo's CRDs, no
  *   controller): CPU per created Workflow, including the informer reading each Workflow's watch event.
@@ -13,7 +14,8 @@
  * each create as it arrives), and its CPU per event also less what the gateways burn idle (measured for 5 s
  * after it: timers, heartbeats, the informer), a fixed cost per second a slow API server spreads over few events. Argo Events' sensor is the quoted comparison: ~45 events/s.
  *
- * A run written `<target>:<gateways>:cluster` (e.g. `stand-in:1:cluster`) uses a 3-server JetStream cluster on
+ * A run written `<target>:<gateways>:h1` creates over HTTP/1.1 (`FRAMEGATE_KUBE_HTTP2=false`), for HTTP/2's share
+ * of a before/after. A run written `<target>:<gateways>:cluster` (e.g. `stand-in:1:cluster`) uses a 3-server JetStream cluster on
  * loopback (test/harness/nats-cluster.ts) with the intake, the consumer and the KV buckets at 3 replicas, as the ha
  * overlay runs them: next to the same run on one server it shows what replication costs. On one machine that is
  * the CPU and fsync of three servers, not the network.
@@ -90,17 +92,17 @@ export async function run(argv: string[]): Promise<void> {
   const inFlight = Number(values["in-flight"]);
   const runs = values.runs.split(",").map((r) => {
     const [spec, which] = r.split("@");
-    const [target, n, natsKind] = spec!.split(":");
-    if ((target !== "stand-in" && target !== "kube") || !(Number(n) >= 1) || (which !== undefined && which !== "baseline") || (natsKind !== undefined && natsKind !== "cluster")) {
-      throw new Error(`--runs: "${r}" is not <stand-in|kube>:<gateways>[:cluster][@baseline] (e.g. stand-in:2, stand-in:1:cluster, kube:1@baseline)`);
+    const [target, n, variant] = spec!.split(":");
+    if ((target !== "stand-in" && target !== "kube") || !(Number(n) >= 1) || (which !== undefined && which !== "baseline") || (variant !== undefined && variant !== "cluster" && variant !== "h1")) {
+      throw new Error(`--runs: "${r}" is not <stand-in|kube>:<gateways>[:cluster|:h1][@baseline] (e.g. stand-in:2, stand-in:1:cluster, kube:1:h1, kube:1@baseline)`);
     }
     if (which && !values.baseline) throw new Error(`--runs: "${r}" needs --baseline DIR (a checkout with dist/ built)`);
-    return { target, gateways: Number(n), root: which ? values.baseline : undefined, cluster: natsKind === "cluster" } as const;
+    return { target, gateways: Number(n), root: which ? values.baseline : undefined, cluster: variant === "cluster", h1: variant === "h1" } as const;
   });
   const rows: string[][] = [];
   let kube: KubeCluster | undefined;
   try {
-    for (const { target: kind, gateways, root, cluster } of runs) {
+    for (const { target: kind, gateways, root, cluster, h1 } of runs) {
       // a fresh NATS per run: the streams have their production names, which the NATS users' permissions name.
       // `:cluster`: a 3-server JetStream cluster on loopback, everything at 3 replicas (the ha overlay)
       const replicas = cluster ? 3 : 1;
@@ -123,7 +125,7 @@ export async function run(argv: string[]): Promise<void> {
         let stored = 0; // notifications JetStream has confirmed
 
         if (kind === "stand-in") {
-          const api = await new FakeKubeApi().start();
+          const api = await new FakeKubeApi({ tls: true }).start();
           const latencies: number[] = [];
           api.onCreate = (wf) => {
             const key = wf.body.metadata.annotations?.["framegate.io/key"];
@@ -163,6 +165,7 @@ export async function run(argv: string[]): Promise<void> {
                 FRAMEGATE_MAX_IN_FLIGHT: String(inFlight),
                 FRAMEGATE_ALLOWED_NAMESPACES: namespace,
                 KUBECONFIG: target.kubeconfig,
+                ...(h1 && { FRAMEGATE_KUBE_HTTP2: "false" }),
               },
               { cpuProfDir: values["cpu-prof"], root },
             ),
@@ -205,7 +208,7 @@ export async function run(argv: string[]): Promise<void> {
         const lat = (target.latencies ?? []).sort((a, b) => a - b);
         const rss = rssOf(procs);
         rows.push([
-          `${kind === "kube" ? "kube-apiserver" : "stand-in"}${cluster ? ", NATS x3 (R3)" : ""}${root ? " (baseline)" : ""}`,
+          `${kind === "kube" ? "kube-apiserver" : "stand-in"}${cluster ? ", NATS x3 (R3)" : ""}${h1 ? ", HTTP/1.1" : ""}${root ? " (baseline)" : ""}`,
           String(gateways),
           drainRate.toFixed(0),
           `${(drainRate / ARGO_EVENTS_EVENTS_PER_S).toFixed(0)}x`,
@@ -220,7 +223,7 @@ export async function run(argv: string[]): Promise<void> {
           lat.length ? pct(lat, 99).toFixed(1) : "–",
           rss.toFixed(0),
         ]);
-        process.stderr.write(`${kind}${cluster ? " (NATS cluster)" : ""} x${gateways}: ${drainRate.toFixed(0)} events/s at ${msPerEvent(drainCpu, drained)} CPU-ms/event\n`);
+        process.stderr.write(`${kind}${cluster ? " (NATS cluster)" : ""}${h1 ? " (HTTP/1.1)" : ""} x${gateways}: ${drainRate.toFixed(0)} events/s at ${msPerEvent(drainCpu, drained)} CPU-ms/event\n`);
       } finally {
         for (const p of procs) await stopProcess(p);
         await target?.stop();

@@ -2,10 +2,19 @@
  * @module test/fakes/kube-api — a small HTTP server that answers like kube-apiserver for Argo Workflows:
  * 201 with the object, 409 AlreadyExists (a real Status body) for a name that exists, and injected
  * faults (429 + Retry-After, 500, 422, a hung connection). Used where a fault must happen on demand;
- * the real API server runs in the end-to-end tests.
+ * the real API server runs in the end-to-end tests. Plain HTTP/1.1 by default; `{ tls: true }` serves TLS
+ * with ALPN h2 and http/1.1, as kube-apiserver does (a self-signed certificate the kubeconfig trusts).
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { readFileSync } from "node:fs";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createSecureServer, type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
 import type { AddressInfo } from "node:net";
+import { selfSignedCert } from "../harness/self-signed-cert.js";
+import { makeTempDir } from "../harness/util.js";
+
+type Req = IncomingMessage | Http2ServerRequest;
+type Res = ServerResponse | Http2ServerResponse;
+type AnyServer = ReturnType<typeof createServer> | ReturnType<typeof createSecureServer>;
 
 export type Fault =
   | { kind: "status"; code: number; retryAfter?: string; reason?: string; message?: string }
@@ -23,22 +32,36 @@ export interface CreatedWorkflow {
 export class FakeKubeApi {
   readonly workflows = new Map<string, CreatedWorkflow>();
   /** every POST, in order, with the status it got */
-  readonly requests: { name: string; status: number; at: number }[] = [];
+  readonly requests: { name: string; status: number; at: number; http: string; auth?: string }[] = [];
   /** faults applied to the next POSTs, one each */
   readonly faults: Fault[] = [];
   /** a fault decided per request (after the queue); return undefined for normal handling */
   faultFor?: (name: string, n: number) => Fault | undefined;
   /** called after an object is stored */
   onCreate?: (wf: CreatedWorkflow) => void;
-  #server?: Server;
-  #hung: ServerResponse[] = [];
+  #server?: AnyServer;
+  #hung: Res[] = [];
+  #ca?: string;
+  #cleanup?: () => void;
   url = "";
 
+  constructor(private readonly opts: { tls?: boolean } = {}) {}
+
   async start(): Promise<this> {
-    this.#server = createServer((req, res) => void this.handle(req, res));
-    this.#server.keepAliveTimeout = 60_000;
+    if (this.opts.tls) {
+      const dir = makeTempDir("fg-kube-fake-");
+      this.#cleanup = () => dir.remove();
+      const { cert, key } = selfSignedCert(dir.path, "the Kubernetes API stand-in");
+      this.#ca = readFileSync(cert, "utf8");
+      const server = createSecureServer({ cert: this.#ca, key: readFileSync(key), allowHTTP1: true }, (req, res) => void this.handle(req, res));
+      this.#server = server;
+    } else {
+      const server = createServer((req, res) => void this.handle(req, res));
+      server.keepAliveTimeout = 60_000;
+      this.#server = server;
+    }
     await new Promise<void>((r) => this.#server!.listen(0, "127.0.0.1", r));
-    this.url = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
+    this.url = `${this.opts.tls ? "https" : "http"}://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
     return this;
   }
 
@@ -47,7 +70,9 @@ export class FakeKubeApi {
     return [
       "apiVersion: v1",
       "kind: Config",
-      "clusters: [{name: fake, cluster: {server: '" + this.url + "', insecure-skip-tls-verify: true}}]",
+      this.#ca
+        ? "clusters: [{name: fake, cluster: {server: '" + this.url + "', certificate-authority-data: " + Buffer.from(this.#ca).toString("base64") + "}}]"
+        : "clusters: [{name: fake, cluster: {server: '" + this.url + "', insecure-skip-tls-verify: true}}]",
       "users: [{name: gw, user: {token: fake-token}}]",
       "contexts: [{name: fake, context: {cluster: fake, user: gw, namespace: argo}}]",
       "current-context: fake",
@@ -55,7 +80,7 @@ export class FakeKubeApi {
     ].join("\n");
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async handle(req: Req, res: Res): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const m = /^\/apis\/argoproj\.io\/v1alpha1\/namespaces\/([^/]+)\/workflows(?:\?.*)?$/.exec(req.url ?? "");
@@ -63,8 +88,9 @@ export class FakeKubeApi {
     const ns = m[1]!;
     if (req.method === "GET" && /[?&]watch=(true|1)/.test(req.url ?? "")) {
       // a watch that never reports anything (the stand-in keeps no phases); held open until stop()
-      res.writeHead(200, { "content-type": "application/json", "transfer-encoding": "chunked" });
-      res.flushHeaders();
+      // HTTP/2 has no transfer-encoding (a stream is chunked by nature)
+      (res as ServerResponse).writeHead(200, { "content-type": "application/json", ...(req.httpVersionMajor < 2 && { "transfer-encoding": "chunked" }) });
+      if ("flushHeaders" in res) res.flushHeaders(); // (HTTP/2's writeHead sends them)
       this.#hung.push(res);
       return;
     }
@@ -73,30 +99,32 @@ export class FakeKubeApi {
     const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as CreatedWorkflow["body"];
     const name = body.metadata.name;
     const fault = this.faults.shift() ?? this.faultFor?.(name, this.requests.length);
+    const seen = { at: Date.now(), http: req.httpVersion, auth: req.headers.authorization };
     if (fault?.kind === "hang") {
       this.#hung.push(res);
-      this.requests.push({ name, status: 0, at: Date.now() });
+      this.requests.push({ name, status: 0, ...seen });
       return;
     }
     if (fault?.kind === "status") {
-      this.requests.push({ name, status: fault.code, at: Date.now() });
+      this.requests.push({ name, status: fault.code, ...seen });
       if (fault.retryAfter) res.setHeader("Retry-After", fault.retryAfter);
       return json(res, fault.code, status(fault.code, fault.reason ?? "InternalError", fault.message ?? `injected ${fault.code}`));
     }
     const key = `${ns}/${name}`;
     if (this.workflows.has(key)) {
-      this.requests.push({ name, status: 409, at: Date.now() });
+      this.requests.push({ name, status: 409, ...seen });
       return json(res, 409, status(409, "AlreadyExists", `workflows.argoproj.io "${name}" already exists`, { name, group: "argoproj.io", kind: "workflows" }));
     }
     const wf = { name, namespace: ns, body, at: Date.now() };
     this.workflows.set(key, wf);
     this.onCreate?.(wf);
     if (fault?.kind === "store-then-drop") {
-      this.requests.push({ name, status: -1, at: Date.now() });
-      req.socket.destroy();
+      this.requests.push({ name, status: -1, ...seen });
+      if ("stream" in req) req.stream.close(0x2 /* INTERNAL_ERROR: the stream ends without an answer */);
+      else req.socket.destroy();
       return;
     }
-    this.requests.push({ name, status: 201, at: Date.now() });
+    this.requests.push({ name, status: 201, ...seen });
     const metadata = { ...body.metadata, namespace: ns, uid: `uid-${this.workflows.size}`, resourceVersion: String(this.workflows.size) };
     // as kube-apiserver does: the created object's metadata only, when the client asks for it
     if (/as=PartialObjectMetadata/.test(req.headers.accept ?? "")) return json(res, 201, { kind: "PartialObjectMetadata", apiVersion: "meta.k8s.io/v1", metadata });
@@ -104,9 +132,11 @@ export class FakeKubeApi {
   }
 
   async stop(): Promise<void> {
-    for (const r of this.#hung) r.destroy();
-    this.#server?.closeAllConnections();
-    await new Promise<void>((r) => this.#server?.close(() => r()) ?? r());
+    for (const r of this.#hung) ("stream" in r ? r.stream.destroy() : r.destroy());
+    const server = this.#server;
+    if (server && "closeAllConnections" in server) server.closeAllConnections();
+    await new Promise<void>((r) => server?.close(() => r()) ?? r());
+    this.#cleanup?.();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -118,8 +148,8 @@ function status(code: number, reason: string, message: string, details?: Record<
   return { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message, reason, code, ...(details ? { details } : {}) };
 }
 
-function json(res: ServerResponse, code: number, body: unknown): void {
+function json(res: Res, code: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(code, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+  (res as ServerResponse).writeHead(code, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
   res.end(text);
 }

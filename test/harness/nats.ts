@@ -5,7 +5,6 @@
  * fresh passwords per server, so every client connects as one of the production identities.
  * Fault tests can `kill()` it and `restart()` it later on the same port and store.
  */
-import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { getCACertificates, setDefaultCACertificates } from "node:tls";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -21,6 +20,7 @@ import { KvStateStore } from "../../src/flow/state-store.js";
 import { KvCameraActivityStore } from "../../src/status/camera-activity-kv.js";
 import { DEFAULT_MINIO_SUBJECT } from "../../src/triggers/wire.js";
 import { HarnessError, ManagedProcess } from "./process.js";
+import { selfSignedCert } from "./self-signed-cert.js";
 import { HOST, REPO_ROOT, httpStatus, makeTempDir, progress, since, toolPath } from "./util.js";
 
 /** The authorization block the deployment's nats.conf includes; the harness includes the same file. */
@@ -246,12 +246,7 @@ function natsConf(dir: string, opts: NatsOptions): string {
   }
   let conf = `include "${auth}"\n`;
   if (opts.tlsAvailable) {
-    const [cert, key] = [join(dir, "tls.crt"), join(dir, "tls.key")];
-    try {
-      execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", `/CN=${HOST}`, "-addext", `subjectAltName=IP:${HOST},DNS:localhost`, "-keyout", key, "-out", cert], { stdio: "pipe" });
-    } catch (e) {
-      throw new HarnessError(`openssl could not make the NATS server's certificate (install openssl): ${(e as Error).message}`, "", { cause: e });
-    }
+    const { cert, key } = selfSignedCert(dir, "the NATS server");
     conf += `tls { cert_file: ${JSON.stringify(cert)}, key_file: ${JSON.stringify(key)} }\nallow_non_tls: true\n`;
     setDefaultCACertificates([...getCACertificates("default"), readFileSync(cert, "utf8")]);
   }
