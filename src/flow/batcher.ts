@@ -1,30 +1,18 @@
 /**
  * @module flow/batcher — one Workflow per up to `size` frames or `window` per partition.
- * Frames wait (unacked) until their batch's Workflow exists. A batch becomes durable before its
- * Workflow is created: its record (the frames' events) is written, then each frame is claimed for it
- * with an atomic create. A frame already claimed by another batch is left to that batch, so a frame is
- * never in two batches even after a crash; a redelivered, claimed frame re-creates its batch's Workflow
- * from the record (409 when it exists) and is acked.
+ * Frames wait (unacked) until their batch's Workflow exists. A batch becomes durable before its Workflow is
+ * created: its frames are claimed for it and its record written (batch-claim.ts, where the guarantee is spelled
+ * out: a frame is in one batch Workflow only, across replicas and crashes). A frame another batch claimed first
+ * goes with that batch; a redelivered, claimed frame re-creates its batch's Workflow from the record (409 when it
+ * exists) and is acked.
  */
 import type { Logger } from "pino";
-import type { NormalizedEvent } from "../triggers/event.js";
 import type { Match } from "../rules/types.js";
-import { stateKey } from "./keys.js";
+import { claimFrames, claimOf, resumeClaims } from "./batch-claim.js";
+import { recordMatches, type StoredFrame } from "./batch-record.js";
 import type { StateStore } from "./state-store.js";
 
 export type BatchResult = { kind: "done"; workflow: string; outcome: "created" | "exists" } | { kind: "failed"; error: Error };
-
-interface StoredFrame {
-  event: NormalizedEvent;
-  vars: Record<string, string>;
-  camera?: string;
-}
-
-interface BatchRecord {
-  pipeline: string;
-  partition: string;
-  frames: StoredFrame[];
-}
 
 interface Waiting {
   match: Match;
@@ -52,6 +40,8 @@ export interface BatcherDeps {
   rematch(pipeline: string, frame: StoredFrame): Match | undefined;
   /** called with the number of frames now waiting in open batches, per pipeline */
   waiting?(pipeline: string, delta: number): void;
+  /** called once per batch claimed, with how (batch-claim.ts) */
+  claimed?(pipeline: string, path: "atomic" | "per-frame"): void;
 }
 
 export class Batcher {
@@ -74,7 +64,7 @@ export class Batcher {
     // Only a redelivered or replayed frame can already belong to a batch; a duplicate notification of
     // a frame (a new message) is caught by the atomic claim at flush.
     if (opts.checkClaim || opts.replay) {
-      if (opts.replay && (await this.d.store.get(stateKey.member(pipeline, match.event.id)))) return { kind: "duplicate" };
+      if (opts.replay && (await claimOf(this.d.store, pipeline, match.event.id)) !== null) return { kind: "duplicate" };
       const resumed = await this.resume(match);
       if (resumed) return resumed;
     }
@@ -102,22 +92,14 @@ export class Batcher {
   /** When the frame was claimed by a batch before, makes sure that batch's Workflow exists. */
   async resume(match: Match): Promise<BatchResult | null> {
     const pipeline = match.pipeline.name;
-    const claim = await this.d.store.get<{ batch: string }>(stateKey.member(pipeline, match.event.id));
-    if (!claim) return null;
-    const rec = await this.d.store.get<BatchRecord>(stateKey.batch(pipeline, claim.value.batch));
-    if (!rec) return null;
-    // The record is written before its frames are claimed: a failure (or crash) in between leaves some
-    // unclaimed, and another batch may take them meanwhile. Claim the unclaimed ones now; leave the rest.
-    const frames: StoredFrame[] = [];
-    for (const f of rec.value.frames) {
-      const key = stateKey.member(pipeline, f.event.id);
-      if ((await this.d.store.create(key, { batch: claim.value.batch })) !== null) frames.push(f);
-      else if ((await this.d.store.get<{ batch: string }>(key))?.value.batch === claim.value.batch) frames.push(f);
-    }
-    const matches = frames.map((f) => this.d.rematch(pipeline, f)).filter((m): m is Match => m !== undefined);
-    if (matches.length === 0) return { kind: "failed", error: new Error(`batch ${claim.value.batch}: pipeline ${pipeline} no longer exists`) };
+    const batch = await claimOf(this.d.store, pipeline, match.event.id);
+    if (batch === null) return null;
+    const stored = await resumeClaims(this.d.store, pipeline, batch);
+    if (!stored) return null;
+    const matches = recordMatches(stored.record, stored.owned, (f: StoredFrame) => this.d.rematch(pipeline, f));
+    if (matches.length === 0) return { kind: "failed", error: new Error(`batch ${batch}: pipeline ${pipeline} no longer exists`) };
     try {
-      const r = await this.d.create(matches, claim.value.batch);
+      const r = await this.d.create(matches, batch);
       return { kind: "done", ...r };
     } catch (e) {
       return { kind: "failed", error: e as Error };
@@ -159,24 +141,17 @@ export class Batcher {
     const frames = o.frames;
     const settle = (f: Waiting[], r: BatchResult) => f.forEach((w) => w.resolve(r));
     try {
-      const name = this.d.nameOf(frames.map((f) => f.match));
-      const recKey = stateKey.batch(o.pipeline, name);
-      const record: BatchRecord = { pipeline: o.pipeline, partition: o.partition, frames: frames.map((f) => stored(f.match)) };
-      await this.d.store.put(recKey, record);
-      const mine: Waiting[] = [];
-      const theirs: Waiting[] = [];
-      await Promise.all(
-        frames.map(async (f) => {
-          const key = stateKey.member(o.pipeline, f.match.event.id);
-          if ((await this.d.store.create(key, { batch: name })) !== null) return void mine.push(f);
-          const existing = await this.d.store.get<{ batch: string }>(key);
-          (existing?.value.batch === name ? mine : theirs).push(f);
-        }),
-      );
+      const matches = frames.map((f) => f.match);
+      const name = this.d.nameOf(matches);
+      const claimed = await claimFrames(this.d.store, o.pipeline, o.partition, name, matches);
+      this.d.claimed?.(o.pipeline, claimed.path);
       // frames another batch claimed first go with that batch
-      for (const f of theirs) void this.resume(f.match).then((r) => f.resolve(r ?? { kind: "failed", error: new Error("claimed batch has no record") }));
-      if (mine.length === 0) return;
-      if (theirs.length) await this.d.store.put(recKey, { ...record, frames: mine.map((f) => stored(f.match)) });
+      for (const i of claimed.theirs) {
+        const f = frames[i]!;
+        void this.resume(f.match).then((r) => f.resolve(r ?? { kind: "failed", error: new Error("claimed batch has no record") }));
+      }
+      if (claimed.mine.length === 0) return;
+      const mine = claimed.mine.map((i) => frames[i]!);
       const r = await this.d.create(
         mine.map((f) => f.match),
         name,
@@ -188,8 +163,4 @@ export class Batcher {
       settle(frames, { kind: "failed", error: e as Error });
     }
   }
-}
-
-function stored(m: Match): StoredFrame {
-  return { event: m.event, vars: m.vars, camera: m.camera };
 }

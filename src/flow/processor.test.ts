@@ -244,6 +244,10 @@ describe("Processor select stage", () => {
     const bClaim = stateKey.member("p", "raw/cam-15/b.jpg@e-cam-15/b.jpg");
     let failing = true;
     class FlakyStore extends MemoryStateStore {
+      // no atomic claim (a stream without allow_atomic): the frames are claimed one by one, after the record
+      override async createAll() {
+        return false;
+      }
       override async create<T>(key: string, value: T) {
         if (failing && key === bClaim) throw new Error("state store create of the claim failed");
         return super.create(key, value);
@@ -311,6 +315,32 @@ describe("Processor select stage", () => {
     const all = [...submitter.created.values()].flatMap(keysOf);
     expect(all.filter((k) => k === "cam-12/a.jpg")).toHaveLength(1);
     expect(all.sort()).toEqual(["cam-12/a.jpg", "cam-12/b.jpg", "cam-12/c.jpg"]);
+  });
+
+  it("batch: a batch's frames are claimed in one atomic write; a frame claimed before sends that batch frame by frame, and goes with its first batch", async () => {
+    const creates: string[] = [];
+    class CountingStore extends MemoryStateStore {
+      override async create<T>(key: string, value: T) {
+        creates.push(key);
+        return super.create(key, value);
+      }
+    }
+    const state = new CountingStore();
+    const { p, submitter, metrics } = processor(rules("{ batch: { size: 3, window: 100ms } }"), { state });
+    const first = await Promise.all(["a", "b", "c"].map((f) => p.handle(msg(`cam-16/${f}.jpg`))));
+    expect(first.map((d) => d.kind)).toEqual(["ack", "ack", "ack"]);
+    expect(creates.filter((k) => k.startsWith("member."))).toEqual([]);
+    // b again (a second notification of the same object) with two new frames
+    const second = await Promise.all(["d", "b", "e"].map((f) => p.handle(msg(`cam-16/${f}.jpg`))));
+    expect(second.map((d) => d.kind)).toEqual(["ack", "ack", "ack"]);
+    expect(creates.filter((k) => k.startsWith("member."))).toHaveLength(3);
+    const batches = [...submitter.created.values()].map(keysOf).map((k) => k.sort().join(","));
+    expect(batches).toEqual(["cam-16/a.jpg,cam-16/b.jpg,cam-16/c.jpg", "cam-16/d.jpg,cam-16/e.jpg"]);
+    const claims = (await metrics.batchClaims.get()).values.map((v) => [v.labels.path, v.value]);
+    expect(claims.sort()).toEqual([
+      ["atomic", 1],
+      ["per-frame", 1],
+    ]);
   });
 
   it("replay: an event whose Workflow was created before is skipped, a new one is processed", async () => {

@@ -87,6 +87,7 @@ export class Processor {
         return p ?? undefined;
       },
       waiting: (pipeline, delta) => deps.metrics.eventsWaiting.inc({ pipeline, reason: "batch" }, delta),
+      claimed: (pipeline, path) => deps.metrics.batchClaims.inc({ pipeline, path }),
     });
   }
 
