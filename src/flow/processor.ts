@@ -27,8 +27,9 @@ import { ReleasedError, withdrawnReason, type Withdrawal } from "./release.js";
 import { Sampler } from "./sampler.js";
 import { MemoryStateStore, type StateStore } from "./state-store.js";
 import type { Decision, InboundMessage } from "../triggers/decision.js";
-import { backoffMs } from "../lib/backoff.js";
-import { copyOutcome, copyPath } from "./intake-copies.js";
+import { copyPath } from "./intake-copies.js";
+import { decide, deadLetterBadEvent } from "./decide.js";
+import { countCopy, countSwept, logOutcome, messageLogger } from "./outcome-log.js";
 
 /** The rule set the processor uses for one message (swapped atomically on reload). */
 export interface ActiveRules {
@@ -109,20 +110,12 @@ export class Processor {
   /** Handles one decoded message; never throws (every failure becomes a Decision). */
   async handle(msg: DecodedMessage): Promise<Decision> {
     const swept = msg.header(HEADERS.sweep);
-    // a swept message's log lines say so (and which sweep published it)
-    // every line about the message names its event(s): the id the Workflow's framegate.io/event-id annotation
-    // and the webhook's "accepted" line carry, so one log search follows a frame from upload to result
-    const ids = msg.decoded.ok ? msg.decoded.events.map((e) => e.id) : [msg.header(HEADERS.eventId) ?? msg.header(HEADERS.msgId) ?? `seq:${msg.seq}`];
-    // (a notification with several records: `events` on the message's lines, at most the first
-    // LOGGED_EVENT_IDS so a line stays small, with `records`; `event` on each record's own line)
-    const many = ids.length > 1;
-    const named = many ? { events: ids.slice(0, LOGGED_EVENT_IDS), records: ids.length } : { event: ids[0] };
-    const log = this.#d.log.child({ ...named, seq: msg.seq, subject: msg.subject, delivery: msg.deliveryCount, ...(swept !== undefined && { swept }) });
+    const log = messageLogger(this.#d.log, msg);
     if (!msg.decoded.ok) {
       const reason = msg.decoded.error.message;
       log.warn({ reason, err: msg.decoded.error }, "bad event, dead-lettering");
       this.#d.onEvent?.(badEventReport(msg, msg.decoded.source, reason));
-      return this.deadLetter(msg, "bad-event", reason, undefined, log);
+      return deadLetterBadEvent(this.#d, msg, reason, log);
     }
     const events = msg.decoded.events;
     const source = events[0]?.source ?? "minio";
@@ -145,16 +138,16 @@ export class Processor {
           this.submit(m, catalog, msg, waiting, ruleSet?.pipelines).then((o) => {
             r.outcomes.push(o);
             outcomes.push(o);
-            logOutcome(log, many ? m.event.id : undefined, o);
+            logOutcome(log, events.length > 1 ? m.event.id : undefined, o);
           }),
         );
       }
     }
     // the records of one notification share the consumer's FRAMEGATE_MAX_IN_FLIGHT with every other message
     await runRecordTasks(work, msg);
-    const decision = await this.decide(msg, outcomes, log);
-    if (swept !== undefined) this.countSwept(outcomes, decision, log);
-    if (this.#d.fastSubject !== undefined && source === "minio") this.countCopy(msg, this.#d.fastSubject, outcomes, decision);
+    const decision = await decide(this.#d, msg, outcomes, log);
+    if (swept !== undefined) countSwept(this.#d.metrics, outcomes, decision, log);
+    if (this.#d.fastSubject !== undefined && source === "minio") countCopy(this.#d.metrics, msg, this.#d.fastSubject, outcomes, decision);
     // reported after the decision, so a failure on the last delivery shows as dead-lettered
     for (const { report, outcomes: os } of reports) this.#d.onEvent?.(settleReport(report, os, decision));
     return decision;
@@ -279,86 +272,6 @@ export class Processor {
     const reason = pipelines && withdrawnReason(pipelines, pipeline);
     if (reason) throw new ReleasedError(pipeline, reason);
   }
-
-  /**
-   * What a swept event turned out to be, per pipeline: `late` when it was not processed before (the
-   * sweep found what the intake missed), `seen` when it was (duplicate, or its Workflow existed).
-   * Counted on its final delivery only.
-   */
-  /** What this copy of a MinIO event turned out to be, by the path it came by (fast path on). */
-  private countCopy(msg: InboundMessage, fastSubject: string, outcomes: PipelineOutcome[], d: Decision): void {
-    const path = copyPath(msg, fastSubject);
-    const outcome = d.kind === "nak" ? undefined : copyOutcome(outcomes);
-    if (path !== undefined && outcome !== undefined) this.#d.metrics.intakeCopies.inc({ path, outcome });
-  }
-
-  private countSwept(outcomes: PipelineOutcome[], d: Decision, log: Logger): void {
-    if (d.kind === "nak") return;
-    for (const o of outcomes) {
-      const outcome = o.kind === "created" ? "late" : o.kind === "exists" || (o.kind === "skipped" && o.reason === "duplicate") ? "seen" : o.kind === "skipped" ? o.reason : "rejected";
-      this.#d.metrics.sweepEvents.inc({ pipeline: o.pipeline, outcome });
-      // debug: after a long outage there may be very many; the sweep's own log line and the metric count them
-      if (outcome === "late") log.debug({ pipeline: o.pipeline, workflow: o.workflow }, "swept event was not processed before: found late");
-    }
-  }
-
-  private async decide(msg: InboundMessage, outcomes: PipelineOutcome[], log: Logger): Promise<Decision> {
-    const rejected = outcomes.filter((o) => o.kind === "rejected");
-    const retry = outcomes.filter((o): o is Extract<PipelineOutcome, { kind: "retry" }> => o.kind === "retry");
-    try {
-      for (const o of rejected) {
-        log.warn({ pipeline: o.pipeline, workflow: o.workflow, err: o.error }, "workflow rejected, dead-lettering");
-        await this.#d.deadLetter.send(msg, "rejected", o.error.message, o.pipeline);
-        this.#d.metrics.deadLettered.inc({ reason: "rejected" });
-      }
-      if (retry.length && msg.deliveryCount >= this.#d.maxDeliver) {
-        for (const o of retry) {
-          const reason = `gave up after ${msg.deliveryCount} deliveries: ${o.error.message}`;
-          log.error({ pipeline: o.pipeline, workflow: o.workflow, reason }, "deliveries exhausted, dead-lettering");
-          await this.#d.deadLetter.send(msg, "exhausted", reason, o.pipeline);
-          this.#d.metrics.deadLettered.inc({ reason: "exhausted" });
-        }
-        return { kind: "term", reason: "deliveries exhausted" };
-      }
-    } catch (e) {
-      log.error({ err: e }, "could not dead-letter; will retry the message");
-      this.#d.metrics.redelivered.inc({ reason: "dlq-unavailable" });
-      return { kind: "nak", delayMs: backoffMs(msg.deliveryCount), reason: "dead-letter stream unavailable" };
-    }
-    if (retry.length) {
-      const hinted = Math.max(0, ...retry.map((o) => o.afterMs ?? 0));
-      const delayMs = Math.max(hinted, backoffMs(msg.deliveryCount));
-      const reason = retry.map((o) => `${o.pipeline}: ${o.reason}`).join(", ");
-      log.warn({ delayMs, reason, err: retry[0]!.error }, "workflow create failed, will retry");
-      for (const o of retry) this.#d.metrics.redelivered.inc({ reason: o.reason });
-      return { kind: "nak", delayMs, reason };
-    }
-    return { kind: "ack" };
-  }
-
-  private async deadLetter(msg: InboundMessage, kind: "bad-event", reason: string, pipeline: string | undefined, log: Logger): Promise<Decision> {
-    try {
-      await this.#d.deadLetter.send(msg, kind, reason, pipeline);
-      this.#d.metrics.deadLettered.inc({ reason: kind });
-      return { kind: "term", reason };
-    } catch (e) {
-      log.error({ err: e }, "could not dead-letter; will retry the message");
-      return { kind: "nak", delayMs: backoffMs(msg.deliveryCount), reason: "dead-letter stream unavailable" };
-    }
-  }
-}
-
-/** Event ids a message's log lines name at most (a MinIO notification may carry thousands of records). */
-export const LOGGED_EVENT_IDS = 10;
-
-/**
- * One line per event and pipeline (`event` given when the message's log does not name it alone): a created (or already existing) Workflow at info, a skip at debug (sampled
- * streams skip most frames). Failures are logged once per message by `decide`.
- */
-function logOutcome(log: Logger, event: string | undefined, o: PipelineOutcome): void {
-  const ev = event === undefined ? {} : { event };
-  if (o.kind === "created" || o.kind === "exists") log.info({ ...ev, pipeline: o.pipeline, workflow: o.workflow }, o.kind === "created" ? "workflow created" : "workflow exists");
-  else if (o.kind === "skipped") log.debug({ ...ev, pipeline: o.pipeline, reason: o.reason }, "event skipped");
 }
 
 /** Event time for sampling: when the camera's frame landed (MinIO) or the hook was received. */

@@ -60,8 +60,10 @@ describe("two gateway replicas sharing the consumer", () => {
       // both replicas now running took part
       const received = await Promise.all(rig.gateways.map(async (g) => sumOf(await rig.metrics(g), "framegate_events_received_total")));
       const skipped = await Promise.all(rig.gateways.map(async (g) => sumOf(await rig.metrics(g), "framegate_events_skipped_total", { reason: "duplicate" })));
+      // how the batches' frames were claimed: one atomic batch each, or frame by frame when a frame was claimed before
+      const claims = await Promise.all(rig.gateways.map(async (g) => ({ atomic: sumOf(await rig.metrics(g), "framegate_batch_claims_total", { path: "atomic" }), perFrame: sumOf(await rig.metrics(g), "framegate_batch_claims_total", { path: "per-frame" }) })));
       process.stderr.write(
-        `[replicas] ${fleet.ok().length} uploads, ${copied} notifications sent twice, events received by the two replicas now running ${JSON.stringify(received)}, skipped as duplicates ${JSON.stringify(skipped)}\n${summary(verdicts)}\n`,
+        `[replicas] ${fleet.ok().length} uploads, ${copied} notifications sent twice, events received by the two replicas now running ${JSON.stringify(received)}, skipped as duplicates ${JSON.stringify(skipped)}, batch claims ${JSON.stringify(claims)}\n${summary(verdicts)}\n`,
       );
       for (const v of verdicts) {
         expect(v.report, v.pipeline).toEqual({ missing: [], duplicated: [], unexpected: [] });
@@ -70,6 +72,7 @@ describe("two gateway replicas sharing the consumer", () => {
       expect(await rig.deadLetters()).toEqual([]);
       expect(rig.gateways).toHaveLength(2);
       for (const n of received) expect(n).toBeGreaterThan(5);
+      expect(claims.reduce((n, c) => n + c.atomic, 0)).toBeGreaterThan(0);
     } finally {
       await rig.stop();
     }
