@@ -4,11 +4,15 @@
  * gateway settles, the Workflows/s it actually submits against the pipelines' limits, its CPU and RSS,
  * and the lag (events published but not yet settled). Publishing uses core NATS into the stream, as
  * MinIO's target does; the Kubernetes API is a stand-in that answers at once.
+ * `--baseline DIR` also runs the gateway of another checkout (with its `dist/` built, e.g. `git worktree add` of
+ * an earlier commit; the same mechanism as the gateway bench's, `startGatewayProcess`'s `root`) on the same load,
+ * each run with a fresh NATS and stand-in, `--rounds` times each, alternating which goes first, so a before/after
+ * is one table from one run.
  *
- *   npm run bench -- fleet [--cameras 1000] [--fps 5] [--seconds 30] [--cpu-prof DIR]
+ *   npm run bench -- fleet [--cameras 1000] [--fps 5] [--seconds 30] [--cpu-prof DIR] [--baseline DIR [--rounds 1]]
  */
 import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { jetstreamManager } from "@nats-io/jetstream";
@@ -50,11 +54,44 @@ function notification(camera: string, n: number, t: Date): string {
   return minioNotificationText(`${camera}/2026/11/28/${String(n).padStart(7, "0")}.jpg`, { etag: `e${camera}${n}`, eventTime: t });
 }
 
+interface Load {
+  cameras: number;
+  fps: number;
+  seconds: number;
+  cpuProfDir?: string;
+}
+
+/** A run's table rows: [measure, value, target]. */
+type Rows = string[][];
+
 export async function run(argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { cameras: { type: "string", default: "1000" }, fps: { type: "string", default: "5" }, seconds: { type: "string", default: "30" }, "cpu-prof": { type: "string" } } });
-  const cameras = Number(values.cameras);
-  const fps = Number(values.fps);
-  const seconds = Number(values.seconds);
+  const { values } = parseArgs({
+    args: argv,
+    options: { cameras: { type: "string", default: "1000" }, fps: { type: "string", default: "5" }, seconds: { type: "string", default: "30" }, "cpu-prof": { type: "string" }, baseline: { type: "string" }, rounds: { type: "string", default: "1" } },
+  });
+  const load: Load = { cameras: Number(values.cameras), fps: Number(values.fps), seconds: Number(values.seconds), cpuProfDir: values["cpu-prof"] };
+  if (values.baseline === undefined) return printTable(["measure", "value", "target"], await fleetRun(load));
+  const rounds = Number(values.rounds);
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds: "${values.rounds}" is not a whole number >= 1`);
+  const runs: { label: string; rows: Rows }[] = [];
+  for (let round = 1; round <= rounds; round++) {
+    // alternate which build goes first, so a machine getting busier does not favour one
+    const order = round % 2 === 1 ? [values.baseline, undefined] : [undefined, values.baseline];
+    for (const root of order) {
+      const label = `${root ? "baseline" : "this build"}${rounds > 1 ? ` #${round}` : ""}`;
+      process.stderr.write(`[fleet] ${label}\n`);
+      runs.push({ label, rows: await fleetRun({ ...load, cpuProfDir: load.cpuProfDir && join(load.cpuProfDir, root ? "baseline" : "this") }, root) });
+    }
+  }
+  const base = runs[0]!.rows;
+  printTable(
+    ["measure", ...runs.map((r) => r.label), "target"],
+    base.map((row, i) => [row[0]!, ...runs.map((r) => r.rows[i]![1]!), row[2]!]),
+  );
+}
+
+/** One fleet run against the gateway of `root` (default: this checkout). */
+async function fleetRun({ cameras, fps, seconds, cpuProfDir }: Load, root?: string): Promise<Rows> {
   const offered = cameras * fps;
   const nats = await startNats();
   const admin = await nats.connectAs("setup"); // makes the stream and consumer, reads the consumer's state
@@ -67,7 +104,7 @@ export async function run(argv: string[]): Promise<void> {
   const names = { stream: "FRAMEGATE", dlqStream: "FRAMEGATE_DLQ", consumer: "framegate", minioSubject: "minio.events" };
   await ensureIntake(admin, names, { ackWaitMs: 30_000, maxAckPending: 10_000 });
   await createStateBuckets(nats); // as framegate setup does
-  const gw = startGatewayProcess({ ...nats.clientEnv("gateway"), FRAMEGATE_RULES_DIR: dir, FRAMEGATE_MAX_IN_FLIGHT: "256", KUBECONFIG: join(dir, "kubeconfig") }, { cpuProfDir: values["cpu-prof"] });
+  const gw = startGatewayProcess({ ...nats.clientEnv("gateway"), FRAMEGATE_RULES_DIR: dir, FRAMEGATE_MAX_IN_FLIGHT: "256", KUBECONFIG: join(dir, "kubeconfig") }, { cpuProfDir, root });
   const count = () => {
     let batch = 0;
     let sample = 0;
@@ -133,9 +170,8 @@ export async function run(argv: string[]): Promise<void> {
     const keysInBatches = [...kube.workflows.values()]
       .filter((w) => w.body.metadata.labels?.["framegate.io/pipeline"] === "fleet-batch")
       .reduce((a, w) => a + Number(w.body.metadata.annotations?.["framegate.io/count"] ?? 0), 0);
-    printTable(
-      ["measure", "value", "target"],
-      [
+    const cpuAll = procStat(gw.pid!).cpuS - cpu0.cpuS;
+    return [
         ["offered events/s", offered.toFixed(0), "5000"],
         ["published events/s (achieved)", (published / pubS).toFixed(0), ""],
         ["settled events/s while publishing", (atEnd.acked / pubS).toFixed(0), ">= offered"],
@@ -150,9 +186,11 @@ export async function run(argv: string[]): Promise<void> {
         ["fleet-sample Workflows/s avg | max", `${avgWf(c.sample).toFixed(1)} | ${maxWf("sample")}`, `<= ${RATE_LIMIT}`],
         ["fleet-sample Workflows (1 per camera per 60 s)", String(c.sample), `${cameras * Math.ceil(seconds / 60)}`],
         ["gateway CPU while publishing (cores)", (cpuPub / pubS).toFixed(2), "< 2"],
+        ["gateway CPU per event settled while publishing (ms)", ((cpuPub * 1000) / atEnd.acked).toFixed(3), ""],
+        ["gateway CPU per event, whole run incl. drain (ms)", ((cpuAll * 1000) / s.acked).toFixed(3), ""],
         ["gateway RSS max (MB)", rssMax.toFixed(0), "< 300"],
-      ],
-    );
+        ["load average (1 min) at end", loadavg()[0]!.toFixed(2), ""],
+      ];
   } finally {
     await stopProcess(gw);
     await kube.stop();

@@ -23,6 +23,8 @@ interface Open {
   pipeline: string;
   partition: string;
   frames: Waiting[];
+  /** the frames by event id: a duplicate delivery joins its frame's wait (looked up, not searched: batches hold up to 500) */
+  byId: Map<string, Waiting>;
   timer: NodeJS.Timeout;
 }
 
@@ -71,19 +73,21 @@ export class Batcher {
     return new Promise<BatchResult>((resolve) => {
       const k = `${pipeline}\u0000${partition}`;
       let o = this.#open.get(k);
-      if (o?.frames.some((f) => f.match.event.id === match.event.id)) {
+      const prev = o?.byId.get(match.event.id);
+      if (prev) {
         // the same frame twice in one open batch (a duplicate delivery): share the outcome
-        const prev = o.frames.find((f) => f.match.event.id === match.event.id)!;
         const prevResolve = prev.resolve;
         prev.resolve = (r) => (prevResolve(r), resolve(r));
         return;
       }
       if (!o) {
         const timer = setTimeout(() => void this.flush(k), windowMs);
-        o = { pipeline, partition, frames: [], timer };
+        o = { pipeline, partition, frames: [], byId: new Map(), timer };
         this.#open.set(k, o);
       }
-      o.frames.push({ match, resolve });
+      const w: Waiting = { match, resolve };
+      o.frames.push(w);
+      o.byId.set(match.event.id, w);
       this.d.waiting?.(pipeline, 1);
       if (o.frames.length >= size) void this.flush(k);
     });

@@ -343,6 +343,13 @@ describe("Processor select stage", () => {
     ]);
   });
 
+  it("batch: the same frame twice while its batch fills is one member; both messages are acked with it", async () => {
+    const { p, submitter } = processor(rules("{ batch: { size: 3, window: 10s } }"));
+    const out = await Promise.all([p.handle(msg("cam-17/a.jpg")), p.handle(msg("cam-17/a.jpg")), p.handle(msg("cam-17/b.jpg")), p.handle(msg("cam-17/c.jpg"))]);
+    expect(out.map((d) => d.kind)).toEqual(["ack", "ack", "ack", "ack"]);
+    expect([...submitter.created.values()].map(keysOf).map((k) => k.sort())).toEqual([["cam-17/a.jpg", "cam-17/b.jpg", "cam-17/c.jpg"]]);
+  });
+
   it("replay: an event whose Workflow was created before is skipped, a new one is processed", async () => {
     const { p, submitter } = processor(rules("{}"));
     await p.handle(msg("cam-13/a.jpg"));
