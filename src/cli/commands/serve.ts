@@ -161,6 +161,7 @@ async function openGateway(cfg: Config, log: Logger, overrides: { kubeConfig?: K
   const publisher = new JetStreamPublisher(nc);
   log.info({ bucket: cfg.FRAMEGATE_KV_BUCKET }, "start-up: opening the flow-control state (JetStream KV)");
   const state = await KvStateStore.open(nc, cfg.FRAMEGATE_KV_BUCKET, cfg.FRAMEGATE_STATE_TTL, cfg.FRAMEGATE_KV_MAX_BYTES, { create: false });
+  if (!state.atomic) log.warn({ bucket: cfg.FRAMEGATE_KV_BUCKET }, "the state bucket takes no atomic batches (allow_atomic off, or nats-server older than 2.12): batch frames are claimed one by one, one request each; run `framegate setup` to turn it on");
   const { usage, backlog } = intakeMonitors(cfg, nc, intake, metrics, log);
   log.info({ bucket: cfg.FRAMEGATE_CAMERA_BUCKET }, "start-up: loading the cameras' last-frame times (JetStream KV)");
   const cameraStore = await KvCameraActivityStore.open(nc, cfg.FRAMEGATE_CAMERA_BUCKET, cfg.FRAMEGATE_CAMERA_TTL, cfg.FRAMEGATE_CAMERA_MAX_BYTES, log);
