@@ -53,7 +53,9 @@ function setup(select: string, fastPath = true) {
   const submitter = new MemorySubmitter();
   const metrics = createMetrics({ defaultMetrics: false });
   const r = rules(select);
+  const reported: string[] = [];
   const p = new Processor({
+    onEvent: (e) => reported.push(e.id),
     rules: () => r,
     submitter,
     deadLetter: { send: async () => undefined },
@@ -64,7 +66,7 @@ function setup(select: string, fastPath = true) {
     ...(fastPath && { fastSubject: "minio.fast" }),
   });
   const count = async (path: string, outcome: string) => (await metrics.intakeCopies.get()).values.find((v) => v.labels.path === path && v.labels.outcome === outcome)?.value ?? 0;
-  return { p, submitter, count };
+  return { p, submitter, count, reported };
 }
 
 describe("copyPath", () => {
@@ -78,7 +80,7 @@ describe("copyPath", () => {
 
 describe("two copies of one MinIO event (fast path on)", () => {
   it("the fast copy creates the Workflow; the durable copy is absorbed by the done mark even after the Workflow is gone", async () => {
-    const { p, submitter, count } = setup("{}");
+    const { p, submitter, count, reported } = setup("{}");
     const c = copies("gate-01/a+b.jpg");
     expect(c.fast().decoded).toEqual(c.durable().decoded);
     expect(await p.handle(c.fast())).toEqual({ kind: "ack" });
@@ -88,16 +90,20 @@ describe("two copies of one MinIO event (fast path on)", () => {
     expect(await count("fast", "first")).toBe(1);
     expect(await count("durable", "duplicate")).toBe(1);
     expect(await count("durable", "first")).toBe(0);
+    // the absorbed copy is no new event for the live feed (recent events, cameras, the dashboard)
+    expect(reported).toEqual(["raw/gate-01/a+b.jpg@e-gate-01/a+b.jpg"]);
   });
 
   it("a durable copy that comes first does the work, and the fast copy after it finds the Workflow", async () => {
-    const { p, submitter, count } = setup("{}");
+    const { p, submitter, count, reported } = setup("{}");
     const c = copies("gate-02/a.jpg");
     await p.handle(c.durable());
     await p.handle(c.fast());
     expect(submitter.created.size).toBe(1);
     expect(await count("durable", "first")).toBe(1);
     expect(await count("fast", "duplicate")).toBe(1);
+    // the durable copy did the work and is reported; so is the fast copy after it (only durable copies are dropped from the feed)
+    expect(reported).toHaveLength(2);
   });
 
   it("batches: the frame goes into one batch whichever copy comes", async () => {

@@ -27,7 +27,7 @@ import { ReleasedError, withdrawnReason, type Withdrawal } from "./release.js";
 import { Sampler } from "./sampler.js";
 import { MemoryStateStore, type StateStore } from "./state-store.js";
 import type { Decision, InboundMessage } from "../triggers/decision.js";
-import { copyPath } from "./intake-copies.js";
+import { copyOutcome, copyPath } from "./intake-copies.js";
 import { decide, deadLetterBadEvent } from "./decide.js";
 import { countCopy, countSwept, logOutcome, messageLogger } from "./outcome-log.js";
 
@@ -147,9 +147,14 @@ export class Processor {
     await runRecordTasks(work, msg);
     const decision = await decide(this.#d, msg, outcomes, log);
     if (swept !== undefined) countSwept(this.#d.metrics, outcomes, decision, log);
-    if (this.#d.fastSubject !== undefined && source === "minio") countCopy(this.#d.metrics, msg, this.#d.fastSubject, outcomes, decision);
+    const fast = this.#d.fastSubject;
+    if (fast !== undefined && source === "minio") countCopy(this.#d.metrics, msg, fast, outcomes, decision);
+    // a durable copy that found its work done by the fast copy is no new event: the feed shows each frame once
+    const durableCopy = fast !== undefined && source === "minio" && copyPath(msg, fast) === "durable";
     // reported after the decision, so a failure on the last delivery shows as dead-lettered
-    for (const { report, outcomes: os } of reports) this.#d.onEvent?.(settleReport(report, os, decision));
+    for (const { report, outcomes: os } of reports) {
+      if (!(durableCopy && copyOutcome(os) === "duplicate")) this.#d.onEvent?.(settleReport(report, os, decision));
+    }
     return decision;
   }
 
