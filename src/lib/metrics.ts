@@ -15,6 +15,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
   const m = defineMetrics(opts);
   for (const reason of DEAD_LETTER_REASONS) m.deadLettered.inc({ reason }, 0);
   for (const reason of SWEEP_ERROR_REASONS) m.sweepErrors.inc({ reason }, 0);
+  for (const outcome of ["fetched", "gone", "failed", "dropped"]) m.workflowStatusFetches.inc({ outcome }, 0);
   for (const path of ["fast", "durable"]) for (const outcome of ["first", "duplicate"]) m.intakeCopies.inc({ path, outcome }, 0);
   return m;
 }
@@ -35,6 +36,7 @@ function defineMetrics(opts: { defaultMetrics?: boolean }) {
     eventsBatched: new Counter({ name: "framegate_events_batched_total", help: "Events that went into a batch Workflow, by pipeline", labelNames: ["pipeline"], registers: r }),
     batchClaims: new Counter({ name: "framegate_batch_claims_total", help: "Batches whose frames were claimed, by path: atomic (one JetStream atomic batch for every frame and the record) or per-frame (the fallback: a frame already claimed, a stream without allow_atomic, no answer)", labelNames: ["pipeline", "path"], registers: r }),
     workflows: new Counter({ name: "framegate_workflows_total", help: "Workflow submissions by pipeline and outcome (created, exists, failed)", labelNames: ["pipeline", "outcome"], registers: r }),
+    workflowStatusFetches: new Counter({ name: "framegate_workflow_status_fetches_total", help: "GETs of Workflows the metadata watch reported finished (their times, message and results), by outcome (fetched, gone: deleted first, failed: after 3 attempts, dropped: 10,000 already waiting)", labelNames: ["outcome"], registers: r }),
     kubeStreams: new Gauge({ name: "framegate_kube_http2_streams", help: "Workflow creates on the HTTP/2 session to the API server, by state (active: streams open, at most FRAMEGATE_MAX_IN_FLIGHT capped at 256 or the server's limit; queued: waiting for one, at most 4,096, past which a create fails and is retried)", labelNames: ["state"], registers: r }),
     kubeSessions: new Counter({ name: "framegate_kube_http2_sessions_total", help: "HTTP/2 session events of the create path, by event (connected, goaway, error, ping-timeout, closed)", labelNames: ["event"], registers: r }),
     workflowFailures: new Counter({ name: "framegate_workflow_failures_total", help: "Failed Workflow submissions by pipeline and reason", labelNames: ["pipeline", "reason"], registers: r }),

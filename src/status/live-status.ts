@@ -59,6 +59,8 @@ export interface StatusOptions {
   maxCameras?: number;
   /** every Workflow seen Succeeded, whole (the results feeder) */
   onSucceeded?: WorkflowInformerOptions["onSucceeded"];
+  /** how each GET of a finished Workflow ended (the metric) */
+  onStatusFetch?: WorkflowInformerOptions["onStatusFetch"];
 }
 
 /** Everything `serve` wires: {@link WorkflowStatus} for the processor's maxInFlight, the registry and feed for the API. */
@@ -78,7 +80,7 @@ export interface Status extends LinkedStatus {
  * new Processor({ ..., onEvent: (e) => { recent.push(e); status.recordEvent(e); } });
  */
 export function createStatus(opts: StatusOptions): Status {
-  const workflows = new WorkflowInformer({ kc: opts.kc, namespaces: opts.namespaces, log: opts.log, maxFinished: opts.maxFinishedWorkflows, onSucceeded: opts.onSucceeded });
+  const workflows = new WorkflowInformer({ kc: opts.kc, namespaces: opts.namespaces, log: opts.log, maxFinished: opts.maxFinishedWorkflows, onSucceeded: opts.onSucceeded, onStatusFetch: opts.onStatusFetch });
   const linked = linkStatus(workflows, new CameraRegistry({ capacity: opts.maxCameras }), new StatusFeed());
   return {
     ...linked,

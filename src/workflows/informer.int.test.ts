@@ -1,7 +1,7 @@
 /**
  * The Workflow informer against a real kube-apiserver with Argo's CRDs (no controller: the test plays the
- * controller by patching `status`), as the gateway's least-privilege ServiceAccount. Includes the API
- * server being killed and started again.
+ * controller by patching `status` and the phase label, as Argo's does), as the gateway's least-privilege
+ * ServiceAccount. Includes the API server being killed and started again, and the watch reading metadata only.
  */
 import { randomBytes } from "node:crypto";
 import { ApiextensionsV1Api, CustomObjectsApi, type KubeConfig } from "@kubernetes/client-node";
@@ -10,6 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { installArgo, startKube, type ArgoInstall, type KubeCluster } from "../../test/harness/index.js";
 import { waitFor } from "../../test/harness/wait.js";
 import { WorkflowInformer } from "./informer.js";
+import { metadataWatch, PHASE_LABEL } from "./metadata-watch.js";
+import type { WatchedWorkflow } from "./workflow-row.js";
 import type { WorkflowChange } from "./workflow-status.js";
 
 const WF = { group: "argoproj.io", version: "v1alpha1", plural: "workflows" };
@@ -40,12 +42,23 @@ describe("WorkflowInformer (real kube-apiserver, Argo CRDs)", () => {
   let admin: CustomObjectsApi;
   let informer: WorkflowInformer;
   const changes: WorkflowChange[] = [];
+  const succeeded: WatchedWorkflow[] = [];
+  const fetches: string[] = [];
 
   const create = (name: string, pipeline: string, o?: { camera?: string; managed?: boolean }) =>
     admin.createNamespacedCustomObject({ ...WF, namespace: ns, body: workflow(name, pipeline, o) });
-  // Argo's minimal CRDs have no status subresource: status is a plain field of the main resource
+  // Argo's minimal CRDs have no status subresource: status is a plain field of the main resource; Argo's
+  // controller labels the Workflow with its phase in the same update
   const setStatus = (name: string, status: Record<string, unknown>) =>
-    admin.patchNamespacedCustomObject({ ...WF, namespace: ns, name, body: [{ op: "add", path: "/status", value: status }] });
+    admin.patchNamespacedCustomObject({
+      ...WF,
+      namespace: ns,
+      name,
+      body: [
+        { op: "add", path: "/status", value: status },
+        { op: "add", path: `/metadata/labels/${PHASE_LABEL.replace("/", "~1")}`, value: status.phase },
+      ],
+    });
   const remove = (name: string) => admin.deleteNamespacedCustomObject({ ...WF, namespace: ns, name });
   const names = () => informer.list({ limit: 1000 }).map((w) => w.name).sort();
   const phaseOf = (name: string) => informer.list({ limit: 1000 }).find((w) => w.name === name)?.phase;
@@ -74,7 +87,15 @@ describe("WorkflowInformer (real kube-apiserver, Argo CRDs)", () => {
     await create("not-ours", "p1", { managed: false });
 
     const kc: KubeConfig = argo.gatewayKubeConfig(); // get, list, watch (and create) Workflows only
-    informer = new WorkflowInformer({ kc, namespaces: [ns], log, retry: { initialMs: 200, maxMs: 2_000, healthyAfterMs: 5_000 }, pageSize: 2 });
+    informer = new WorkflowInformer({
+      kc,
+      namespaces: [ns],
+      log,
+      retry: { initialMs: 200, maxMs: 2_000, healthyAfterMs: 5_000 },
+      pageSize: 2,
+      onSucceeded: (wf) => succeeded.push(structuredClone(wf)),
+      onStatusFetch: (outcome) => fetches.push(outcome),
+    });
     informer.onChange((c) => changes.push(c));
     await informer.start();
     expect(await informer.whenSynced(30_000)).toBe(true);
@@ -98,6 +119,9 @@ describe("WorkflowInformer (real kube-apiserver, Argo CRDs)", () => {
     expect(informer.list({ phase: "failed" })).toEqual([expect.objectContaining({ name: "p2-a", message: "child 'main' failed" })]);
     expect(informer.list({ phase: "succeeded" })).toEqual([expect.objectContaining({ name: "p1-old", finishedAt: "2024-05-01T12:00:05Z" })]);
     expect(informer.counts()).toEqual({ p1: { pending: 1, running: 0, succeeded: 1, failed: 0 }, p2: { pending: 0, running: 0, succeeded: 0, failed: 1 } });
+    // the watch said "finished" with labels only; each finished Workflow was fetched once, whole, for the results feeder
+    expect(fetches).toEqual(["fetched", "fetched"]);
+    expect(succeeded.map((w) => [w.metadata?.name, (w.spec as { entrypoint?: string })?.entrypoint, w.status?.finishedAt])).toEqual([["p1-old", "main", "2024-05-01T12:00:05Z"]]);
 
     await create("p2-b", "p2");
     await remove("p1-new");
@@ -107,6 +131,28 @@ describe("WorkflowInformer (real kube-apiserver, Argo CRDs)", () => {
     expect(changes.filter((c) => c.workflow.name === "p1-new").map((c) => c.type)).toEqual(["added", "deleted"]);
     expect(changes.filter((c) => c.workflow.name === "p1-old").map((c) => `${c.previousPhase ?? ""}>${c.workflow.phase}`)).toEqual([">Pending", "Pending>Running", "Running>Succeeded"]);
   }, 90_000);
+
+  it("is sent watch events as metadata only (PartialObjectMetadata), the phase in Argo's label", async () => {
+    const events: { type: string; kind?: string; spec?: unknown; phase?: string }[] = [];
+    const ctl = await metadataWatch(argo.gatewayKubeConfig()).watch(
+      `/apis/argoproj.io/v1alpha1/namespaces/${ns}/workflows`,
+      { labelSelector: "framegate.io/pipeline=p3" },
+      (type, obj: WatchedWorkflow) => events.push({ type, kind: obj.kind, spec: obj.spec, phase: obj.metadata?.labels?.[PHASE_LABEL] }),
+      () => undefined,
+    );
+    try {
+      await create("p3-a", "p3");
+      await setStatus("p3-a", { phase: "Running" });
+      await waitFor("two watch events", async () => events.length >= 2, 10_000, { pollMs: 100 });
+      expect(events.slice(0, 2)).toEqual([
+        { type: "ADDED", kind: "PartialObjectMetadata", spec: undefined, phase: undefined },
+        { type: "MODIFIED", kind: "PartialObjectMetadata", spec: undefined, phase: "Running" },
+      ]);
+    } finally {
+      ctl.abort();
+      await remove("p3-a");
+    }
+  });
 
   it("survives the API server going away and coming back, and catches up on what changed", async () => {
     expect(informer.synced).toBe(true);

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { pino } from "pino";
 import { KubeConfig } from "@kubernetes/client-node";
-import { describeWatchError, WorkflowInformer } from "./informer.js";
+import { WorkflowInformer } from "./informer.js";
+import { describeWatchError } from "./watch-error.js";
 
 describe("describeWatchError", () => {
   it("says which permission to grant when the ServiceAccount may not list or watch", () => {

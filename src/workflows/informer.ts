@@ -2,11 +2,13 @@
  * @module workflows/informer — watches the Workflows framegate created (label
  * `app.kubernetes.io/managed-by=framegate`), one client-node ListWatch per allowed namespace, into a
  * {@link WorkflowIndex}. ListWatch gives up on the first error; this restarts it with backoff, so the API
- * server going away and coming back (an upgrade, a restart) only pauses the status.
+ * server going away and coming back (an upgrade, a restart) only pauses the status. The list (at start and
+ * after 410 Gone) reads whole Workflows; the watch reads their metadata only (workflows/metadata-watch.ts),
+ * and each Workflow the watch reports finished is fetched once, whole (workflows/status-fetch.ts).
  */
 import {
   CustomObjectsApi,
-  makeInformer,
+  ListWatch,
   Observable,
   type Informer,
   type KubeConfig,
@@ -17,7 +19,9 @@ import {
 } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { backoffMs } from "../lib/backoff.js";
-import { parseStatus } from "./k8s-errors.js";
+import { describeWatchError } from "./watch-error.js";
+import { isMetadataOnly, metadataWatch, withLabelledPhase } from "./metadata-watch.js";
+import { StatusFetcher, type FetchOutcome } from "./status-fetch.js";
 import { WorkflowIndex, type WorkflowIndexOptions } from "./workflow-index.js";
 import { slimWorkflow, type WatchedWorkflow } from "./workflow-row.js";
 import { MANAGED_BY_SELECTOR, type PhaseCounts, type WorkflowChange, type WorkflowQuery, type WorkflowRow, type WorkflowStatus } from "./workflow-status.js";
@@ -43,6 +47,8 @@ export interface WorkflowInformerOptions extends Omit<WorkflowIndexOptions, "log
    * Succeeded, before it is slimmed: the results feeder reads its step keys and timings there.
    */
   onSucceeded?: (wf: WatchedWorkflow) => void;
+  /** how each GET of a finished Workflow ended (workflows/status-fetch.ts), for the metric */
+  onStatusFetch?: (outcome: FetchOutcome) => void;
 }
 
 type Obj = KubernetesObject & WatchedWorkflow;
@@ -74,6 +80,9 @@ export class WorkflowInformer implements WorkflowStatus {
   readonly #retry: { initialMs: number; maxMs: number; healthyAfterMs: number };
   readonly #watches: NamespaceWatch[] = [];
   readonly #waiters = new Set<() => void>();
+  #fetcher?: StatusFetcher;
+  /** Workflows the watch reported finished, held back until fetched (at most the fetcher's queue) */
+  readonly #awaiting = new Map<string, { type: "added" | "updated"; obj: Obj }>();
   #started = false;
   #stopped = false;
 
@@ -97,14 +106,42 @@ export class WorkflowInformer implements WorkflowStatus {
     if (this.#started) throw new Error("WorkflowInformer.start() was called twice; create a new informer instead");
     this.#started = true;
     const api = this.#opts.kc.makeApiClient(CustomObjectsApi);
+    const fetcher = new StatusFetcher({
+      get: (namespace, name) =>
+        api.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL, name }, withSignal(AbortSignal.timeout(this.#opts.listTimeoutMs ?? 30_000))) as Promise<Obj>,
+      // the finished Workflow enters the index whole: one change with its times and message (ListWatch's cache keeps the smaller)
+      onFetched: (o) => {
+        const key = `${o.metadata?.namespace ?? ""}/${o.metadata?.name ?? ""}`;
+        const waiting = this.#awaiting.get(key);
+        this.#awaiting.delete(key);
+        if (waiting) this.index.apply(waiting.type, slimWorkflow(this.#succeeded(o)));
+      },
+      onOutcome: (outcome, namespace, name, err) => {
+        this.#opts.onStatusFetch?.(outcome);
+        // not fetched: the phase the labels gave still counts (maxInFlight stays exact)
+        const waiting = outcome === "fetched" ? undefined : this.#awaiting.get(`${namespace}/${name}`);
+        if (waiting) {
+          this.#awaiting.delete(`${namespace}/${name}`);
+          this.index.apply(waiting.type, waiting.obj);
+        }
+        if (outcome === "failed" || outcome === "dropped") {
+          this.#log.warn({ err, namespace, workflow: name, outcome }, "could not read a finished Workflow's status: its row has no times and a Succeeded one's results are not indexed");
+        }
+      },
+    });
+    this.#fetcher = fetcher;
+    const watch = metadataWatch(this.#opts.kc);
     for (const namespace of new Set(this.#opts.namespaces)) {
       const path = `/apis/${GROUP}/${VERSION}/namespaces/${encodeURIComponent(namespace)}/${PLURAL}`;
-      const informer = makeInformer<Obj>(this.#opts.kc, path, () => this.#list(api, namespace), MANAGED_BY_SELECTOR);
+      const informer = new ListWatch<Obj>(path, watch, () => this.#list(api, namespace), false, MANAGED_BY_SELECTOR);
       const w: NamespaceWatch = { namespace, informer, synced: false, failures: 0, attemptStartedAt: 0, attemptFailed: false, timer: undefined };
       // ListWatch caches the object it passes here: slimming it in place is what bounds that cache
-      informer.on("add", (o) => this.index.apply("added", slimWorkflow(this.#succeeded(o))));
-      informer.on("update", (o) => this.index.apply("updated", slimWorkflow(this.#succeeded(o))));
-      informer.on("delete", (o) => this.index.apply("deleted", o));
+      informer.on("add", (o) => this.#seen("added", o));
+      informer.on("update", (o) => this.#seen("updated", o));
+      informer.on("delete", (o) => {
+        this.#awaiting.delete(`${o.metadata?.namespace ?? ""}/${o.metadata?.name ?? ""}`);
+        this.index.apply("deleted", o);
+      });
       informer.on("error", (err) => this.#failed(w, err));
       this.#watches.push(w);
     }
@@ -128,6 +165,7 @@ export class WorkflowInformer implements WorkflowStatus {
   /** Stops every watch and pending restart. */
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#fetcher?.stop();
     for (const w of this.#watches) {
       clearTimeout(w.timer);
       w.timer = undefined;
@@ -154,6 +192,25 @@ export class WorkflowInformer implements WorkflowStatus {
 
   onChange(listener: (change: WorkflowChange) => void): () => void {
     return this.index.onChange(listener);
+  }
+
+  /**
+   * A listed Workflow (whole) goes into the index slimmed. A watched one (metadata only) gets its phase from
+   * Argo's label; once finished, it is held back until fetched whole, so the change that says "finished"
+   * carries its times and message (the finished log, a camera's failure) and the results feeder sees it.
+   */
+  #seen(type: "added" | "updated", o: Obj): void {
+    if (!isMetadataOnly(o)) return this.index.apply(type, slimWorkflow(this.#succeeded(o)));
+    const ns = o.metadata?.namespace ?? "";
+    const name = o.metadata?.name ?? "";
+    const key = `${ns}/${name}`;
+    if (withLabelledPhase(o, this.index.row(ns, name)) && this.#fetcher) {
+      this.#awaiting.set(key, { type: this.#awaiting.get(key)?.type ?? type, obj: slimWorkflow(o) });
+      this.#fetcher.want(ns, name);
+      return;
+    }
+    this.#awaiting.delete(key);
+    this.index.apply(type, slimWorkflow(o));
   }
 
   /** Hands a Succeeded Workflow to `onSucceeded` (never throws into the watch). */
@@ -244,24 +301,4 @@ function withSignal(signal: AbortSignal) {
     ],
     middlewareMergeStrategy: "append" as const,
   };
-}
-
-/**
- * What went wrong with a list or watch, and what to do: list errors are client-node ApiExceptions (`code`,
- * JSON `body`), watch errors carry `statusCode`, connection failures neither.
- */
-export function describeWatchError(err: unknown, namespace: string, kc?: KubeConfig): string {
-  const e = err as { code?: unknown; statusCode?: unknown; body?: unknown; message?: string } | undefined;
-  const code = typeof e?.code === "number" ? e.code : typeof e?.statusCode === "number" ? e.statusCode : undefined;
-  const what = `listing/watching Workflows in namespace "${namespace}"`;
-  if (code !== undefined) {
-    const detail = parseStatus(e?.body).message ?? e?.message ?? `HTTP ${code}`;
-    if (code === 401 || code === 403) {
-      return `Kubernetes refused ${what} (${code}): ${detail} — grant the gateway's ServiceAccount get, list and watch on workflows.argoproj.io in "${namespace}"`;
-    }
-    if (code === 404) return `Kubernetes has no Workflows in "${namespace}" (404): ${detail} — are Argo's CRDs installed and does the namespace exist?`;
-    return `Kubernetes failed ${what} (${code}): ${detail}`;
-  }
-  const server = kc?.getCurrentCluster()?.server ?? "the Kubernetes API";
-  return `cannot reach ${server} ${what}: ${e?.message ?? String(err)}`;
 }

@@ -116,6 +116,11 @@ export class WorkflowIndex implements WorkflowStatus {
     return this.#known.has(keyOf(namespace, name));
   }
 
+  /** The row kept for a Workflow (none for one unknown or forgotten). */
+  row(namespace: string, name: string): WorkflowRow | undefined {
+    return this.#rows.get(keyOf(namespace, name));
+  }
+
   counts(): Record<string, PhaseCounts> {
     const out: Record<string, PhaseCounts> = {};
     for (const [p, c] of this.#counts) out[p] = { ...c };

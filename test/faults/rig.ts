@@ -132,14 +132,17 @@ export class FaultRig {
     return list.items;
   }
 
-  /** Sets a Workflow's `status.phase` as Argo's controller would (there is none). */
+  /** Sets a Workflow's `status.phase` and its phase label as Argo's controller would (there is none). */
   async setPhase(name: string, phase: string): Promise<void> {
     const api = this.fs.stack.kube.kubeConfig().makeApiClient(CustomObjectsApi);
     await api.patchNamespacedCustomObject({
       ...WF,
       namespace: this.fs.argo.namespace,
       name,
-      body: [{ op: "add", path: "/status", value: { phase, finishedAt: new Date().toISOString() } }],
+      body: [
+        { op: "add", path: "/status", value: { phase, finishedAt: new Date().toISOString() } },
+        { op: "add", path: "/metadata/labels/workflows.argoproj.io~1phase", value: phase },
+      ],
     });
   }
 

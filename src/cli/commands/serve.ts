@@ -144,7 +144,13 @@ async function openGateway(cfg: Config, log: Logger, overrides: { kubeConfig?: K
   const results = await openResults(cfg, nc, metrics, log, () => rules.current().ruleSet);
   if (results) cleanup.defer("results index", () => results.stop());
   // Workflow informer (maxInFlight, /api/workflows), camera registry and the live feed
-  const status = createStatus({ kc, namespaces: cfg.FRAMEGATE_ALLOWED_NAMESPACES, log, ...(results && { onSucceeded: (wf) => results.feeder.offer(wf) }) });
+  const status = createStatus({
+    kc,
+    namespaces: cfg.FRAMEGATE_ALLOWED_NAMESPACES,
+    log,
+    onStatusFetch: (outcome) => metrics.workflowStatusFetches.inc({ outcome }),
+    ...(results && { onSucceeded: (wf) => results.feeder.offer(wf) }),
+  });
   cleanup.defer("Workflow informer", () => status.stop());
   log.info({ ...kube, namespaces: cfg.FRAMEGATE_ALLOWED_NAMESPACES }, "start-up: listing the Workflows (the informer retries until the API server answers)");
   await status.start();
