@@ -4,12 +4,15 @@
  * core NATS on `minio.fast` as user `minio-fast`) delivers each frame first and the frame gets exactly one
  * Workflow although MinIO's durable copy (target `PRIMARY`, queue dir) comes 0-3 s later (the pipeline has no
  * `select.dedupe`: the fast path's own check absorbs it). With the fast subject dead (no stream takes it, so
- * MinIO's publishes there go nowhere) every frame still gets exactly one Workflow, from the durable copy.
+ * MinIO's publishes there go nowhere) every frame still gets exactly one Workflow, from the durable copy; so
+ * it does across a nats-server SIGKILL and restart while a camera uploads (the fast copies of the outage are
+ * lost, MinIO's queue dir replays the durable ones, and the fast target reconnects by itself).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { jetstreamManager } from "@nats-io/jetstream";
+import { Fleet } from "./fleet.js";
 import { countKeys, exactlyOnce } from "./key-count.js";
-import { FaultRig, startFaultStack, waitFor, type FaultStack } from "./rig.js";
+import { FaultRig, sleep, startFaultStack, waitFor, type FaultStack } from "./rig.js";
 import type { GatewayProcess } from "../harness/framegate.js";
 import { sumOf } from "../harness/prometheus-text.js";
 import { minioNotificationClient } from "../../src/storage/bucket-notifications.js";
@@ -95,4 +98,36 @@ describe("fast path: MinIO's store-less NATS target ahead of its durable copy", 
       await nc.close();
     }
   }, 45_000);
+
+  it("nats-server SIGKILLed and restarted while a camera uploads: every frame once, the outage's by the durable copies", async () => {
+    const fleet = new Fleet({ client: fs.stack.minio.client, cameras: [`${ID}-gate-03`], fps: 4 });
+    await fleet.start();
+    await sleep(2_000);
+    const durableBefore = await copies("durable", "first");
+    const deliveredBefore = (await rig.consumer()).delivered;
+    await fs.stack.nats.kill("SIGKILL");
+    await sleep(3_000);
+    await fs.stack.nats.restart();
+    await waitFor("the gateway consuming again", async () => (await rig.consumer()).delivered > deliveredBefore, 30_000);
+    await sleep(2_000);
+    await fleet.stop();
+    expect(fleet.failed(), "MinIO was not touched: every PUT succeeds").toEqual([]);
+    const expected = fleet.ok().map((a) => a.key);
+    const report = await waitFor("every uploaded frame in one Workflow", async () => {
+      const r = await workflowsOf(expected);
+      return r.missing.length === 0 && r;
+    }, 30_000);
+    expect(report).toEqual({ missing: [], duplicated: [], unexpected: [] });
+    // what was uploaded while NATS was down came only by MinIO's queue dir (the fast target drops what it cannot send)
+    expect(await copies("durable", "first")).toBeGreaterThan(durableBefore);
+    // MinIO's fast target reconnected by itself (its NATS client retries for ever): frames come fast again
+    const fastBefore = await copies("fast", "first");
+    const after = Array.from({ length: 3 }, (_, i) => `${ID}-gate-03/2026/12/01/after-${i}.jpg`);
+    await waitFor("a frame by the fast target again", async () => {
+      await upload([after.shift() ?? `${ID}-gate-03/2026/12/01/after-${Date.now()}.jpg`]);
+      await sleep(1_000);
+      return (await copies("fast", "first")) > fastBefore;
+    }, 20_000);
+    expect(await rig.deadLetters()).toEqual([]);
+  }, 60_000);
 });
