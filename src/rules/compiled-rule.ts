@@ -1,11 +1,15 @@
 /**
  * @module rules/compiled-rule — one pipeline's trigger as a predicate on events: source, bucket or hook,
  * event names, key pattern and `where:`. The indexed matcher and the naive one share it, so they can
- * only differ in which pipelines they try.
+ * only differ in which pipelines they try — and in how the key is checked: a rule of the indexed
+ * matcher matches its key by its pattern's shape (rules/key-shape.ts) from fields copied into the
+ * rule, skipping what its index already compared; the naive matcher's rules always ask the pattern.
  */
 import type { HookEvent, NormalizedEvent, ObjectEvent } from "../triggers/event.js";
 import { compileGlobList, type GlobTest } from "./glob.js";
 import { bodyValue, hookVars, matchVars, objectVars, type ObjectVars } from "./match-vars.js";
+import { capturedText, matchHead, matchLead, matchTail, type ShapeKind } from "./key-shape.js";
+import type { Segment } from "./pattern-segment.js";
 import { compileTriggerPattern } from "./pattern.js";
 import type { CompiledPattern, CompiledPipeline, Match } from "./types.js";
 
@@ -13,9 +17,16 @@ import type { CompiledPattern, CompiledPipeline, Match } from "./types.js";
 export class EventContext {
   #object: ObjectVars | undefined;
   #hook: Record<string, string> | undefined;
+  /** null: not looked up yet */
+  #metaCamera: string | undefined | null = null;
   constructor(readonly event: NormalizedEvent) {}
   objectVars(e: ObjectEvent): ObjectVars {
     return (this.#object ??= objectVars(e));
+  }
+  /** The camera named by the event's metadata, looked up once per event rather than once per rule. */
+  metadataCamera(e: ObjectEvent): string | undefined {
+    if (this.#metaCamera === null) this.#metaCamera = metadataValue(e.metadata, "camera");
+    return this.#metaCamera;
   }
   hookVars(e: HookEvent): Record<string, string> {
     return (this.#hook ??= hookVars(e));
@@ -50,6 +61,15 @@ function metadataValue(meta: Record<string, string>, name: string): string | und
   return undefined;
 }
 
+const NO_CAPTURES: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
+/** What the index that found a rule has already established (bits of {@link CompiledRule.indexedBy}). */
+export const PROVEN_CHANNEL = 1;
+/** the key starts with the pattern's literal prefix */
+export const PROVEN_PREFIX = 2;
+/** the key ends with the pattern's literal suffix */
+export const PROVEN_SUFFIX = 4;
+
 /** One pipeline's trigger, compiled; `index` is its position in load order. */
 export class CompiledRule {
   readonly source: "minio" | "webhook";
@@ -64,10 +84,21 @@ export class CompiledRule {
   /** undefined when empty, so the common case reads nothing */
   readonly #metadata: [string, string][] | undefined;
   readonly #fields: [string[], GlobTest][];
+  /** PROVEN_* bits: what the index this rule is found through has checked (0: nothing, as for the naive matcher) */
+  #proven = 0;
+  // the pattern's shape, copied so that checking a key reads this object only (undefined: ask the pattern)
+  readonly #shape: ShapeKind | undefined;
+  readonly #segment: Segment | undefined;
+  readonly #cameraCapture: boolean;
+  readonly #prefix: string;
+  readonly #prefixLength: number;
+  readonly #suffix: string;
 
+  /** `opts.shapes: false` makes the rule check keys through its pattern only (the naive matcher, the reference). */
   constructor(
     readonly pipeline: CompiledPipeline,
     readonly index: number,
+    opts: { shapes?: boolean } = {},
   ) {
     const t = pipeline.spec.trigger;
     this.source = t.source;
@@ -92,6 +123,21 @@ export class CompiledRule {
       this.#camera = this.#contentType = this.#minSize = this.#maxSize = undefined;
       this.#fields = Object.entries(t.where?.fields ?? {}).map(([path, globs]) => [path.split("."), compileGlobList(globs)]);
     }
+    const shape = opts.shapes === false ? undefined : this.pattern?.shape;
+    this.#shape = shape?.kind;
+    this.#segment = shape?.segment;
+    this.#cameraCapture = shape?.camera ?? false;
+    this.#prefix = this.pattern?.literalPrefix ?? "";
+    this.#prefixLength = this.#prefix.length;
+    this.#suffix = this.pattern?.literalSuffix ?? "";
+  }
+
+  /**
+   * Tells the rule what the index it is found through has checked (PROVEN_* bits), once when it is
+   * indexed: {@link match} then skips those checks. Only for a rule that is found through that index alone.
+   */
+  indexedBy(proven: number): void {
+    this.#proven = proven;
   }
 
   /** The globs on the camera id, if any (the matcher indexes their literal prefixes). */
@@ -100,21 +146,35 @@ export class CompiledRule {
     return t.source === "minio" ? t.where?.camera : undefined;
   }
 
-  /**
-   * The match of this pipeline for the event, or null. Checks everything; `channelChecked` skips the
-   * source and bucket/hook comparison when the caller found this rule through an index on them.
-   */
-  match(ctx: EventContext, channelChecked = false): Match | null {
+  /** The match of this pipeline for the event, or null. Checks everything its index has not (see {@link indexedBy}). */
+  match(ctx: EventContext): Match | null {
     const e = ctx.event;
-    if (!channelChecked && (e.source !== this.source || (e.source === "minio" ? e.bucket : e.hook) !== this.channel)) return null;
+    if ((this.#proven & PROVEN_CHANNEL) === 0 && (e.source !== this.source || (e.source === "minio" ? e.bucket : e.hook) !== this.channel)) return null;
     return e.source === "minio" ? this.#matchObject(e, ctx) : this.#matchHook(e, ctx);
+  }
+
+  /** The key's captures, or null when it does not match the pattern. */
+  #matchKey(key: string): Record<string, string> | null {
+    const shape = this.#shape;
+    if (shape === undefined) return this.pattern!.match(key);
+    const proven = this.#proven;
+    if ((proven & PROVEN_PREFIX) === 0 && !key.startsWith(this.#prefix)) return null;
+    if ((proven & PROVEN_SUFFIX) === 0 && !key.endsWith(this.#suffix)) return null;
+    if (shape === "tail") {
+      if (!matchTail(key, this.#prefixLength, this.#segment!)) return null;
+    } else if (shape === "lead") {
+      if (!matchLead(key, this.#segment!)) return null;
+    } else if (shape === "head" && !matchHead(key, this.#prefixLength)) {
+      return null;
+    }
+    return this.#cameraCapture ? { camera: capturedText(key, 0) } : NO_CAPTURES;
   }
 
   #matchObject(e: ObjectEvent, ctx: EventContext): Match | null {
     if (!this.#events(e.eventName)) return null;
-    const captures = this.pattern!.match(e.key);
+    const captures = this.#matchKey(e.key);
     if (captures === null) return null;
-    const camera = captures.camera ?? metadataValue(e.metadata, "camera");
+    const camera = captures.camera ?? ctx.metadataCamera(e);
     if (this.#camera && (camera === undefined || !this.#camera(camera))) return null;
     if (this.#contentType && (e.contentType === undefined || !this.#contentType(e.contentType))) return null;
     if (this.#minSize !== undefined && (e.size === undefined || e.size < this.#minSize)) return null;

@@ -236,3 +236,54 @@ describe("the indexed matcher returns what the naive one does", () => {
     expect(total).toBeGreaterThan(5000);
   });
 });
+
+describe("rules matched by their pattern's shape, with what the index proved skipped", () => {
+  it("give what the naive matcher gives (every check, through the pattern), on random rule sets and events", () => {
+    const rand = rng(15);
+    const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)]!;
+    // "Aa" and "BB" share a rolling hash, so the index meets texts that only collide with the key
+    const cams = ["gate-01", "gate-1", "Aa", "BB", "cam-1", "cam-12", "Tor Süd"];
+    const conditions: (Record<string, unknown> | undefined)[] = [
+      undefined,
+      { camera: [pick(["gate-*", "Aa", "B?", "cam-1*"])] },
+      { contentType: ["image/*"] },
+      { minSize: 1000, maxSize: 3000 },
+      { metadata: { "X-Amz-Meta-Site": "hq" } },
+    ];
+    let matched = 0;
+    for (let round = 0; round < 40; round++) {
+      const pipelines: CompiledPipeline[] = [];
+      for (let i = 0; i < 25; i++) {
+        const cam = pick(cams);
+        const where = pick(conditions);
+        const triggers: Record<string, unknown>[] = [
+          { key: `${cam}/**` }, // head: an exact hit of the index is the whole key check
+          { key: `${cam}/2026/**` },
+          { key: `${cam}/**/${pick(["*.jpg", "{camera}.jpg", "x.jpg", "*-1.*"])}` }, // tail
+          { key: `${pick(["{camera}", "*", "{camera}-1", "c*"])}/**` }, // lead
+          rand() < 0.3
+            ? { suffix: pick([".jpg", "1.jpg", "BB", "aA"]) } // affixes, found through the suffix index
+            : { prefix: pick([cam, `${cam}/`]), ...(rand() < 0.5 ? { suffix: pick([".jpg", "1.jpg", "g"]) } : {}) },
+          { key: `{camera}/*/${pick(["*.jpg", "x.jpg"])}` }, // no shape: the pattern decides
+        ];
+        const events = rand() < 0.2 ? { events: [pick(["s3:ObjectCreated:*", "s3:ObjectRemoved:*"])] } : {};
+        pipelines.push(pipeline(`p${i}`, { bucket: "raw", ...pick(triggers), ...events, ...(where ? { where } : {}) }));
+      }
+      const indexed = compileMatcher(pipelines);
+      const naive = compileNaiveMatcher(pipelines);
+      for (let e = 0; e < 80; e++) {
+        const key = pick([pick(cams), `${pick(cams)}/${pick(["", "2026/", "2026/11/", "x/"])}${pick(["a.jpg", "x.jpg", "gate-1.jpg", "3-1.png", "BB"])}`]);
+        const event = object(key, {
+          eventName: pick(["s3:ObjectCreated:Put", "s3:ObjectRemoved:Delete"]),
+          size: pick([500, 2048, 4096]),
+          contentType: pick(["image/jpeg", "text/plain"]),
+          metadata: rand() < 0.5 ? { site: "hq", ...(rand() < 0.3 ? { camera: pick(cams) } : {}) } : {},
+        });
+        const got = indexed.match(event);
+        expect(got).toEqual(naive.match(event));
+        matched += got.length;
+      }
+    }
+    expect(matched).toBeGreaterThan(3000);
+  });
+});

@@ -7,12 +7,14 @@
  * `gate-*` -> "gate-"), since the camera is then the key's start. Pipelines with no literal prefix
  * go in a suffix tree on their literal suffix (`suffix: .png`, `**` + "/thumb.jpg"), and only the
  * rest (no literal start or end at all) is tried for every event of the bucket. Webhook events are
- * indexed by hook. The candidates are then checked in full (event name, pattern, `where:`) by the
- * same code the naive matcher uses. Suspended pipelines (`spec.suspend: true`) are left out of both.
+ * indexed by hook. The index compares the text it finds exactly, so each rule is told once, when it is
+ * indexed, what its index proves (bucket or hook, literal prefix or suffix) and then checks only the
+ * rest (event name, the pattern past its literal prefix, `where:`), from fields copied into the rule
+ * (see rules/key-shape.ts). Suspended pipelines (`spec.suspend: true`) are left out of both matchers.
  */
 import type { NormalizedEvent } from "../triggers/event.js";
 import { isSuspended } from "./compile-pipeline.js";
-import { CompiledRule, EventContext } from "./compiled-rule.js";
+import { CompiledRule, EventContext, PROVEN_CHANNEL, PROVEN_PREFIX, PROVEN_SUFFIX } from "./compiled-rule.js";
 import { globLiteralPrefix } from "./glob.js";
 import { PrefixIndex } from "./prefix-index.js";
 import type { CompiledPipeline, Match, Matcher } from "./types.js";
@@ -56,6 +58,7 @@ class IndexedMatcher implements Matcher {
 
   #add(rule: CompiledRule): void {
     if (rule.source === "webhook") {
+      rule.indexedBy(PROVEN_CHANNEL);
       const list = this.#hooks.get(rule.channel) ?? [];
       list.push(rule);
       this.#hooks.set(rule.channel, list);
@@ -68,15 +71,20 @@ class IndexedMatcher implements Matcher {
     }
     const pattern = rule.pattern!;
     const globs = rule.cameraGlobs;
+    // the prefix index compares what it finds exactly, so its rules need not check their literal prefix again
     if (pattern.leadingCapture === "camera" && globs) {
       // the camera is the text right after the literal prefix, so the globs' literal starts extend it
       for (const g of new Set(globs.map(globLiteralPrefix))) b.prefixes.add(pattern.literalPrefix + g, rule);
+      rule.indexedBy(PROVEN_CHANNEL | PROVEN_PREFIX);
     } else if (pattern.literalPrefix !== "") {
       b.prefixes.add(pattern.literalPrefix, rule);
+      rule.indexedBy(PROVEN_CHANNEL | PROVEN_PREFIX);
     } else if (pattern.literalSuffix) {
       b.suffixes.add(pattern.literalSuffix, rule);
+      rule.indexedBy(PROVEN_CHANNEL | PROVEN_SUFFIX);
     } else {
       b.rest.push(rule);
+      rule.indexedBy(PROVEN_CHANNEL);
     }
   }
 
@@ -97,7 +105,7 @@ class IndexedMatcher implements Matcher {
     if (rules.length === 0) return out;
     const ctx = new EventContext(event);
     for (const r of rules) {
-      const m = r.match(ctx, true); // the index looked the rule up by this bucket or hook
+      const m = r.match(ctx);
       if (m !== null) out.push(m);
     }
     return out;
@@ -116,10 +124,12 @@ export function compileMatcher(pipelines: readonly CompiledPipeline[]): Matcher 
 
 /**
  * A matcher that tries every pipeline in turn: the baseline for the benchmark and the reference the
- * indexed matcher is tested against. Same results, O(pipelines) per event.
+ * indexed matcher is tested against. Same results, O(pipelines) per event; its rules check every
+ * condition and match keys through their patterns (no shapes), so the tests compare the fast paths
+ * with the general one.
  */
 export function compileNaiveMatcher(pipelines: readonly CompiledPipeline[]): Matcher {
-  const rules = pipelines.flatMap((p, i) => (isSuspended(p) ? [] : [new CompiledRule(p, i)]));
+  const rules = pipelines.flatMap((p, i) => (isSuspended(p) ? [] : [new CompiledRule(p, i, { shapes: false })]));
   return {
     match(event) {
       const ctx = new EventContext(event);

@@ -36,7 +36,7 @@ describe("notificationFilters", () => {
   });
 
   it("uses the compiled pattern's literal suffix: a root thumb.jpg matches **/thumb.jpg", async () => {
-    const { compileKeyPattern } = await import("./pattern.js");
+    const { compileKeyPattern } = await import("./key-pattern.js");
     const pattern = compileKeyPattern("**/thumb.jpg");
     expect(pattern.match("thumb.jpg")).not.toBeNull();
     const p = { ...pipe("t", "raw", "**/thumb.jpg", ""), pattern };

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { rng } from "../../test/fixtures/rng.js";
-import { compileKeyPattern, compilePrefixSuffix, compileTriggerPattern, PatternError } from "./pattern.js";
+import { compileKeyPattern } from "./key-pattern.js";
+import { compilePrefixSuffix, compileTriggerPattern } from "./pattern.js";
+import { PatternError } from "./pattern-error.js";
 
 function errorOf(source: string): PatternError {
   try {
@@ -108,6 +110,25 @@ describe("compileKeyPattern: matching", () => {
     const t1 = performance.now();
     expect(q.match("x".repeat(1024))).toBeNull();
     expect(performance.now() - t1).toBeLessThan(50);
+  });
+});
+
+describe("shapes (what a rule matches from flat fields)", () => {
+  it("names the shape of the common patterns, and none for the rest", () => {
+    const kind = (src: string) => compileKeyPattern(src).shape?.kind;
+    expect(kind("cam-1/**")).toBe("head");
+    expect(kind("cam-1/2026/**")).toBe("head");
+    expect(kind("cam-1/**/*.jpg")).toBe("tail");
+    expect(kind("cam-1/**/{camera}.jpg")).toBe("tail");
+    expect(kind("{camera}/**")).toBe("lead");
+    expect(kind("c-*/**")).toBe("lead");
+    expect(compilePrefixSuffix("cam-1/", ".jpg").shape?.kind).toBe("affixes");
+    // no shape: two "**", a wildcard before the "**", captures other than {camera}, no "**" at all
+    for (const src of ["a/**/b/**/c", "{camera}/**/*.jpg", "cam-1/**/{n}.jpg", "{site}/**", "{camera}/*.jpg", "**", "**/x.jpg"]) {
+      expect([src, kind(src)]).toEqual([src, undefined]);
+    }
+    expect(compileKeyPattern("{camera}/**").shape?.camera).toBe(true);
+    expect(compileKeyPattern("cam-1/**/*.jpg").shape?.camera).toBe(false);
   });
 });
 

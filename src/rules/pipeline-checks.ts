@@ -6,7 +6,9 @@
  */
 import type { Issue } from "../lib/errors.js";
 import { paramValueProblem } from "./catalog.js";
-import { compileKeyPattern, compilePrefixSuffix, PatternError } from "./pattern.js";
+import { compileKeyPattern } from "./key-pattern.js";
+import { compilePrefixSuffix } from "./pattern.js";
+import { PatternError } from "./pattern-error.js";
 import { viewPipeline, type PipelineView } from "./pipeline-view.js";
 import { withSuggestion } from "./suggest.js";
 import { templateSyntaxError, templateVars } from "./template.js";

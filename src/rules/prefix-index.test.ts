@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { rng } from "../../test/fixtures/rng.js";
 import { PrefixIndex } from "./prefix-index.js";
 
 function collect<T>(idx: PrefixIndex<T>, key: string): T[] {
@@ -44,6 +45,39 @@ for (const radix of [false, true]) {
       const ends = build(["🎥.jpg", "é"], { fromEnd: true, radix });
       expect(collect(ends, "a/🎥.jpg")).toEqual(["🎥.jpg"]);
       expect(collect(ends, "café")).toEqual(["é"]);
+    });
+
+    it("never collects a text that only shares its hash with the key's start or end", () => {
+      // the rolling hash is h * 31 + c: "Aa" and "BB" collide, read from the start; "aA" and "BB" from the end
+      const idx = build(["Aa/", "cam/"], { radix });
+      expect(collect(idx, "BB/x.jpg")).toEqual([]);
+      expect(collect(idx, "Aa/x.jpg")).toEqual(["Aa/"]);
+      idx.add("BB/", "BB/");
+      expect(collect(idx, "BB/x.jpg")).toEqual(["BB/"]);
+      expect(collect(idx, "Aa/x.jpg")).toEqual(["Aa/"]);
+      const ends = build(["-aA", ".jpg"], { fromEnd: true, radix });
+      expect(collect(ends, "x/1-BB")).toEqual([]);
+      expect(collect(ends, "x/1-aA")).toEqual(["-aA"]);
+    });
+
+    it("collects exactly the added texts that are prefixes or suffixes, on random texts and keys", () => {
+      const rand = rng(radix ? 11 : 12);
+      // a small alphabet with the colliding pairs, so prefixes share hashes, first and last characters
+      const pieces = ["Aa", "BB", "aA", "c", "-", "/", "0", "1", "é"];
+      const word = (n: number) => Array.from({ length: n }, () => pieces[Math.floor(rand() * pieces.length)]).join("");
+      for (const fromEnd of [false, true]) {
+        const texts = [...new Set(Array.from({ length: 60 }, () => word(1 + Math.floor(rand() * 4))))];
+        const idx = build(texts, { fromEnd, radix });
+        let hits = 0;
+        for (let i = 0; i < 500; i++) {
+          const key = word(Math.floor(rand() * 7));
+          const want = texts.filter((t) => (fromEnd ? key.endsWith(t) : key.startsWith(t))).sort();
+          const got = collect(idx, key).filter((t) => !t.startsWith("pad")).sort();
+          expect(got).toEqual(want);
+          hits += got.length;
+        }
+        expect(hits).toBeGreaterThan(300);
+      }
     });
 
     it("sees texts added after a lookup", () => {

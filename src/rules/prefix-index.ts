@@ -4,13 +4,15 @@
  * strings were added.
  *
  * When the added strings have few distinct lengths (the usual case: camera folders such as
- * "cam-0042/" are all one length), a lookup is one hash probe per length: a rolling hash of the key's
- * first (last) characters, computed in one pass without allocating, looked up in a Map. Otherwise a
- * radix tree is walked along the key. Either is built on the first lookup after a change.
+ * "cam-0042/" are all one length), a lookup is one probe per length: a rolling hash of the key's
+ * first (last) characters, computed in one pass without allocating, looked up in a small open-addressing
+ * table of hashes. Otherwise a radix tree is walked along the key. Either is built on the first lookup
+ * after a change.
  *
- * It finds candidates: with probes, a text that merely shares a 30-bit hash with the key's start can
- * (rarely) be collected too. The matcher checks every candidate in full anyway, and not reading each
- * text back saves a cache miss per lookup when there are thousands of them.
+ * It is exact: a probe's hit is compared with the key before its values are collected, against the
+ * table's texts laid end to end in one string, so a text that merely shares a hash with the key's start
+ * is never collected, and the comparison reads memory next to its neighbours' rather than one string
+ * object per text. The matcher relies on this: a rule found here needs no prefix (suffix) check.
  */
 
 /** Above this many distinct lengths, the radix tree beats one probe per length. */
@@ -26,25 +28,32 @@ interface RadixNode<T> {
 
 const radixNode = <T>(label: string): RadixNode<T> => ({ label, values: [], children: new Map() });
 
-/** Probe tables, one per distinct length, shortest first (so values come out shortest match first). */
-interface Probes<T> {
-  lengths: number[];
+/** The texts of one length: text i is `pool.slice(i * length, (i + 1) * length)`. */
+interface Table<T> {
+  length: number;
   /**
-   * One bit per (hash of a length's texts) masked to the filter's size: a compact pre-check that lets
-   * most probes of keys matching nothing skip the Map (and its cache misses) altogether.
+   * Open addressing on the texts' hashes, at most half full. Slot s holds at 3s the hash, at 3s + 1 the
+   * text's number plus one (0: an empty slot; negative: the text has several values) and at 3s + 2
+   * the value (or an array of them): a hit reads one slot, its values included.
    */
-  filter: Uint8Array;
-  filterMask: number;
-  /** rolling hash -> the value (or, for several, the values) of the texts of that length with that hash */
-  tables: Map<number, T | Many<T>>[];
+  slots: unknown[];
+  /** a hash's first slot is `Math.imul(hash, SPREAD) >>> shift` */
+  shift: number;
+  mask: number;
+  /**
+   * A bit per (char code mod 32) of the first and of the last character of this length's texts, in
+   * key order: a key whose window misses either is not probed (texts of other lengths often start or
+   * end otherwise: "gate-01" next to "cam-0042/"; "-17.jpg" next to "-170.jpg"), sparing a table read.
+   */
+  firstChars: number;
+  lastChars: number;
+  pool: string;
 }
 
-/** Several values under one hash; a wrapper so a value that is itself an array stays one value. */
-class Many<T> {
-  constructor(readonly values: T[]) {}
-}
+/** Fibonacci hashing: spreads the rolling hash's bits over the slot number. */
+const SPREAD = 0x9e3779b1 | 0;
 
-/** One step of the rolling hash; kept within V8's small-integer range so Map lookups stay cheap. */
+/** One step of the rolling hash; kept within V8's small-integer range so it stays an unboxed int. */
 const step = (h: number, c: number) => (Math.imul(h, 31) + c) & 0x3fffffff;
 
 function hashOf(text: string, fromEnd: boolean): number {
@@ -53,11 +62,41 @@ function hashOf(text: string, fromEnd: boolean): number {
   return h;
 }
 
+/** `length` characters of `key` from `at` equal those of `pool` from `from`. */
+function sameText(key: string, at: number, pool: string, from: number, length: number): boolean {
+  for (let i = 0; i < length; i++) if (key.charCodeAt(at + i) !== pool.charCodeAt(from + i)) return false;
+  return true;
+}
+
+function table<T>(length: number, byText: Map<string, T[]>, fromEnd: boolean): Table<T> {
+  const bits = Math.max(3, Math.ceil(Math.log2(byText.size * 2)));
+  const slots: unknown[] = new Array<number>(3 << bits).fill(0);
+  const mask = (1 << bits) - 1;
+  const texts: string[] = [];
+  let firstChars = length === 0 ? -1 : 0;
+  let lastChars = firstChars;
+  for (const [text, vs] of byText) {
+    if (length > 0) {
+      firstChars |= 1 << (text.charCodeAt(0) & 31);
+      lastChars |= 1 << (text.charCodeAt(length - 1) & 31);
+    }
+    const h = hashOf(text, fromEnd);
+    let s = Math.imul(h, SPREAD) >>> (32 - bits);
+    while (slots[3 * s + 1] !== 0) s = (s + 1) & mask;
+    slots[3 * s] = h;
+    slots[3 * s + 1] = vs.length === 1 ? texts.length + 1 : -(texts.length + 1);
+    slots[3 * s + 2] = vs.length === 1 ? vs[0] : vs;
+    texts.push(text);
+  }
+  return { length, slots, shift: 32 - bits, mask, firstChars, lastChars, pool: texts.join("") };
+}
+
 /** Prefixes (default) or suffixes (`fromEnd: true`) of keys, each with the values added under it. */
 export class PrefixIndex<T> {
   readonly #fromEnd: boolean;
   readonly #entries: [string, T][] = [];
-  #probes: Probes<T> | undefined;
+  /** shortest length first, so values come out shortest match first */
+  #tables: Table<T>[] | undefined;
   #root: RadixNode<T> | undefined;
 
   constructor(opts: { fromEnd?: boolean } = {}) {
@@ -72,64 +111,52 @@ export class PrefixIndex<T> {
   /** Adds `value` under `text` (which may be empty: then it is collected for every key). */
   add(text: string, value: T): void {
     this.#entries.push([text, value]);
-    this.#probes = undefined;
+    this.#tables = undefined;
     this.#root = undefined;
   }
 
-  /**
-   * Pushes onto `out` the values of every added text that is a prefix (suffix, with `fromEnd`) of
-   * `key` — and, rarely, of a text that only shares its hash (see the module comment).
-   */
+  /** Pushes onto `out` the values of every added text that is a prefix (suffix, with `fromEnd`) of `key`. */
   collect(key: string, out: T[]): void {
-    if (this.#probes === undefined && this.#root === undefined) this.#build();
-    const p = this.#probes;
-    if (p === undefined) return this.#walk(key, out);
+    if (this.#tables === undefined && this.#root === undefined) this.#build();
+    const tables = this.#tables;
+    if (tables === undefined) return this.#walk(key, out);
     const len = key.length;
     const fromEnd = this.#fromEnd;
     let h = 0;
     let at = 0;
-    for (let i = 0; i < p.lengths.length; i++) {
-      const l = p.lengths[i]!;
+    for (let i = 0; i < tables.length; i++) {
+      const t = tables[i]!;
+      const l = t.length;
       if (l > len) return;
       for (; at < l; at++) h = step(h, key.charCodeAt(fromEnd ? len - 1 - at : at));
-      const bit = (h ^ l) & p.filterMask;
-      if ((p.filter[bit >>> 3]! & (1 << (bit & 7))) === 0) continue;
-      const hit = p.tables[i]!.get(h);
-      if (hit === undefined) continue;
-      if (hit instanceof Many) for (let j = 0; j < hit.values.length; j++) out.push(hit.values[j]!);
-      else out.push(hit); // one value stored as is: one memory read less per lookup
+      const from = fromEnd ? len - l : 0;
+      if (l > 0 && ((t.firstChars >>> (key.charCodeAt(from) & 31)) & 1 & (t.lastChars >>> (key.charCodeAt(from + l - 1) & 31))) === 0) continue;
+      const slots = t.slots;
+      for (let s = Math.imul(h, SPREAD) >>> t.shift; ; s = (s + 1) & t.mask) {
+        const n = slots[3 * s + 1] as number;
+        if (n === 0) break;
+        if (slots[3 * s] !== h) continue;
+        const k = (n > 0 ? n : -n) - 1;
+        // texts of one length differ, so at most one of them is the key's start (end)
+        if (!sameText(key, from, t.pool, k * l, l)) continue;
+        if (n > 0) out.push(slots[3 * s + 2] as T);
+        else for (const v of slots[3 * s + 2] as T[]) out.push(v);
+        break;
+      }
     }
   }
 
   #build(): void {
     const byLength = new Map<number, Map<string, T[]>>();
     for (const [text, value] of this.#entries) {
-      let table = byLength.get(text.length);
-      if (!table) byLength.set(text.length, (table = new Map()));
-      const list = table.get(text);
+      let texts = byLength.get(text.length);
+      if (!texts) byLength.set(text.length, (texts = new Map()));
+      const list = texts.get(text);
       if (list) list.push(value);
-      else table.set(text, [value]);
+      else texts.set(text, [value]);
     }
     if (byLength.size <= MAX_PROBES) {
-      const lengths = [...byLength.keys()].sort((a, b) => a - b);
-      const tables = lengths.map((l) => {
-        const all = new Map<number, T[]>();
-        for (const [text, values] of byLength.get(l)!) {
-          const h = hashOf(text, this.#fromEnd);
-          all.set(h, [...(all.get(h) ?? []), ...values]);
-        }
-        const table = new Map<number, T | Many<T>>();
-        for (const [h, values] of all) table.set(h, values.length === 1 ? values[0]! : new Many(values));
-        return table;
-      });
-      // about 16 bits per text: a probe for a text that is not there passes the filter ~6% of the time
-      const bits = Math.max(1024, 2 ** Math.ceil(Math.log2(this.#entries.length * 16)));
-      const filter = new Uint8Array(bits / 8);
-      for (const [text] of this.#entries) {
-        const bit = (hashOf(text, this.#fromEnd) ^ text.length) & (bits - 1);
-        filter[bit >>> 3]! |= 1 << (bit & 7);
-      }
-      this.#probes = { lengths, tables, filter, filterMask: bits - 1 };
+      this.#tables = [...byLength.keys()].sort((a, b) => a - b).map((l) => table(l, byLength.get(l)!, this.#fromEnd));
       return;
     }
     this.#root = radixNode("");

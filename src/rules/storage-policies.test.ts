@@ -56,7 +56,7 @@ describe("storagePolicies", () => {
   });
 
   it("the gateway may read a trigger bucket's objects only when a rule there needs their metadata (the sweep lists it)", async () => {
-    const { compileKeyPattern } = await import("./pattern.js");
+    const { compileKeyPattern } = await import("./key-pattern.js");
     const withCamera = (name: string, bucket: string, where?: object) =>
       ({ ...pipe(name, { source: "minio", bucket, where }), pattern: compileKeyPattern("{camera}/**/*.jpg") }) as CompiledPipeline;
     const s = storagePolicies([

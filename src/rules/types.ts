@@ -3,8 +3,9 @@ import type { NormalizedEvent } from "../triggers/event.js";
 import type { Issue } from "../lib/errors.js";
 import type { Pipeline } from "./schema.js";
 import type { Service } from "./catalog-schema.js";
+import type { KeyShape } from "./key-shape.js";
 
-/** A key pattern compiled once at load (see rules/pattern.ts). */
+/** A trigger's key condition compiled once at load (see rules/pattern.ts and rules/key-pattern.ts). */
 export interface CompiledPattern {
   source: string;
   /** the literal text every matching key starts with (used by the matcher's index) */
@@ -15,6 +16,8 @@ export interface CompiledPattern {
   leadingCapture?: string;
   /** named captures (`{camera}` -> "camera") in order */
   captures: string[];
+  /** how a rule can match it from flat fields (rules/key-shape.ts); undefined: only through `match` */
+  shape?: KeyShape | undefined;
   /** returns the captures, or null when the key does not match */
   match(key: string): Record<string, string> | null;
 }
