@@ -70,57 +70,69 @@ export const PROVEN_PREFIX = 2;
 /** the key ends with the pattern's literal suffix */
 export const PROVEN_SUFFIX = 4;
 
-/** One pipeline's trigger, compiled; `index` is its position in load order. */
+/** `where:` conditions past the camera (rarer), in one object so that a rule without them reads one field. */
+interface MoreConditions {
+  contentType: GlobTest | undefined;
+  minSize: number | undefined;
+  maxSize: number | undefined;
+  /** undefined when empty */
+  metadata: [string, string][] | undefined;
+}
+
+/**
+ * One pipeline's trigger, compiled; `index` is its position in load order. Fields are declared in the
+ * order a candidate reads them (V8 lays them out so), so a check touches the start of the object only.
+ */
 export class CompiledRule {
+  /** PROVEN_* bits: what the index this rule is found through has checked (0: nothing, as for the naive matcher) */
+  #proven = 0;
+  readonly #events: EventNameTest;
+  // the pattern's shape, copied so that checking a key reads this object only (undefined: ask the pattern)
+  readonly #shape: ShapeKind | undefined;
+  readonly #segment: Segment | undefined;
+  readonly #prefixLength: number;
+  readonly #suffix: string;
+  readonly #cameraCapture: boolean;
+  readonly #camera: GlobTest | undefined;
+  readonly #more: MoreConditions | undefined;
+  readonly pipeline: CompiledPipeline;
+  readonly index: number;
   readonly source: "minio" | "webhook";
   /** the bucket (MinIO) or hook (webhook) it listens on */
   readonly channel: string;
   readonly pattern: CompiledPattern | undefined;
-  readonly #events: EventNameTest;
-  readonly #camera: GlobTest | undefined;
-  readonly #contentType: GlobTest | undefined;
-  readonly #minSize: number | undefined;
-  readonly #maxSize: number | undefined;
-  /** undefined when empty, so the common case reads nothing */
-  readonly #metadata: [string, string][] | undefined;
-  readonly #fields: [string[], GlobTest][];
-  /** PROVEN_* bits: what the index this rule is found through has checked (0: nothing, as for the naive matcher) */
-  #proven = 0;
-  // the pattern's shape, copied so that checking a key reads this object only (undefined: ask the pattern)
-  readonly #shape: ShapeKind | undefined;
-  readonly #segment: Segment | undefined;
-  readonly #cameraCapture: boolean;
   readonly #prefix: string;
-  readonly #prefixLength: number;
-  readonly #suffix: string;
+  readonly #fields: [string[], GlobTest][];
 
   /** `opts.shapes: false` makes the rule check keys through its pattern only (the naive matcher, the reference). */
-  constructor(
-    readonly pipeline: CompiledPipeline,
-    readonly index: number,
-    opts: { shapes?: boolean } = {},
-  ) {
+  constructor(pipeline: CompiledPipeline, index: number, opts: { shapes?: boolean } = {}) {
+    this.pipeline = pipeline;
+    this.index = index;
     const t = pipeline.spec.trigger;
     this.source = t.source;
     this.#fields = [];
-    this.#metadata = undefined;
+    this.#more = undefined;
     if (t.source === "minio") {
       this.channel = t.bucket;
       this.pattern = pipeline.pattern ?? compileTriggerPattern(t);
       this.#events = compileEventNames(t.events);
       const w = t.where;
       this.#camera = w?.camera ? compileGlobList(w.camera) : undefined;
-      // MIME types are case-insensitive (RFC 2045)
-      this.#contentType = w?.contentType ? compileGlobList(w.contentType, { ignoreCase: true }) : undefined;
-      this.#minSize = w?.minSize;
-      this.#maxSize = w?.maxSize;
       const metadata = Object.entries(w?.metadata ?? {});
-      if (metadata.length > 0) this.#metadata = metadata.map(([k, v]) => [metaName(k), v]);
+      if (w?.contentType || w?.minSize !== undefined || w?.maxSize !== undefined || metadata.length > 0) {
+        this.#more = {
+          // MIME types are case-insensitive (RFC 2045)
+          contentType: w?.contentType ? compileGlobList(w.contentType, { ignoreCase: true }) : undefined,
+          minSize: w?.minSize,
+          maxSize: w?.maxSize,
+          metadata: metadata.length > 0 ? metadata.map(([k, v]) => [metaName(k), v]) : undefined,
+        };
+      }
     } else {
       this.channel = t.hook;
       this.pattern = undefined;
       this.#events = () => true;
-      this.#camera = this.#contentType = this.#minSize = this.#maxSize = undefined;
+      this.#camera = undefined;
       this.#fields = Object.entries(t.where?.fields ?? {}).map(([path, globs]) => [path.split("."), compileGlobList(globs)]);
     }
     const shape = opts.shapes === false ? undefined : this.pattern?.shape;
@@ -176,10 +188,13 @@ export class CompiledRule {
     if (captures === null) return null;
     const camera = captures.camera ?? ctx.metadataCamera(e);
     if (this.#camera && (camera === undefined || !this.#camera(camera))) return null;
-    if (this.#contentType && (e.contentType === undefined || !this.#contentType(e.contentType))) return null;
-    if (this.#minSize !== undefined && (e.size === undefined || e.size < this.#minSize)) return null;
-    if (this.#maxSize !== undefined && (e.size === undefined || e.size > this.#maxSize)) return null;
-    if (this.#metadata) for (const [name, want] of this.#metadata) if (metadataValue(e.metadata, name) !== want) return null;
+    const more = this.#more;
+    if (more !== undefined) {
+      if (more.contentType && (e.contentType === undefined || !more.contentType(e.contentType))) return null;
+      if (more.minSize !== undefined && (e.size === undefined || e.size < more.minSize)) return null;
+      if (more.maxSize !== undefined && (e.size === undefined || e.size > more.maxSize)) return null;
+      if (more.metadata) for (const [name, want] of more.metadata) if (metadataValue(e.metadata, name) !== want) return null;
+    }
     // one object shape for every match (camera may be undefined)
     return { pipeline: this.pipeline, event: e, vars: matchVars(ctx.objectVars(e), camera ?? "", captures), camera: camera === "" ? undefined : camera };
   }
