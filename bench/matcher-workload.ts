@@ -49,12 +49,21 @@ function shuffled<T>(xs: readonly T[], rand: () => number): T[] {
 }
 
 /**
+ * Which events and rules: `mix` (the headline) as described in bench/matcher.ts; `distinct` keeps one
+ * match per matching event at every size, to show what the index costs apart from more output: each
+ * glob pipeline's glob names its own camera (`gate-012*`, no two pipelines sharing one), the frame
+ * numbers of suffix pipelines (1000 and up) are never drawn for other events, and their witnesses are
+ * cameras no prefix pipeline watches.
+ */
+export type Workload = "mix" | "distinct";
+
+/**
  * The rule mix. Targets are drawn without replacement — each prefix pipeline watches its own camera,
  * each glob pipeline is written for a different gate/lobby camera's group, each suffix pipeline has its
  * own bucket and frame number — so matches per event stay comparable across sizes and the table
  * shows what the index costs, not more output.
  */
-export function generatePipelines(n: number, rand: () => number): Generated[] {
+export function generatePipelines(n: number, rand: () => number, workload: Workload = "mix"): Generated[] {
   const cams = shuffled(CAMERAS.slice(0, 8000), rand);
   const others = shuffled(CAMERAS.slice(8000), rand);
   const suffixes = shuffled(Array.from({ length: BUCKETS * 1000 }, (_, i) => i), rand);
@@ -69,14 +78,17 @@ export function generatePipelines(n: number, rand: () => number): Generated[] {
       out.push({ pipeline: pipeline(i, { bucket: bucketOf(camera), key: `${camera}/**/*.jpg` }), witness: { camera } });
     } else if (kind < 9) {
       const camera = others[o++ % others.length]!;
-      const glob = camera.startsWith("gate-") ? `gate-${camera.slice(5, 7)}*` : `lobby-${camera.slice(6, 8)}?`;
+      const glob =
+        workload === "distinct" ? `${camera}*` : camera.startsWith("gate-") ? `gate-${camera.slice(5, 7)}*` : `lobby-${camera.slice(6, 8)}?`;
       out.push({ pipeline: pipeline(i, { bucket: bucketOf(camera), key: "{camera}/**", where: { camera: [glob] } }), witness: { camera } });
     } else {
       const combo = suffixes[f++ % suffixes.length]!;
       const bucket = `raw-${combo % BUCKETS}`;
-      const frame = Math.floor(combo / BUCKETS);
-      let camera = CAMERAS[Math.floor(rand() * CAMERAS.length)]!;
-      while (bucketOf(camera) !== bucket) camera = CAMERAS[Math.floor(rand() * CAMERAS.length)]!;
+      const frame = Math.floor(combo / BUCKETS) + (workload === "distinct" ? 1000 : 0);
+      // distinct: a camera no prefix pipeline watches (those take cams from the front, at most 7,000 of 8,000)
+      const pool = workload === "distinct" ? cams.slice(7000) : CAMERAS;
+      let camera = pool[Math.floor(rand() * pool.length)]!;
+      while (bucketOf(camera) !== bucket) camera = pool[Math.floor(rand() * pool.length)]!;
       out.push({ pipeline: pipeline(i, { bucket, suffix: `-${frame}.jpg` }), witness: { camera, frame } });
     }
   }
@@ -102,7 +114,10 @@ function event(camera: string, frame: number, rand: () => number, seq: number): 
   };
 }
 
-/** Two thirds drawn from the pipelines' witnesses, one third re-drawn until nothing matches. */
+/**
+ * Two thirds drawn from the pipelines' witnesses, one third re-drawn until nothing matches. (Frame
+ * numbers drawn here are below 1000, so in the `distinct` workload they never hit a suffix pipeline.)
+ */
 export function generateEvents(gen: Generated[], indexed: Matcher, rand: () => number, count: number): ObjectEvent[] {
   const events: ObjectEvent[] = [];
   while (events.length < count) {
