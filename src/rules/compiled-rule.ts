@@ -69,6 +69,8 @@ export const PROVEN_CHANNEL = 1;
 export const PROVEN_PREFIX = 2;
 /** the key ends with the pattern's literal suffix */
 export const PROVEN_SUFFIX = 4;
+/** the camera matches `where.camera` (the index found the rule under a glob's literal start that proves it) */
+export const PROVEN_CAMERA = 8;
 
 /** `where:` conditions past the camera (rarer), in one object so that a rule without them reads one field. */
 interface MoreConditions {
@@ -187,7 +189,7 @@ export class CompiledRule {
     const captures = this.#matchKey(e.key);
     if (captures === null) return null;
     const camera = captures.camera ?? ctx.metadataCamera(e);
-    if (this.#camera && (camera === undefined || !this.#camera(camera))) return null;
+    if (this.#camera && (this.#proven & PROVEN_CAMERA) === 0 && (camera === undefined || !this.#camera(camera))) return null;
     const more = this.#more;
     if (more !== undefined) {
       if (more.contentType && (e.contentType === undefined || !more.contentType(e.contentType))) return null;

@@ -27,6 +27,7 @@ class KeyPattern implements CompiledPattern {
   readonly literalPrefix: string;
   readonly literalSuffix: string;
   readonly leadingCapture: string | undefined;
+  readonly leadingCaptureToSlash: boolean;
   readonly shape: KeyShape | undefined;
   private readonly firstAny: number;
   private readonly lastAny: number;
@@ -48,6 +49,7 @@ class KeyPattern implements CompiledPattern {
     this.literalHead = this.firstAny >= 0 && segs.slice(0, this.firstAny).every((s) => s.kind === "literal");
     let prefix = "";
     let leading: string | undefined;
+    let toSlash = false;
     for (let i = 0; i < segs.length; i++) {
       const s = segs[i]!;
       if (s.kind === "literal") {
@@ -58,6 +60,7 @@ class KeyPattern implements CompiledPattern {
         prefix += s.head;
         const w = s.kind === "wild" ? s.wilds[0]! : s.wild;
         if (w.cap >= 0) leading = captures[w.cap];
+        toSlash = w.cap >= 0 && s.kind === "single" && s.tail === "";
       } else if (segs.slice(i).every((x) => x.kind === "any")) {
         prefix = prefix.slice(0, -1); // "a/**" also matches the key "a" (** takes zero segments)
       }
@@ -77,6 +80,7 @@ class KeyPattern implements CompiledPattern {
     this.literalPrefix = prefix;
     this.literalSuffix = shared(suffix);
     this.leadingCapture = leading;
+    this.leadingCaptureToSlash = toSlash;
     this.captureCount = captures.length;
     this.cameraOnly = captures.length === 1 && captures[0] === "camera";
     this.lastSeg = segs[segs.length - 1]!;

@@ -14,10 +14,10 @@
  */
 import type { NormalizedEvent } from "../triggers/event.js";
 import { isSuspended } from "./compile-pipeline.js";
-import { CompiledRule, EventContext, PROVEN_CHANNEL, PROVEN_PREFIX, PROVEN_SUFFIX } from "./compiled-rule.js";
+import { CompiledRule, EventContext, PROVEN_CAMERA, PROVEN_CHANNEL, PROVEN_PREFIX, PROVEN_SUFFIX } from "./compiled-rule.js";
 import { globLiteralPrefix } from "./glob.js";
 import { PrefixIndex } from "./prefix-index.js";
-import type { CompiledPipeline, Match, Matcher } from "./types.js";
+import type { CompiledPattern, CompiledPipeline, Match, Matcher } from "./types.js";
 
 interface BucketIndex {
   prefixes: PrefixIndex<CompiledRule>;
@@ -44,6 +44,17 @@ function inLoadOrder(cand: CompiledRule[]): CompiledRule[] {
   for (let i = 1; i < cand.length; i++) if (cand[i] !== cand[w - 1]) cand[w++] = cand[i]!;
   if (w < cand.length) cand.splice(w);
   return cand;
+}
+
+/**
+ * Whether finding a rule under its camera globs' literal starts proves `where.camera`: so when the
+ * camera is the whole text from the literal prefix to the next "/" and every glob is a plain start
+ * followed by one "*" (`gate-*`), no "/" in it. (`gate-0?` still needs its glob; so does an exact
+ * `gate-01`, which a longer camera id starts with too.)
+ */
+function provesCamera(pattern: CompiledPattern, globs: readonly string[]): boolean {
+  if (pattern.leadingCaptureToSlash !== true) return false;
+  return globs.every((g) => g.endsWith("*") && globLiteralPrefix(g) === g.slice(0, -1) && !g.includes("/"));
 }
 
 class IndexedMatcher implements Matcher {
@@ -75,7 +86,7 @@ class IndexedMatcher implements Matcher {
     if (pattern.leadingCapture === "camera" && globs) {
       // the camera is the text right after the literal prefix, so the globs' literal starts extend it
       for (const g of new Set(globs.map(globLiteralPrefix))) b.prefixes.add(pattern.literalPrefix + g, rule);
-      rule.indexedBy(PROVEN_CHANNEL | PROVEN_PREFIX);
+      rule.indexedBy(PROVEN_CHANNEL | PROVEN_PREFIX | (provesCamera(pattern, globs) ? PROVEN_CAMERA : 0));
     } else if (pattern.literalPrefix !== "") {
       b.prefixes.add(pattern.literalPrefix, rule);
       rule.indexedBy(PROVEN_CHANNEL | PROVEN_PREFIX);

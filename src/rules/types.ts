@@ -14,6 +14,8 @@ export interface CompiledPattern {
   literalSuffix?: string;
   /** the capture that starts right where `literalPrefix` ends (`{camera}/**` -> "camera"), if any */
   leadingCapture?: string;
+  /** that capture takes everything up to the next "/" (or the key's end): `{camera}/**`, not `{camera}-x/**` */
+  leadingCaptureToSlash?: boolean;
   /** named captures (`{camera}` -> "camera") in order */
   captures: string[];
   /** how a rule can match it from flat fields (rules/key-shape.ts); undefined: only through `match` */
