@@ -8,7 +8,8 @@ import { NonRetriableError } from "../lib/errors.js";
 import { decodeMessage } from "../triggers/wire.js";
 import type { Workflow } from "../workflows/types.js";
 import { MemorySubmitter } from "../../test/fakes/memory-submitter.js";
-import { Processor } from "./processor.js";
+import { Processor, type ProcessorDeps } from "./processor.js";
+import { renderWorkflow } from "../workflows/render.js";
 import { MemoryStateStore } from "./state-store.js";
 import { Limits } from "./limits.js";
 import { stateKey } from "./keys.js";
@@ -64,12 +65,12 @@ function msg(key: string, etag = `e-${key}`, eventTime = "2026-11-28T12:00:00.00
   return decodeMessage(m, "minio.events");
 }
 
-function processor(r: ReturnType<typeof rules>, opts: { limits?: Limits; submitter?: MemorySubmitter; state?: MemoryStateStore } = {}) {
+function processor(r: ReturnType<typeof rules>, opts: { limits?: Limits; submitter?: MemorySubmitter; state?: MemoryStateStore; render?: ProcessorDeps["render"] } = {}) {
   const submitter = opts.submitter ?? new MemorySubmitter();
   const dead: { kind: string; reason: string }[] = [];
   const deadLetter: DeadLetter = { send: async (_m, kind, reason) => void dead.push({ kind, reason }) };
   const metrics = createMetrics({ defaultMetrics: false });
-  const p = new Processor({ rules: () => r, submitter, deadLetter, metrics, log: pino({ level: "silent" }), maxDeliver: 5, state: opts.state ?? new MemoryStateStore(), limits: opts.limits });
+  const p = new Processor({ rules: () => r, submitter, deadLetter, metrics, log: pino({ level: "silent" }), maxDeliver: 5, state: opts.state ?? new MemoryStateStore(), limits: opts.limits, render: opts.render });
   return { p, submitter, dead, metrics };
 }
 
@@ -280,6 +281,26 @@ describe("Processor select stage", () => {
     limits.changed();
     expect(await d).toEqual({ kind: "ack" });
     expect(submitter.calls).toBe(1);
+  });
+
+  it("maxInFlight: a waiting event is rendered only once admitted, under the name it waited with", async () => {
+    let unfinished = 1;
+    let rendered = 0;
+    const limits = new Limits({ unfinished: () => unfinished, has: () => true });
+    const render: ProcessorDeps["render"] = (ms, catalog) => (rendered++, renderWorkflow(ms, catalog));
+    const r = rules("{}", "{ maxInFlight: 1 }");
+    const { p, submitter } = processor(r, { limits, render });
+    const m = msg("cam-18/a.jpg");
+    if (!m.decoded.ok) throw new Error("fixture");
+    const expected = renderWorkflow(r.matcher.match(m.decoded.events[0]!), r.catalog).metadata.name;
+    const d = p.handle(m);
+    await new Promise((r) => setTimeout(r, 200));
+    expect([rendered, submitter.calls]).toEqual([0, 0]);
+    unfinished = 0;
+    limits.changed();
+    expect(await d).toEqual({ kind: "ack" });
+    expect(rendered).toBe(1);
+    expect([...submitter.created.keys()]).toEqual([expected]);
   });
 
   it("maxInFlight: waiters woken together for one free slot take it one at a time", async () => {

@@ -12,12 +12,11 @@ import type { DecodedMessage } from "../triggers/wire.js";
 import { HEADERS } from "../triggers/wire.js";
 import type { Catalog, CompiledPipeline, Match, Matcher } from "../rules/types.js";
 import type { Workflow, WorkflowSubmitter } from "../workflows/types.js";
-import { renderWorkflow } from "../workflows/render.js";
+import { renderWorkflow, workflowIdentity } from "../workflows/render.js";
 import type { DeadLetter } from "./dead-letter.js";
 import type { ProcessedEvent } from "../status/processed-event.js";
 import { badEventReport, eventReport, settleReport, type PipelineOutcome } from "../status/event-report.js";
 import { renderTemplate } from "../rules/template.js";
-import { workflowName } from "../workflows/name.js";
 import { Batcher } from "./batcher.js";
 import { Dedupe } from "./dedupe.js";
 import { bodyBucket, pipelineBuckets } from "../rules/webhook-buckets.js";
@@ -81,7 +80,7 @@ export class Processor {
     this.#batcher = new Batcher({
       store: state,
       log: deps.log,
-      nameOf: (ms) => workflowName(ms[0]!.pipeline.name, ms.map((m) => m.event.id), ms[0]!.camera || ms[0]!.vars["camera"]),
+      nameOf: (ms) => workflowIdentity(ms).name,
       create: (ms, name, opts) => this.createWorkflow(ms, name, undefined, opts),
       rematch: (pipeline, f) => {
         const p = this.#d.rules().matcher.match(f.event).find((m) => m.pipeline.name === pipeline);
@@ -235,21 +234,16 @@ export class Processor {
   /**
    * Waits for the pipeline's in-flight and rate limits (the message's slot is released while it
    * waits), renders and creates the Workflow. `name` overrides the rendered name (batches); `unlimited`
-   * skips the limits (the batch of a withdrawn pipeline).
+   * skips the limits (the batch of a withdrawn pipeline). Rendered only once admitted: an event waiting for
+   * its limits keeps its match, not a rendered Workflow (~10 KB each; a sampled fleet's first frames wait
+   * for `ratePerSecond` by the thousand).
    * @throws ReleasedError when the pipeline no longer runs, now or while the event waits for its limits
    */
   private async createWorkflow(matches: Match[], name?: string, waiting?: () => void, opts: { unlimited?: boolean } = {}): Promise<{ workflow: string; outcome: "created" | "exists" }> {
     const p = matches[0]!.pipeline;
     const pipeline = p.name;
-    let wf: Workflow;
-    try {
-      wf = this.#render(matches, this.#d.rules().catalog);
-    } catch (e) {
-      throw new NonRetriableError(`pipeline ${pipeline}: cannot render the Workflow: ${(e as Error).message}`, pipeline, { cause: e });
-    }
-    if (name) wf.metadata.name = name;
-    const { namespace } = wf.metadata;
-    const workflow = wf.metadata.name;
+    const { namespace, name: rendered } = workflowIdentity(matches);
+    const workflow = name ?? rendered;
     // checked with no await before admit registers its wait, so a withdrawal cannot slip in between
     if (!opts.unlimited) this.#checkRunning(pipeline);
     const counted = opts.unlimited
@@ -259,6 +253,14 @@ export class Processor {
           this.#d.metrics.eventsWaiting.inc({ pipeline, reason });
           return () => this.#d.metrics.eventsWaiting.dec({ pipeline, reason });
         });
+    let wf: Workflow;
+    try {
+      wf = this.#render(matches, this.#d.rules().catalog);
+    } catch (e) {
+      if (counted) this.limits.unreserve(pipeline, namespace, workflow);
+      throw new NonRetriableError(`pipeline ${pipeline}: cannot render the Workflow: ${(e as Error).message}`, pipeline, { cause: e });
+    }
+    wf.metadata.name = workflow;
     try {
       const outcome = await this.#d.submitter.create(wf);
       if (outcome === "exists" && counted) this.limits.unreserve(pipeline, namespace, workflow);

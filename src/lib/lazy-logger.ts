@@ -4,7 +4,7 @@
  * most messages log nothing: making the child anyway serialized its bindings and kept a logger alive per message
  * for as long as the message waited (a batch filling, a rate limit), thousands at a time.
  */
-import type { Bindings, Level, LogFn, Logger } from "pino";
+import type { Bindings, Level, Logger } from "pino";
 
 /** The levels the handler logs at. */
 export type LevelLogger = Pick<Logger, "error" | "warn" | "info" | "debug">;
@@ -24,10 +24,19 @@ class LazyChild implements LevelLogger {
     private readonly parent: Logger,
     private readonly bindings: () => Bindings,
   ) {}
-  error: LogFn = (...args: unknown[]) => this.#at("error", args);
-  warn: LogFn = (...args: unknown[]) => this.#at("warn", args);
-  info: LogFn = (...args: unknown[]) => this.#at("info", args);
-  debug: LogFn = (...args: unknown[]) => this.#at("debug", args);
+  // methods on the prototype, not closures per instance: one object per message
+  error(...args: unknown[]): void {
+    this.#at("error", args);
+  }
+  warn(...args: unknown[]): void {
+    this.#at("warn", args);
+  }
+  info(...args: unknown[]): void {
+    this.#at("info", args);
+  }
+  debug(...args: unknown[]): void {
+    this.#at("debug", args);
+  }
 
   #at(level: Level, args: unknown[]): void {
     if (!this.parent.isLevelEnabled(level)) return;

@@ -4,7 +4,6 @@
  * several people reads each frame from MinIO once. Thumbnails are made with sharp (a JPEG `thumbWidth` wide).
  * Concurrent requests for one frame share one read.
  */
-import sharp from "sharp";
 import type { Metrics } from "../lib/metrics.js";
 import type { ObjectBody, ObjectReader } from "./object-reader.js";
 
@@ -75,6 +74,8 @@ export class FrameCache {
   async #load(bucket: string, key: string, size: FrameSize): Promise<ObjectBody> {
     const full = await this.#o.reader.read(bucket, key, this.#o.maxObjectBytes ?? 25 << 20);
     if (size === "full") return full;
+    // loaded on the first thumbnail: libvips is ~7 MB of resident memory a gateway that never serves one need not hold
+    const { default: sharp } = await import("sharp");
     const body = await sharp(full.body, { limitInputPixels: 40_000_000 })
       .rotate()
       .resize({ width: this.#o.thumbWidth ?? 320, withoutEnlargement: true })

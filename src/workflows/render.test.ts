@@ -10,7 +10,7 @@ import {
   refPipeline,
 } from "../../test/fixtures/render-fixtures.js";
 import { LABEL_VALUE_RE } from "./name.js";
-import { renderWorkflow, workflowArguments } from "./render.js";
+import { renderWorkflow, workflowArguments, workflowIdentity } from "./render.js";
 import { outputKey, splitExtension } from "./step-keys.js";
 
 type Template = {
@@ -398,5 +398,23 @@ describe("step keys", () => {
     expect(outputKey("p", "s", "cam/a.jpeg", "cam/a.jpeg", "png")).toBe("p/s/cam/a.png");
     expect(outputKey("p", "s", "cam/a.jpeg", "p/r/cam/a.webp")).toBe("p/s/cam/a.webp");
     expect(outputKey("p", "s", "cam/a", "cam/a")).toBe("p/s/cam/a");
+  });
+});
+
+describe("workflowIdentity", () => {
+  it("is the name and namespace the render gives: one event, a batch, a webhook event", () => {
+    const p = inlinePipeline();
+    const hp = pipeline("motion", { steps: [{ name: "resize", service: "resize" }] }, { source: "webhook", hook: "motion-alerts" });
+    const cases = [
+      [match(p, objectEvent(KEY, { etag: "9b2c" }))],
+      ["gate-01/a.jpg", "gate-01/b.jpg"].map((k) => match(p, objectEvent(k))),
+      [match(hp, hookEvent({ kind: "motion" }, "idem-9"), "gate-02")],
+      [match(hp, hookEvent({ kind: "motion" }, "idem-10"))],
+    ];
+    for (const ms of cases) {
+      const { metadata } = renderWorkflow(ms, catalog());
+      expect(workflowIdentity(ms)).toEqual({ name: metadata.name, namespace: metadata.namespace });
+    }
+    expect(new Set(cases.map((ms) => workflowIdentity(ms).name)).size).toBe(cases.length);
   });
 });

@@ -80,15 +80,21 @@ function metadataFor(pipeline: CompiledPipeline, matches: readonly Match[], came
     annotations["framegate.io/hook"] = first.hook;
   }
   return {
-    name: workflowName(
-      pipeline.name,
-      events.map((e) => e.id),
-      camera,
-    ),
-    namespace: pipeline.spec.workflow.namespace,
+    ...workflowIdentity(matches),
     labels,
     annotations,
   };
+}
+
+/**
+ * The namespace and name `renderWorkflow` gives the Workflow of `matches`, without rendering it: what a
+ * Workflow waiting for its pipeline's limits is reserved under before it is rendered.
+ */
+export function workflowIdentity(matches: readonly Match[]): { name: string; namespace: string } {
+  const first = matches[0];
+  if (!first) throw new FramegateError("workflowIdentity needs at least one match");
+  const camera = first.camera || first.vars.camera || "";
+  return { name: workflowName(first.pipeline.name, matches.map((m) => m.event.id), camera), namespace: first.pipeline.spec.workflow.namespace };
 }
 
 /**
