@@ -68,6 +68,19 @@ describe("KvStateStore.createAll", () => {
     expect(await values(store, ["member.p.free-1", "member.p.free-2", "batch.p.b2", "member.p.taken"])).toEqual([null, null, null, { batch: "other" }]);
   });
 
+  it("past the server's limit of atomic batches open at once, a batch is refused whole (the caller then claims frame by frame)", async () => {
+    const store = await openAsGateway();
+    // nats-server keeps at most 50 atomic batches of a stream open at once
+    const results = await Promise.all(
+      Array.from({ length: 120 }, (_, b) => store.createAll([`member.p.many${b}.a`, `member.p.many${b}.b`], { batch: `m${b}` }, { key: `batch.p.m${b}`, value: { b } })),
+    );
+    expect(results.filter((r) => !r).length).toBeGreaterThan(0);
+    for (const [b, ok] of results.entries()) {
+      const got = await values(store, [`member.p.many${b}.a`, `member.p.many${b}.b`, `batch.p.m${b}`]);
+      expect(got.map((v) => v !== null)).toEqual(ok ? [true, true, true] : [false, false, false]);
+    }
+  });
+
   it("two replicas claiming overlapping frames at once: exactly one owns each frame", async () => {
     const [a, b] = await Promise.all([openAsGateway(), openAsGateway()]);
     const shared = Array.from({ length: 50 }, (_, i) => `member.p.race${i}`);
