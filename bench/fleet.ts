@@ -23,6 +23,8 @@ import { printTable } from "./table.js";
 import { minioNotificationText } from "../test/fixtures/minio-notification.js";
 import { procStat, startGatewayProcess, stopProcess } from "./gateway-process.js";
 import { waitFor } from "../test/harness/wait.js";
+import { freePort } from "../test/harness/util.js";
+import { parsePrometheusText, sumOf } from "../test/harness/prometheus-text.js";
 
 const RATE_LIMIT = 20;
 const RULES = `apiVersion: framegate.io/v1alpha1
@@ -104,7 +106,10 @@ async function fleetRun({ cameras, fps, seconds, cpuProfDir }: Load, root?: stri
   const names = { stream: "FRAMEGATE", dlqStream: "FRAMEGATE_DLQ", consumer: "framegate", minioSubject: "minio.events" };
   await ensureIntake(admin, names, { ackWaitMs: 30_000, maxAckPending: 10_000 });
   await createStateBuckets(nats); // as framegate setup does
-  const gw = startGatewayProcess({ ...nats.clientEnv("gateway"), FRAMEGATE_RULES_DIR: dir, FRAMEGATE_MAX_IN_FLIGHT: "256", KUBECONFIG: join(dir, "kubeconfig") }, { cpuProfDir, root });
+  const port = await freePort();
+  const gw = startGatewayProcess({ ...nats.clientEnv("gateway"), FRAMEGATE_RULES_DIR: dir, FRAMEGATE_MAX_IN_FLIGHT: "256", FRAMEGATE_HTTP_PORT: String(port), KUBECONFIG: join(dir, "kubeconfig") }, { cpuProfDir, root });
+  // messages the gateway holds (processing, or waiting for a batch or a limit): what its memory grows with
+  const inHand = async () => sumOf(parsePrometheusText(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()), "framegate_messages_in_flight");
   const count = () => {
     let batch = 0;
     let sample = 0;
@@ -123,8 +128,10 @@ async function fleetRun({ cameras, fps, seconds, cpuProfDir }: Load, root?: stri
     let published = 0;
     let maxLag = 0;
     let rssMax = 0;
+    let inHandMax = 0;
     const sampler = setInterval(() => {
       rssMax = Math.max(rssMax, procStat(gw.pid!).rssMb);
+      void inHand().then((n) => (inHandMax = Math.max(inHandMax, n)), () => undefined);
       void settled().then((s) => (maxLag = Math.max(maxLag, published - s.acked)));
     }, 1000);
     // publish in 20 ms ticks: each tick sends the frames that became due
@@ -189,6 +196,7 @@ async function fleetRun({ cameras, fps, seconds, cpuProfDir }: Load, root?: stri
         ["gateway CPU per event settled while publishing (ms)", ((cpuPub * 1000) / atEnd.acked).toFixed(3), ""],
         ["gateway CPU per event, whole run incl. drain (ms)", ((cpuAll * 1000) / s.acked).toFixed(3), ""],
         ["gateway RSS max (MB)", rssMax.toFixed(0), "< 300"],
+        ["messages in the gateway's hands, max (sampled each second)", String(inHandMax), ""],
         ["load average (1 min) at end", loadavg()[0]!.toFixed(2), ""],
       ];
   } finally {
