@@ -13,7 +13,8 @@
  * (`StateStore.createAll`: nats-server checks that none of the claims exists before it stores any of them, and
  * stores all or none), two round trips whatever the batch's size, where creating each claim took one request per
  * frame. When that is refused (a frame already claimed, a stream without atomic batches, the server's limit of
- * batches at once) or unanswered, the frames are claimed one by one as before: the record in full first, then each
+ * 50 batches open on a stream at once; its limit of 1,000 messages a batch is above the largest batch, 500 frames
+ * and the record) or unanswered, the frames are claimed one by one as before: the record in full first, then each
  * claim; a frame another batch holds goes with that batch, and a crash between record and claims leaves frames
  * unclaimed that `resumeClaims` claims on redelivery. Both paths count in `framegate_batch_claims_total{path}`.
  */
