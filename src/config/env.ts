@@ -181,6 +181,11 @@ export const envSchema = z.object({
    * checks the durable copies against done marks. The same on setup and every replica.
    */
   FRAMEGATE_FAST_PATH: bool(false),
+  /**
+   * with the fast path on: how many fast copies' Workflows each replica remembers (for 30 s at most), so their
+   * durable copies are absorbed without a state read; past it the oldest go first (0: always read the state)
+   */
+  FRAMEGATE_RECENT_DONE_LIMIT: int(20_000, 0, 1_000_000),
 });
 
 export type Config = z.infer<typeof envSchema>;

@@ -27,6 +27,7 @@ import { Sampler } from "./sampler.js";
 import { MemoryStateStore, type StateStore } from "./state-store.js";
 import type { Decision, InboundMessage } from "../triggers/decision.js";
 import { copyOutcome, copyPath } from "./intake-copies.js";
+import type { RecentDone } from "./recent-done.js";
 import { decide, deadLetterBadEvent } from "./decide.js";
 import { countCopy, countSwept, logOutcome, messageLogger } from "./outcome-log.js";
 
@@ -60,6 +61,11 @@ export interface ProcessorDeps {
    * and each copy is counted by path (intake-copies.ts).
    */
   fastSubject?: string;
+  /**
+   * With the fast path on: the fast copies' Workflows this process made recently, so their durable copies are
+   * absorbed without a state read (flow/recent-done.ts); default: none kept.
+   */
+  recentDone?: RecentDone;
 }
 
 export class Processor {
@@ -167,7 +173,8 @@ export class Processor {
     const onDemand = msg.header(HEADERS.runPipeline) !== undefined;
     // with the fast path on, MinIO's durable copy usually follows the fast one by 0-3 s: checked like a replay
     const fast = this.#d.fastSubject;
-    const durableCopy = fast !== undefined && m.event.source === "minio" && copyPath(msg, fast) === "durable";
+    const path = fast !== undefined && m.event.source === "minio" ? copyPath(msg, fast) : undefined;
+    const durableCopy = path === "durable";
     const replay = msg.header(HEADERS.replay) !== undefined || msg.header(HEADERS.sweep) !== undefined || (onDemand && msg.header(HEADERS.runForce) === undefined) || durableCopy;
     // a replay never redoes work that succeeded: every pipeline is checked against its done marks
     const { dedupeMs: windowMs, batchWindowMs } = m.pipeline.durations;
@@ -184,6 +191,8 @@ export class Processor {
         metrics.eventsSkipped.inc({ pipeline, reason: "duplicate" });
         return { pipeline, kind: "skipped", reason: "duplicate" } as const;
       };
+      // the fast copy's Workflow made here moments ago: the durable copy needs no state read to know it
+      if (durableCopy && dedupeMs !== undefined && this.#d.recentDone?.doneWithin(pipeline, m.event.id, dedupeMs)) return duplicate();
       // with sampling, only look before sampling and claim after it: a sampled-out frame writes no mark
       if (dedupeMs !== undefined && (await (sampleMs === undefined ? this.#dedupe.check(pipeline, m.event.id, dedupeMs) : this.#dedupe.peek(pipeline, m.event.id, dedupeMs))) === "duplicate") {
         return duplicate();
@@ -212,6 +221,7 @@ export class Processor {
       // done marks for every single-event Workflow: what dedupe windows and replays check
       if (sel.dedupe) await this.#dedupe.done(pipeline, m.event.id, r.workflow);
       else if (!sel.batch) this.#dedupe.doneUnacked(pipeline, m.event.id, r.workflow);
+      if (path === "fast" && !sel.batch) this.#d.recentDone?.add(pipeline, m.event.id);
       if (r.outcome === "created") metrics.latency.observe(Math.max(0, Date.now() - msg.timestampMs) / 1000);
       return { pipeline, workflow: r.workflow, kind: r.outcome };
     } catch (e) {

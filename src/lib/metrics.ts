@@ -17,6 +17,8 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
   for (const reason of SWEEP_ERROR_REASONS) m.sweepErrors.inc({ reason }, 0);
   for (const outcome of ["fetched", "gone", "failed", "dropped"]) m.workflowStatusFetches.inc({ outcome }, 0);
   for (const path of ["fast", "durable"]) for (const outcome of ["first", "duplicate"]) m.intakeCopies.inc({ path, outcome }, 0);
+  for (const result of ["hit", "miss"]) m.recentDoneLookups.inc({ result }, 0);
+  m.recentDoneEvictions.inc(0);
   return m;
 }
 
@@ -93,6 +95,14 @@ function defineMetrics(opts: { defaultMetrics?: boolean }) {
       labelNames: ["path", "outcome"],
       registers: r,
     }),
+    recentDoneLookups: new Counter({
+      name: "framegate_recent_done_lookups_total",
+      help: "With the fast path on: durable copies looked up among the Workflows this replica made for fast copies in the last 30 s (hit: absorbed without a state read; miss: the done mark is read)",
+      labelNames: ["result"],
+      registers: r,
+    }),
+    recentDoneEvictions: new Counter({ name: "framegate_recent_done_evictions_total", help: "Entries of the recent-done set dropped at FRAMEGATE_RECENT_DONE_LIMIT before they were 30 s old (their durable copies read the state bucket instead)", registers: r }),
+    recentDoneEntries: new Gauge({ name: "framegate_recent_done_entries", help: "Entries in the recent-done set (at most FRAMEGATE_RECENT_DONE_LIMIT)", registers: r }),
     sweepDuration: new Histogram({ name: "framegate_sweep_duration_seconds", help: "Time one sweep took (all targets)", buckets: [0.1, 0.5, 1, 5, 15, 60, 300, 900], registers: r }),
     sweepLastSuccess: new Gauge({ name: "framegate_sweep_last_success_timestamp_seconds", help: "When the last sweep without errors ended (Unix time)", registers: r }),
     sweepBehind: new Gauge({ name: "framegate_sweep_behind_seconds", help: "Age of the oldest time a target's sweep has not finished yet (grows when sweeps run out of pages), by bucket/prefix", labelNames: ["target"], registers: r }),

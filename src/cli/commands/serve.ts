@@ -21,6 +21,7 @@ import { kubeConfigMaps, SemaphoreGuard, SemaphoreSync } from "../../workflows/s
 import { checkKubeConfig, kubeTarget, loadKubeConfig } from "../../workflows/kube-config.js";
 import { StreamDeadLetter } from "../../flow/dead-letter.js";
 import { Processor } from "../../flow/processor.js";
+import { RecentDone } from "../../flow/recent-done.js";
 import { renderWorkflow } from "../../workflows/render.js";
 import { ShardPlan } from "../../workflows/shards.js";
 import { withdrawnPipelines } from "../../flow/release.js";
@@ -218,7 +219,14 @@ async function openGateway(cfg: Config, log: Logger, overrides: { kubeConfig?: K
     },
     state,
     limits,
-    ...(cfg.FRAMEGATE_FAST_PATH && { fastSubject: cfg.FRAMEGATE_MINIO_FAST_SUBJECT }),
+    ...(cfg.FRAMEGATE_FAST_PATH && {
+      fastSubject: cfg.FRAMEGATE_MINIO_FAST_SUBJECT,
+      recentDone: new RecentDone(cfg.FRAMEGATE_RECENT_DONE_LIMIT, {
+        lookup: (result) => metrics.recentDoneLookups.inc({ result }),
+        evicted: (n) => metrics.recentDoneEvictions.inc(n),
+        entries: (n) => metrics.recentDoneEntries.set(n),
+      }),
+    }),
   });
   // a pipeline suspended or deleted: its filling batches go now, its events waiting for limits are released
   rules.onSwap((before, after) => withdrawnPipelines(before.pipelines, after.pipelines).forEach((w) => processor.withdraw(w)));
